@@ -1,0 +1,227 @@
+package dev.streamtemplates.transforms.expr;
+
+import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelIssue;
+import dev.cel.common.CelOptions;
+import dev.cel.common.CelValidationResult;
+import dev.cel.common.types.CelType;
+import dev.cel.common.types.MapType;
+import dev.cel.common.types.SimpleType;
+import dev.cel.compiler.CelCompiler;
+import dev.cel.compiler.CelCompilerBuilder;
+import dev.cel.compiler.CelCompilerFactory;
+import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelRuntime;
+import dev.cel.runtime.CelRuntimeFactory;
+import java.io.Serializable;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.values.Row;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * A CEL expression over the fields of a Beam {@link Row}, type-checked against the row's schema.
+ *
+ * <p>Every field whose name is a CEL identifier is a variable of its own type, e.g. {@code
+ * quantity * price}; the whole row is also available as {@code event}, a {@code map(string, dyn)},
+ * e.g. {@code event['unit price']}.
+ *
+ * <pre>{@code
+ * RowExpression total = RowExpression.compile("steps[1].fields.total", schema, "quantity * price");
+ * // in @Setup:   RowExpression.Compiled program = total.program();
+ * // per element: Object value = program.eval(row);
+ * }</pre>
+ *
+ * <p>This object is serializable and holds only the source text and types. {@link #program()}
+ * compiles the expression into an evaluable program; call it once per DoFn instance in
+ * {@code @Setup}, never per element.
+ *
+ * <p>CEL is a sandbox by design: no reflection, no I/O, no loops beyond bounded comprehensions,
+ * and RE2 regular expressions that run in linear time. On top of that, {@link #LIMITS} caps the
+ * expression's size, nesting and comprehension iterations, so every evaluation terminates quickly.
+ */
+public final class RowExpression implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** The name under which the whole input row is visible, as a map. */
+  public static final String EVENT = "event";
+
+  /** Bounds that keep a hostile expression from taking unbounded work. */
+  public static final CelOptions LIMITS =
+      CelOptions.current()
+          .maxExpressionCodePointSize(20_000)
+          .maxParseRecursionDepth(64)
+          .comprehensionMaxIterations(10_000)
+          .maxRegexProgramSize(5_000)
+          .enableTimestampEpoch(true)
+          .build();
+
+  private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  private static final Set<String> RESERVED =
+      Set.of(
+          "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for",
+          "function", "if", "import", "let", "loop", "package", "namespace", "return", "var",
+          "void", "while");
+
+  private final String origin;
+  private final Schema schema;
+  private final String text;
+  private final @Nullable FieldType resultType;
+  private final String celResultType;
+
+  private RowExpression(
+      String origin, Schema schema, String text, @Nullable FieldType resultType, String celResultType) {
+    this.origin = origin;
+    this.schema = schema;
+    this.text = text;
+    this.resultType = resultType;
+    this.celResultType = celResultType;
+  }
+
+  /**
+   * Parses and type-checks {@code text} against {@code schema}.
+   *
+   * @param origin where the expression comes from, e.g. {@code steps[1].fields.total}; it prefixes
+   *     every error message
+   * @throws ExpressionException naming the origin, line and column of each error
+   */
+  public static RowExpression compile(String origin, Schema schema, String text) {
+    if (text == null || text.isBlank()) {
+      throw new ExpressionException(origin + ": the expression is empty");
+    }
+    CelValidationResult result = compiler(schema).compile(text);
+    if (result.hasError()) {
+      StringBuilder message = new StringBuilder();
+      for (CelIssue issue : result.getErrors()) {
+        if (message.length() > 0) {
+          message.append("; ");
+        }
+        message.append(origin).append(": ");
+        int line = issue.getSourceLocation().getLine();
+        int column = issue.getSourceLocation().getColumn();
+        if (line > 0) {
+          // CEL columns are 0-based; people count from 1.
+          message.append(line).append(':').append(column + 1).append(": ");
+        }
+        message.append(issue.getMessage());
+      }
+      throw new ExpressionException(message.toString());
+    }
+    CelAbstractSyntaxTree ast;
+    try {
+      ast = result.getAst();
+    } catch (Exception e) {
+      throw new ExpressionException(origin + ": " + e.getMessage());
+    }
+    CelType type = ast.getResultType();
+    return new RowExpression(origin, schema, text, CelTypes.toBeam(type), type.name());
+  }
+
+  /** Where this expression came from, e.g. a spec path. */
+  public String origin() {
+    return origin;
+  }
+
+  public String text() {
+    return text;
+  }
+
+  /** The Beam type of the result, or empty when CEL cannot tell it statically (e.g. {@code dyn}). */
+  public Optional<FieldType> resultType() {
+    return Optional.ofNullable(resultType);
+  }
+
+  /** CEL's name for the result type, for error messages. */
+  public String celResultType() {
+    return celResultType;
+  }
+
+  /** Requires a boolean result, as for a condition. */
+  public RowExpression requireBoolean() {
+    if (!"bool".equals(celResultType) && !"dyn".equals(celResultType)) {
+      throw new ExpressionException(
+          origin + ": a condition must be a bool, but '" + text + "' is a " + celResultType);
+    }
+    return this;
+  }
+
+  /** Compiles the evaluable program. Call once per DoFn instance, in {@code @Setup}. */
+  public Compiled program() {
+    try {
+      CelAbstractSyntaxTree ast = compiler(schema).compile(text).getAst();
+      CelRuntime runtime = CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(LIMITS).build();
+      return new Compiled(this, runtime.createProgram(ast));
+    } catch (Exception e) {
+      throw new ExpressionException(origin + ": " + e.getMessage());
+    }
+  }
+
+  private static CelCompiler compiler(Schema schema) {
+    CelCompilerBuilder builder =
+        CelCompilerFactory.standardCelCompilerBuilder().setOptions(LIMITS);
+    boolean eventIsAField = false;
+    for (Schema.Field field : schema.getFields()) {
+      if (isIdentifier(field.getName())) {
+        builder.addVar(field.getName(), CelTypes.toCel(field.getType()));
+      }
+      eventIsAField |= field.getName().equals(EVENT);
+    }
+    if (!eventIsAField) {
+      builder.addVar(EVENT, MapType.create(SimpleType.STRING, SimpleType.DYN));
+    }
+    return builder.build();
+  }
+
+  static boolean isIdentifier(String name) {
+    return IDENTIFIER.matcher(name).matches() && !RESERVED.contains(name);
+  }
+
+  /** A compiled, evaluable expression. Not serializable: build it in {@code @Setup}. */
+  public static final class Compiled {
+    private final RowExpression expression;
+    private final CelRuntime.Program program;
+
+    private Compiled(RowExpression expression, CelRuntime.Program program) {
+      this.expression = expression;
+      this.program = program;
+    }
+
+    /** Evaluates against one row and returns the raw CEL result. */
+    public Object evalRaw(Row row) throws CelEvaluationException {
+      Schema schema = row.getSchema();
+      return program.eval(
+          name -> {
+            if (schema.hasField(name)) {
+              int index = schema.indexOf(name);
+              return Optional.of(CelTypes.toCelValue(row.getValue(index), schema.getField(index).getType()));
+            }
+            if (EVENT.equals(name)) {
+              return Optional.of(CelTypes.rowToMap(row));
+            }
+            return Optional.empty();
+          });
+    }
+
+    /** Evaluates and converts the result to the given Beam type. */
+    public @Nullable Object eval(Row row, FieldType type) throws CelEvaluationException {
+      return CelTypes.toBeamValue(evalRaw(row), type);
+    }
+
+    /** Evaluates a condition; a non-boolean result is an error. */
+    public boolean test(Row row) throws CelEvaluationException {
+      Object result = evalRaw(row);
+      if (result instanceof Boolean) {
+        return (Boolean) result;
+      }
+      throw new CelEvaluationException(
+          "condition '" + expression.text + "' returned " + result + ", not a bool");
+    }
+
+    public RowExpression expression() {
+      return expression;
+    }
+  }
+}

@@ -1,0 +1,188 @@
+package dev.streamtemplates.transforms.format;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.xml.XmlFactory;
+import com.fasterxml.jackson.dataformat.xml.XmlMapper;
+import com.ctc.wstx.stax.WstxInputFactory;
+import com.ctc.wstx.stax.WstxOutputFactory;
+import dev.streamtemplates.transforms.deadletter.DeadLetter;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import javax.xml.stream.XMLInputFactory;
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamException;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.values.Row;
+import org.codehaus.stax2.XMLStreamReader2;
+import org.joda.time.ReadableInstant;
+import org.joda.time.format.ISODateTimeFormat;
+
+/**
+ * XML records to and from Rows, with Jackson XML (Woodstox underneath).
+ *
+ * <p>A payload is an XML document. Each element named {@code recordElement} directly under the
+ * root is one record (or the root itself, when it has that name). Records are cut out of the
+ * document by their character offsets while streaming, so a record with a bad value is
+ * dead-lettered alone. XML syntax errors cannot be resynchronised: the text from the start of the
+ * broken record to the end of the document becomes one dead letter.
+ *
+ * <p>DTDs and external entities are disabled, so entity-expansion ("billion laughs") and external
+ * entity attacks fail as syntax errors instead of expanding.
+ */
+final class XmlFormat implements RecordFormat {
+  private static final long serialVersionUID = 1L;
+
+  private final Schema schema;
+  private final String recordElement;
+  private final String rootElement;
+  private transient XMLInputFactory inputFactory;
+  private transient XmlMapper mapper;
+
+  XmlFormat(Schema schema, String recordElement, String rootElement) {
+    this.schema = schema;
+    this.recordElement = recordElement;
+    this.rootElement = rootElement;
+  }
+
+  @Override
+  public String name() {
+    return "xml";
+  }
+
+  @Override
+  public Schema schema() {
+    return schema;
+  }
+
+  @Override
+  public String fileHeader() {
+    return "<" + rootElement + ">";
+  }
+
+  @Override
+  public String fileFooter() {
+    return "</" + rootElement + ">";
+  }
+
+  private void init() {
+    if (mapper == null) {
+      inputFactory = secureInputFactory();
+      mapper = new XmlMapper(new XmlFactory(inputFactory, new WstxOutputFactory()));
+    }
+  }
+
+  static XMLInputFactory secureInputFactory() {
+    XMLInputFactory factory = new WstxInputFactory();
+    factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);
+    factory.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
+    factory.setProperty(XMLInputFactory.IS_REPLACING_ENTITY_REFERENCES, false);
+    return factory;
+  }
+
+  @Override
+  public void decode(byte[] payload, Receiver receiver) {
+    init();
+    String text = new String(payload, StandardCharsets.UTF_8);
+    int resumeAt = 0; // start of the text not yet handed out as a record or a failure
+    try {
+      XMLStreamReader2 reader = (XMLStreamReader2) inputFactory.createXMLStreamReader(new StringReader(text));
+      int depth = 0;
+      int recordStart = -1;
+      int recordDepth = -1;
+      while (reader.hasNext()) {
+        int event = reader.next();
+        if (event == XMLStreamConstants.START_ELEMENT) {
+          depth++;
+          boolean isRecord = reader.getLocalName().equals(recordElement) && (depth == 1 || depth == 2) && recordStart < 0;
+          if (isRecord) {
+            recordStart = (int) reader.getLocationInfo().getStartingCharOffset();
+            recordDepth = depth;
+            resumeAt = recordStart;
+          }
+        } else if (event == XMLStreamConstants.END_ELEMENT) {
+          if (depth == recordDepth) {
+            int end = (int) reader.getLocationInfo().getEndingCharOffset();
+            decodeRecord(text.substring(recordStart, end), receiver);
+            resumeAt = end;
+            recordStart = -1;
+            recordDepth = -1;
+          }
+          depth--;
+        }
+      }
+      reader.close();
+    } catch (XMLStreamException | RuntimeException e) {
+      String rest = text.substring(Math.min(resumeAt, text.length())).trim();
+      String reason = "malformed XML: " + firstLine(e.getMessage());
+      receiver.failure((rest.isEmpty() ? text : rest).getBytes(StandardCharsets.UTF_8), reason);
+    }
+  }
+
+  private void decodeRecord(String xml, Receiver receiver) {
+    Row row;
+    try {
+      JsonNode node = mapper.readTree(xml);
+      row = TextValues.fromTree(schema, node, "");
+    } catch (Exception e) {
+      String reason = e instanceof com.fasterxml.jackson.core.JsonProcessingException
+          ? "malformed XML record: " + firstLine(((com.fasterxml.jackson.core.JsonProcessingException) e).getOriginalMessage())
+          : DeadLetter.reason(e);
+      receiver.failure(xml.getBytes(StandardCharsets.UTF_8), reason);
+      return;
+    }
+    receiver.record(row);
+  }
+
+  @Override
+  public byte[] encode(Row row) {
+    init();
+    try {
+      return mapper.writer().withRootName(recordElement).writeValueAsString(toTree(row)).getBytes(StandardCharsets.UTF_8);
+    } catch (Exception e) {
+      throw new IllegalArgumentException("cannot write the row as XML: " + e.getMessage(), e);
+    }
+  }
+
+  private static ObjectNode toTree(Row row) {
+    ObjectNode node = JsonNodeFactory.instance.objectNode();
+    for (Schema.Field field : row.getSchema().getFields()) {
+      Object value = row.getValue(field.getName());
+      if (value != null) {
+        node.set(field.getName(), toNode(value));
+      }
+    }
+    return node;
+  }
+
+  private static JsonNode toNode(Object value) {
+    if (value instanceof Row) {
+      return toTree((Row) value);
+    }
+    if (value instanceof Iterable) {
+      ArrayNode array = JsonNodeFactory.instance.arrayNode();
+      for (Object item : (Iterable<?>) value) {
+        array.add(toNode(item));
+      }
+      return array;
+    }
+    if (value instanceof ReadableInstant) {
+      return JsonNodeFactory.instance.textNode(ISODateTimeFormat.dateTime().withZoneUTC().print((ReadableInstant) value));
+    }
+    if (value instanceof byte[]) {
+      return JsonNodeFactory.instance.textNode(Base64.getEncoder().encodeToString((byte[]) value));
+    }
+    return JsonNodeFactory.instance.textNode(value.toString());
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "unknown error";
+    }
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+}
