@@ -10,6 +10,7 @@ import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerBuilder;
 import dev.cel.compiler.CelCompilerFactory;
+import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
@@ -161,7 +162,9 @@ public final class RowExpression implements Serializable {
 
   private static CelCompiler compiler(Schema schema) {
     CelCompilerBuilder builder =
-        CelCompilerFactory.standardCelCompilerBuilder().setOptions(LIMITS);
+        CelCompilerFactory.standardCelCompilerBuilder()
+            .setOptions(LIMITS)
+            .setStandardMacros(CelStandardMacro.STANDARD_MACROS);
     boolean eventIsAField = false;
     for (Schema.Field field : schema.getFields()) {
       if (isIdentifier(field.getName())) {

@@ -47,7 +47,7 @@ final class JsonFormat implements RecordFormat {
     try {
       row = reader.readValue(payload, Row.class);
     } catch (Exception e) {
-      receiver.failure(payload, JsonErrors.reason(e));
+      receiver.failure(payload, JsonErrors.explain(schema, payload, e));
       return;
     }
     if (row == null) {

@@ -95,6 +95,10 @@ final class XmlFormat implements RecordFormat {
       int recordDepth = -1;
       while (reader.hasNext()) {
         int event = reader.next();
+        if (event == XMLStreamConstants.DTD) {
+          throw new XMLStreamException(
+              "DOCTYPE declarations are not allowed: entity expansion and external entities are disabled");
+        }
         if (event == XMLStreamConstants.START_ELEMENT) {
           depth++;
           boolean isRecord = reader.getLocalName().equals(recordElement) && (depth == 1 || depth == 2) && recordStart < 0;

@@ -1,0 +1,99 @@
+package dev.streamtemplates.transforms.expr;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.Assert.assertThrows;
+
+import dev.cel.runtime.CelEvaluationException;
+import java.util.List;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.values.Row;
+import org.joda.time.DateTime;
+import org.joda.time.DateTimeZone;
+import org.junit.Test;
+
+public class RowExpressionTest {
+  static final Schema ADDRESS = Schema.builder().addStringField("country").build();
+  static final Schema SCHEMA =
+      Schema.builder()
+          .addStringField("id")
+          .addInt32Field("quantity")
+          .addDoubleField("amount")
+          .addDateTimeField("at")
+          .addRowField("address", ADDRESS)
+          .addArrayField("tags", FieldType.STRING)
+          .build();
+  static final Row ROW =
+      Row.withSchema(SCHEMA)
+          .addValues("a-1", 4, 2.5, new DateTime(2024, 5, 1, 10, 0, DateTimeZone.UTC),
+              Row.withSchema(ADDRESS).addValue("FR").build(), List.of("x", "y"))
+          .build();
+
+  @Test
+  public void undeclaredReferenceNamesThePathLineAndColumn() {
+    ExpressionException e = assertThrows(ExpressionException.class,
+        () -> RowExpression.compile("steps[1].fields.total", SCHEMA, "quantity * amout"));
+    assertThat(e.getMessage(), startsWith("steps[1].fields.total: 1:12: undeclared reference to 'amout'"));
+  }
+
+  @Test
+  public void syntaxErrorIsRejectedWithPosition() {
+    ExpressionException e = assertThrows(ExpressionException.class,
+        () -> RowExpression.compile("steps[0].fields.x", SCHEMA, "quantity * (amount"));
+    assertThat(e.getMessage(), startsWith("steps[0].fields.x: 1:"));
+  }
+
+  @Test
+  public void illTypedExpressionIsRejectedAtCompileTime() {
+    ExpressionException e = assertThrows(ExpressionException.class,
+        () -> RowExpression.compile("f", SCHEMA, "id + quantity"));
+    assertThat(e.getMessage(), containsString("found no matching overload"));
+  }
+
+  @Test
+  public void evaluatesArithmeticStringsTimestampsNestedRowsAndLists() throws CelEvaluationException {
+    assertThat(eval("double(quantity) * amount", FieldType.DOUBLE), equalTo(10.0));
+    assertThat(eval("id + '/' + address.country", FieldType.STRING), equalTo("a-1/FR"));
+    assertThat(eval("at.getHours()", FieldType.INT64), equalTo(10L));
+    assertThat(eval("'y' in tags && size(tags) == 2", FieldType.BOOLEAN), equalTo(true));
+    assertThat(eval("event['quantity'] + 1", FieldType.INT64), equalTo(5L));
+    assertThat(eval("at + duration('1h')", FieldType.DATETIME), equalTo(new DateTime(2024, 5, 1, 11, 0, DateTimeZone.UTC)));
+  }
+
+  @Test
+  public void inferredTypesMapToBeamTypes() {
+    assertThat(RowExpression.compile("f", SCHEMA, "quantity * 2").resultType().get(), equalTo(FieldType.INT64));
+    assertThat(RowExpression.compile("f", SCHEMA, "amount > 1.0").resultType().get(), equalTo(FieldType.BOOLEAN));
+    assertThat(RowExpression.compile("f", SCHEMA, "event.id").resultType().isPresent(), equalTo(false));
+  }
+
+  @Test
+  public void runtimeFailureIsAnEvaluationException() {
+    RowExpression.Compiled divide = RowExpression.compile("f", SCHEMA, "quantity / (quantity - 4)").program();
+    CelEvaluationException e = assertThrows(CelEvaluationException.class, () -> divide.evalRaw(ROW));
+    assertThat(e.getMessage(), containsString("by zero"));
+  }
+
+  @Test
+  public void hostileExpressionsAreBounded() {
+    // Deep nesting is refused by the parser's recursion limit.
+    String deep = "(".repeat(200) + "1" + ")".repeat(200);
+    assertThrows(ExpressionException.class, () -> RowExpression.compile("f", SCHEMA, deep));
+    // A huge expression is refused by the size limit.
+    String huge = "1" + " + 1".repeat(10_000);
+    assertThrows(ExpressionException.class, () -> RowExpression.compile("f", SCHEMA, huge));
+    // Nested comprehensions stop at the iteration limit instead of running for ever.
+    RowExpression.Compiled loops = RowExpression.compile("f", SCHEMA,
+        "[1,2,3,4,5,6,7,8,9,10].all(a, [1,2,3,4,5,6,7,8,9,10].all(b, [1,2,3,4,5,6,7,8,9,10].all(c,"
+            + " [1,2,3,4,5,6,7,8,9,10].all(d, [1,2,3,4,5,6,7,8,9,10].all(e, a + b + c + d + e > 0)))))").program();
+    CelEvaluationException e = assertThrows(CelEvaluationException.class, () -> loops.evalRaw(ROW));
+    assertThat(e.getMessage(), containsString("Iteration budget exceeded"));
+  }
+
+  private static Object eval(String expression, FieldType type) throws CelEvaluationException {
+    return RowExpression.compile("f", SCHEMA, expression).program().eval(ROW, type);
+  }
+}

@@ -1,0 +1,61 @@
+package dev.streamtemplates.transforms.time;
+
+import static org.junit.Assert.assertThrows;
+
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithFailures;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+
+public class EventTimeTest {
+  @Rule public final transient TestPipeline pipeline = TestPipeline.create();
+
+  static final Schema SCHEMA = Schema.builder().addStringField("id").addNullableField("ts", FieldType.STRING).build();
+
+  @Test
+  public void isoStringsAndEpochMillisBecomeTimestampsAndBadValuesAreDeadLettered() {
+    PCollection<Row> rows =
+        pipeline.apply(
+            Create.of(
+                    Row.withSchema(SCHEMA).addValues("iso", "2024-05-01T10:00:00+02:00").build(),
+                    Row.withSchema(SCHEMA).addValues("millis", "1714550400000").build(),
+                    Row.withSchema(SCHEMA).addValues("bad", "yesterday").build(),
+                    Row.withSchema(SCHEMA).addValues("null", null).build())
+                .withRowSchema(SCHEMA));
+    WithFailures.Result<PCollection<Row>, Row> timed = rows.apply(EventTime.fromField("ts"));
+
+    PCollection<String> stamps =
+        timed.output().apply(ParDo.of(new StampFn()));
+    PAssert.that(stamps).containsInAnyOrder("iso@1714550400000", "millis@1714550400000");
+    PAssert.that(timed.failures().apply(MapElements.into(TypeDescriptors.strings()).via(r -> r.getString("error"))))
+        .containsInAnyOrder(
+            "event time field 'ts': 'yesterday' is not an ISO-8601 time with offset (2024-05-01T10:00:00Z) or epoch milliseconds",
+            "event time field 'ts' is null");
+    pipeline.run().waitUntilFinish();
+  }
+
+  static final class StampFn extends DoFn<Row, String> {
+    @ProcessElement
+    public void process(@Element Row row, @Timestamp Instant ts, OutputReceiver<String> out) {
+      out.output(row.getString("id") + "@" + ts.getMillis());
+    }
+  }
+
+  @Test
+  public void unknownFieldIsRejectedAtConstruction() {
+    PCollection<Row> rows = pipeline.apply(Create.empty(SCHEMA));
+    assertThrows(IllegalArgumentException.class, () -> rows.apply(EventTime.fromField("when")));
+    pipeline.enableAbandonedNodeEnforcement(false);
+  }
+}
