@@ -1,0 +1,32 @@
+package dev.streamtemplates.pipelines.io;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.joda.time.Duration;
+
+/** Parses spec durations such as {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}. */
+public final class Durations {
+  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+
+  private Durations() {}
+
+  public static Duration parse(String text, String path) {
+    Matcher m = DURATION.matcher(text.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(path + ": '" + text + "' is not a duration; write e.g. 500ms, 30s, 5m, 2h or 1d");
+    }
+    long n = Long.parseLong(m.group(1));
+    switch (m.group(2)) {
+      case "ms":
+        return Duration.millis(n);
+      case "s":
+        return Duration.standardSeconds(n);
+      case "m":
+        return Duration.standardMinutes(n);
+      case "h":
+        return Duration.standardHours(n);
+      default:
+        return Duration.standardDays(n);
+    }
+  }
+}

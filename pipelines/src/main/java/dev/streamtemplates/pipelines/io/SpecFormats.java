@@ -1,0 +1,62 @@
+package dev.streamtemplates.pipelines.io;
+
+import dev.streamtemplates.pipelines.spec.SpecNode;
+import dev.streamtemplates.transforms.format.Formats;
+import dev.streamtemplates.transforms.format.RecordFormat;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import org.apache.avro.SchemaParseException;
+import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
+import org.apache.beam.sdk.schemas.Schema;
+
+/** Builds record formats and schemas from source and sink specs. */
+final class SpecFormats {
+  private SpecFormats() {}
+
+  /** Reads and parses the Avro schema file named at {@code spec.key}. */
+  static org.apache.avro.Schema avroSchema(SpecNode spec, String key) {
+    String file = spec.text(key);
+    try {
+      return Formats.parseAvroSchema(Files.readString(Path.of(file), StandardCharsets.UTF_8));
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException(spec.childPath(key) + ": no such schema file '" + file + "'");
+    } catch (IOException e) {
+      throw new IllegalArgumentException(spec.childPath(key) + ": cannot read schema file '" + file + "': " + e.getMessage());
+    } catch (SchemaParseException e) {
+      throw new IllegalArgumentException(spec.childPath(key) + ": '" + file + "' is not a valid Avro schema: " + e.getMessage());
+    }
+  }
+
+  /** The record format named by {@code spec.format}, for rows of {@code schema}. */
+  static RecordFormat format(SpecNode spec, Schema schema, org.apache.avro.Schema avroSchemaOrNull) {
+    String format = spec.text("format");
+    switch (format) {
+      case "json":
+        return Formats.json(schema);
+      case "avro":
+        return avroSchemaOrNull != null ? Formats.avro(avroSchemaOrNull) : Formats.avro(schema);
+      case "xml":
+        return Formats.xml(schema, spec.text("recordElement"));
+      case "csv":
+        return Formats.csv(schema, spec.bool("header", true), spec.text("delimiter", ",").charAt(0));
+      default:
+        throw new IllegalArgumentException(spec.childPath("format") + ": unknown format '" + format + "'");
+    }
+  }
+
+  static Schema beamSchema(org.apache.avro.Schema avro) {
+    return AvroUtils.toBeamSchema(avro);
+  }
+
+  static String suffix(String format) {
+    switch (format) {
+      case "json":
+        return ".jsonl";
+      default:
+        return "." + format;
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package dev.streamtemplates.pipelines.steps;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.transforms.WithFailures;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+
+/** A step's outputs: the main one, any named extra ones, and its dead letters. */
+public final class StepResult {
+  private final PCollection<Row> main;
+  private final Map<String, PCollection<Row>> named;
+  private final List<PCollection<Row>> deadLetters;
+
+  public StepResult(PCollection<Row> main, Map<String, PCollection<Row>> named, List<PCollection<Row>> deadLetters) {
+    this.main = main;
+    this.named = new LinkedHashMap<>(named);
+    this.deadLetters = List.copyOf(deadLetters);
+  }
+
+  /** A step with one output and a dead-letter output, as most transforms here return. */
+  public static StepResult of(WithFailures.Result<PCollection<Row>, Row> result) {
+    return new StepResult(result.output(), Map.of(), List.of(result.failures()));
+  }
+
+  public PCollection<Row> main() {
+    return main;
+  }
+
+  public Map<String, PCollection<Row>> named() {
+    return named;
+  }
+
+  public List<PCollection<Row>> deadLetters() {
+    return deadLetters;
+  }
+}
