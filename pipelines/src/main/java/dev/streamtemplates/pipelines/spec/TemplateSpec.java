@@ -124,8 +124,13 @@ public final class TemplateSpec {
   public SpecNode resolve(Map<String, String> values) {
     List<String> errors = new ArrayList<>();
     Map<String, String> effective = new LinkedHashMap<>();
+    String home = values.getOrDefault(HOME, System.getProperty("templates.home", System.getProperty("user.dir")));
     for (ParameterSpec parameter : parameters.values()) {
-      String value = values.getOrDefault(parameter.name(), parameter.defaultValue());
+      String value = values.get(parameter.name());
+      if (value == null && parameter.defaultValue() != null) {
+        // Defaults may point into the project directory, e.g. ${home}/test-data/input/orders.xml.
+        value = parameter.defaultValue().replace("${" + HOME + "}", home);
+      }
       if (value == null) {
         errors.add("--" + parameter.name() + " is required: " + parameter.description());
         continue;
@@ -141,7 +146,7 @@ public final class TemplateSpec {
         errors.add("--" + name + " is not a parameter of " + name() + "; parameters are " + parameters.keySet());
       }
     }
-    effective.put(HOME, values.getOrDefault(HOME, System.getProperty("templates.home", System.getProperty("user.dir"))));
+    effective.put(HOME, home);
     JsonNode resolved = substitute(tree, "", effective, errors);
     if (errors.isEmpty()) {
       errors.addAll(JsonSchemas.errors(SCHEMA, resolved, ""));

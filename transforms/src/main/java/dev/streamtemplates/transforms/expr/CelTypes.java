@@ -19,8 +19,7 @@ import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.Schema.TypeName;
 import org.apache.beam.sdk.values.Row;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.joda.time.DateTime;
-import org.joda.time.DateTimeZone;
+import org.joda.time.Instant;
 import org.joda.time.ReadableInstant;
 
 /**
@@ -149,7 +148,10 @@ final class CelTypes {
     return map;
   }
 
-  /** Converts a CEL result to a value of the Beam field type, or throws a readable error. */
+  /**
+   * Converts a CEL result to a value of the Beam field type, in Beam's in-memory representation
+   * (DATETIME as a joda {@link Instant}), or throws a readable error.
+   */
   static @Nullable Object toBeamValue(@Nullable Object value, FieldType type) {
     if (value == null || value instanceof NullValue || value instanceof com.google.protobuf.NullValue) {
       return null;
@@ -190,10 +192,10 @@ final class CelTypes {
       case DATETIME:
         if (value instanceof Timestamp) {
           Timestamp ts = (Timestamp) value;
-          return new DateTime(ts.getSeconds() * 1000L + ts.getNanos() / 1_000_000, DateTimeZone.UTC);
+          return new Instant(ts.getSeconds() * 1000L + ts.getNanos() / 1_000_000);
         }
         if (value instanceof java.time.Instant) {
-          return new DateTime(((java.time.Instant) value).toEpochMilli(), DateTimeZone.UTC);
+          return new Instant(((java.time.Instant) value).toEpochMilli());
         }
         break;
       case ARRAY:

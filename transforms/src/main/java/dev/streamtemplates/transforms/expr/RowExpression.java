@@ -10,6 +10,7 @@ import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerBuilder;
 import dev.cel.compiler.CelCompilerFactory;
+import dev.cel.extensions.CelExtensions;
 import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
@@ -28,7 +29,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <p>Every field whose name is a CEL identifier is a variable of its own type, e.g. {@code
  * quantity * price}; the whole row is also available as {@code event}, a {@code map(string, dyn)},
- * e.g. {@code event['unit price']}.
+ * e.g. {@code event['unit price']}. Besides the standard library, CEL's extension libraries for
+ * strings ({@code upperAscii}, {@code split}, ...), math ({@code math.round}, {@code math.abs},
+ * ...), lists, sets, base64 encoders and regex are available.
  *
  * <pre>{@code
  * RowExpression total = RowExpression.compile("steps[1].fields.total", schema, "quantity * price");
@@ -58,6 +61,7 @@ public final class RowExpression implements Serializable {
           .comprehensionMaxIterations(10_000)
           .maxRegexProgramSize(5_000)
           .enableTimestampEpoch(true)
+          .enableHeterogeneousNumericComparisons(true)
           .build();
 
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -153,7 +157,17 @@ public final class RowExpression implements Serializable {
   public Compiled program() {
     try {
       CelAbstractSyntaxTree ast = compiler(schema).compile(text).getAst();
-      CelRuntime runtime = CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(LIMITS).build();
+      CelRuntime runtime =
+          CelRuntimeFactory.standardCelRuntimeBuilder()
+              .setOptions(LIMITS)
+              .addLibraries(
+                  CelExtensions.strings(),
+                  CelExtensions.math(LIMITS),
+                  CelExtensions.lists(),
+                  CelExtensions.sets(LIMITS),
+                  CelExtensions.encoders(),
+                  CelExtensions.regex())
+              .build();
       return new Compiled(this, runtime.createProgram(ast));
     } catch (Exception e) {
       throw new ExpressionException(origin + ": " + e.getMessage());
@@ -164,7 +178,14 @@ public final class RowExpression implements Serializable {
     CelCompilerBuilder builder =
         CelCompilerFactory.standardCelCompilerBuilder()
             .setOptions(LIMITS)
-            .setStandardMacros(CelStandardMacro.STANDARD_MACROS);
+            .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+            .addLibraries(
+                CelExtensions.strings(),
+                CelExtensions.math(LIMITS),
+                CelExtensions.lists(),
+                CelExtensions.sets(LIMITS),
+                CelExtensions.encoders(),
+                CelExtensions.regex());
     boolean eventIsAField = false;
     for (Schema.Field field : schema.getFields()) {
       if (isIdentifier(field.getName())) {

@@ -2,7 +2,12 @@ package dev.streamtemplates.transforms.format;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.schemas.Schema.TypeName;
+import org.joda.time.Instant;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.util.RowJson.RowJsonDeserializer;
 import org.apache.beam.sdk.util.RowJson.RowJsonDeserializer.NullBehavior;
@@ -16,9 +21,40 @@ final class JsonFormat implements RecordFormat {
   private final Schema schema;
   private transient ObjectMapper reader;
   private transient ObjectMapper writer;
+  private final boolean hasDateTimes;
 
   JsonFormat(Schema schema) {
     this.schema = schema;
+    this.hasDateTimes = hasDateTimes(schema);
+  }
+
+  private static boolean hasDateTimes(Schema schema) {
+    for (Schema.Field field : schema.getFields()) {
+      FieldType type = field.getType();
+      if (type.getTypeName() == TypeName.DATETIME
+          || (type.getTypeName() == TypeName.ROW && hasDateTimes(type.getRowSchema()))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void epochMillisToIso(Schema schema, JsonNode node) {
+    if (!(node instanceof ObjectNode)) {
+      return;
+    }
+    ObjectNode object = (ObjectNode) node;
+    for (Schema.Field field : schema.getFields()) {
+      JsonNode value = object.get(field.getName());
+      if (value == null) {
+        continue;
+      }
+      if (field.getType().getTypeName() == TypeName.DATETIME && value.isIntegralNumber()) {
+        object.put(field.getName(), new Instant(value.longValue()).toString());
+      } else if (field.getType().getTypeName() == TypeName.ROW) {
+        epochMillisToIso(field.getType().getRowSchema(), value);
+      }
+    }
   }
 
   @Override
@@ -45,7 +81,14 @@ final class JsonFormat implements RecordFormat {
     }
     Row row;
     try {
-      row = reader.readValue(payload, Row.class);
+      if (hasDateTimes) {
+        // RowJson reads DATETIME from ISO-8601 strings only; epoch millis are as common in JSON.
+        JsonNode tree = reader.readTree(payload);
+        epochMillisToIso(schema, tree);
+        row = reader.treeToValue(tree, Row.class);
+      } else {
+        row = reader.readValue(payload, Row.class);
+      }
     } catch (Exception e) {
       receiver.failure(payload, JsonErrors.explain(schema, payload, e));
       return;

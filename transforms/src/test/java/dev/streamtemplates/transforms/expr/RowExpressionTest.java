@@ -60,7 +60,10 @@ public class RowExpressionTest {
     assertThat(eval("at.getHours()", FieldType.INT64), equalTo(10L));
     assertThat(eval("'y' in tags && size(tags) == 2", FieldType.BOOLEAN), equalTo(true));
     assertThat(eval("event['quantity'] + 1", FieldType.INT64), equalTo(5L));
-    assertThat(eval("at + duration('1h')", FieldType.DATETIME), equalTo(new DateTime(2024, 5, 1, 11, 0, DateTimeZone.UTC)));
+    assertThat(eval("at + duration('1h')", FieldType.DATETIME), equalTo(new DateTime(2024, 5, 1, 11, 0, DateTimeZone.UTC).toInstant()));
+    assertThat(eval("amount >= 2 && quantity < 4.5", FieldType.BOOLEAN), equalTo(true));
+    assertThat(eval("math.round(amount + 0.1)", FieldType.DOUBLE), equalTo(3.0));
+    assertThat(eval("id.upperAscii()", FieldType.STRING), equalTo("A-1"));
   }
 
   @Test

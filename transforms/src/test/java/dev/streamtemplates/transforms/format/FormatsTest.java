@@ -80,6 +80,14 @@ public class FormatsTest {
   }
 
   @Test
+  public void jsonDateTimeMayBeEpochMillis() {
+    Collected out = decode(Formats.json(ORDER),
+        "{\"id\":\"o-1\",\"quantity\":3,\"price\":2.5,\"orderTime\":1714557600000,\"address\":{\"city\":\"Lyon\",\"country\":\"FR\"}}");
+    assertThat(out.reasons, is(empty()));
+    assertThat(out.rows, contains(ORDER_ROW));
+  }
+
+  @Test
   public void truncatedJsonIsAFailureWithItsPayload() {
     Collected out = decode(Formats.json(ORDER), "{\"id\":\"o-3\",\"quan");
     assertThat(out.rows, is(empty()));

@@ -1,0 +1,225 @@
+package dev.streamtemplates.pipelines.launcher;
+
+import dev.streamtemplates.pipelines.TemplatePipeline;
+import dev.streamtemplates.pipelines.spec.ParameterSpec;
+import dev.streamtemplates.pipelines.spec.SpecException;
+import dev.streamtemplates.pipelines.spec.SpecNode;
+import dev.streamtemplates.pipelines.spec.TemplateSpec;
+import dev.streamtemplates.transforms.deadletter.DeadLetter;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+
+/**
+ * The command line: {@code bin/run TEMPLATE|spec.yaml [--param=value ...] [--runner=...] [runner
+ * options]}, {@code bin/run --list} and {@code bin/run TEMPLATE --help}.
+ *
+ * <p>Template parameters and pipeline options share one command line. Every value is checked
+ * before the pipeline starts: an unknown option, a value of the wrong type or one that does not
+ * match its parameter's pattern is rejected, naming the option and the expected form.
+ */
+public final class Launcher {
+  /** Exit code for bad usage, a bad option or an invalid spec. */
+  public static final int USAGE = 2;
+  /** Exit code for a pipeline that ran and failed. */
+  public static final int FAILED = 1;
+
+  private final PrintStream out;
+  private final RunnerDefaults defaults;
+
+  public Launcher(PrintStream out) {
+    this.out = out;
+    this.defaults = RunnerDefaults.load();
+  }
+
+  /** A parsed, validated launch: ready to build and run. */
+  public record Launch(TemplateSpec spec, SpecNode root, PipelineOptions options, String home) {}
+
+  /** Runs the command line and returns the process exit code. */
+  public int main(String[] args) {
+    try {
+      List<String> positional = new ArrayList<>();
+      boolean help = false;
+      for (String arg : args) {
+        if (arg.equals("--help") || arg.equals("-h")) {
+          help = true;
+        } else if (arg.equals("--list")) {
+          printList();
+          return 0;
+        } else if (!arg.startsWith("--")) {
+          positional.add(arg);
+        }
+      }
+      if (positional.isEmpty()) {
+        printUsage();
+        return help ? 0 : USAGE;
+      }
+      if (positional.size() > 1) {
+        throw new SpecException("command line", "one template at a time, got " + positional + "; options are written --name=value");
+      }
+      if (help) {
+        printHelp(Catalog.load(positional.get(0)));
+        return 0;
+      }
+      PipelineResult.State state = run(prepare(args));
+      return state == PipelineResult.State.DONE ? 0 : FAILED;
+    } catch (SpecException e) {
+      out.println(e.getMessage());
+      out.println("See: bin/run --list, bin/run TEMPLATE --help");
+      return USAGE;
+    }
+  }
+
+  /**
+   * Parses and checks a command line without running anything.
+   *
+   * @throws SpecException naming every bad option, parameter and spec error
+   */
+  public Launch prepare(String[] args) {
+    String template = null;
+    Map<String, String> options = new LinkedHashMap<>();
+    for (String arg : args) {
+      if (!arg.startsWith("--")) {
+        template = arg;
+        continue;
+      }
+      int eq = arg.indexOf('=');
+      options.put(eq < 0 ? arg.substring(2) : arg.substring(2, eq), eq < 0 ? "true" : arg.substring(eq + 1));
+    }
+    if (template == null) {
+      throw new SpecException("command line", "name a template (bin/run --list) or a spec file");
+    }
+    TemplateSpec spec = Catalog.load(template);
+    Map<String, String> parameters = new LinkedHashMap<>();
+    List<String> pipelineArgs = new ArrayList<>();
+    for (Map.Entry<String, String> option : options.entrySet()) {
+      if (spec.parameters().containsKey(option.getKey()) || TemplateSpec.HOME.equals(option.getKey())) {
+        parameters.put(option.getKey(), option.getValue());
+      } else {
+        pipelineArgs.add("--" + option.getKey() + "=" + option.getValue());
+      }
+    }
+    pipelineArgs.addAll(defaults.argsNotIn(options.keySet()));
+    List<String> errors = new ArrayList<>();
+    PipelineOptions pipelineOptions = null;
+    try {
+      pipelineOptions = PipelineOptionsFactory.fromArgs(pipelineArgs.toArray(new String[0])).withValidation().create();
+      pipelineOptions.setJobName(spec.name());
+    } catch (IllegalArgumentException e) {
+      errors.add(optionError(spec, e));
+    }
+    SpecNode root = null;
+    try {
+      root = spec.resolve(parameters);
+    } catch (SpecException e) {
+      errors.addAll(e.errors());
+    }
+    if (!errors.isEmpty()) {
+      throw new SpecException(spec.name(), errors);
+    }
+    String home = parameters.getOrDefault(TemplateSpec.HOME, System.getProperty("templates.home", System.getProperty("user.dir")));
+    return new Launch(spec, root, pipelineOptions, home);
+  }
+
+  /** Builds the pipeline for a launch, runs it to the end, and prints what went in and out. */
+  public PipelineResult.State run(Launch launch) {
+    Pipeline pipeline = Pipeline.create(launch.options());
+    TemplatePipeline.Built built = TemplatePipeline.build(pipeline, launch.root(), launch.home());
+    String runner = launch.options().getRunner().getSimpleName();
+    out.printf("Running %s on %s%n  sources: %s%n  steps: %s%n  sinks: %s%n  dead letters: %s%n",
+        launch.spec().name(), runner, built.sources(), built.steps(), built.sinks(), built.deadLetterSink());
+    long start = System.nanoTime();
+    PipelineResult result = pipeline.run();
+    PipelineResult.State state = result.waitUntilFinish();
+    out.printf("%s %s on %s in %.1f s%n", launch.spec().name(), state, runner, (System.nanoTime() - start) / 1e9);
+    printCounts(result);
+    return state;
+  }
+
+  private void printCounts(PipelineResult result) {
+    Map<String, Long> records = new TreeMap<>();
+    Map<String, Long> deadLetters = new TreeMap<>();
+    try {
+      MetricQueryResults metrics = result.metrics().queryMetrics(MetricsFilter.builder().build());
+      for (MetricResult<Long> counter : metrics.getCounters()) {
+        long value = counter.getAttempted();
+        String namespace = counter.getName().getNamespace();
+        if ("records".equals(namespace)) {
+          records.merge(counter.getName().getName(), value, Long::sum);
+        } else if (DeadLetter.METRICS_NAMESPACE.equals(namespace)) {
+          deadLetters.merge(counter.getName().getName(), value, Long::sum);
+        }
+      }
+    } catch (RuntimeException e) {
+      out.println("  (this runner reports no metrics: " + e.getMessage() + ")");
+      return;
+    }
+    records.forEach((name, value) -> out.printf("  %-28s %d%n", name, value));
+    long total = deadLetters.values().stream().mapToLong(Long::longValue).sum();
+    out.printf("  %-28s %d %s%n", "dead-lettered", total, deadLetters.isEmpty() ? "" : deadLetters);
+  }
+
+  private String optionError(TemplateSpec spec, IllegalArgumentException e) {
+    String message = e.getMessage() == null ? e.toString() : e.getMessage();
+    java.util.regex.Matcher missing = java.util.regex.Pattern.compile("missing a property named '([^']+)'").matcher(message);
+    if (missing.find()) {
+      return "--" + missing.group(1) + " is neither a parameter of " + spec.name() + " " + spec.parameters().keySet()
+          + " nor a pipeline option of " + defaults.runner() + " (see bin/run " + spec.name() + " --help)";
+    }
+    if (message.contains("Unknown 'runner' specified")) {
+      return message.split("\n")[0] + ". This bundle runs " + defaults.runner()
+          + "; bin/run picks the bundle from --runner=DirectRunner|FlinkRunner|SparkRunner";
+    }
+    return "pipeline options: " + message.split("\n")[0];
+  }
+
+  private void printList() {
+    out.println("Templates (bin/run TEMPLATE --help for parameters):");
+    for (String name : Catalog.names()) {
+      out.printf("  %-24s %s%n", name, Catalog.load(name).description().strip().split("\n")[0]);
+    }
+  }
+
+  private void printUsage() {
+    out.println("Usage:");
+    out.println("  bin/run --list                               list the template catalogue");
+    out.println("  bin/run TEMPLATE --help                      parameters and runner options");
+    out.println("  bin/run TEMPLATE|spec.yaml [--param=value ...] [--runner=DirectRunner|FlinkRunner|SparkRunner] [runner options]");
+  }
+
+  private void printHelp(TemplateSpec spec) {
+    out.println(spec.name() + ": " + spec.description().strip());
+    out.println();
+    out.println("Parameters:");
+    for (ParameterSpec p : spec.parameters().values()) {
+      out.printf("  --%s=<%s>%s%n", p.name(), p.type(), p.defaultValue() == null ? "  (required)" : "  default: " + p.shown(p.defaultValue()));
+      out.printf("      %s%s%n", p.description(), p.pattern() == null ? "" : " (must match " + p.pattern() + ")");
+    }
+    out.printf("  --home=<path>%n      the project directory that ${home} stands for (default: the working directory)%n");
+    out.println();
+    out.println("Runner: " + defaults.runner() + " (choose with --runner=DirectRunner|FlinkRunner|SparkRunner)");
+    Class<? extends PipelineOptions> optionsClass = defaults.optionsClass();
+    if (optionsClass != null) {
+      ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+      PrintStream print = new PrintStream(buffer, true, StandardCharsets.UTF_8);
+      PipelineOptionsFactory.printHelp(print, optionsClass);
+      out.println(buffer.toString(StandardCharsets.UTF_8));
+    }
+  }
+
+
+}

@@ -1,0 +1,186 @@
+package dev.streamtemplates.templates;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.MapperFeature;
+import dev.streamtemplates.pipelines.launcher.Launcher;
+import dev.streamtemplates.pipelines.spec.SpecNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.avro.file.DataFileReader;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.PipelineResult;
+
+/**
+ * Runs catalogue templates end to end on a runner, in batch, over their {@code test-data/} input,
+ * and compares every file sink and the dead-letter output with {@code
+ * test-data/expected/<template>/<sink>.jsonl} and {@code dead-letter.jsonl}, as multisets of
+ * parsed records (order-insensitive, field order-insensitive). It also counts the input records
+ * itself and checks that each one came out, or was dead-lettered: read = written + dead-lettered.
+ *
+ * <p>Each runner module calls this with its own runner options. To regenerate the golden files
+ * after a deliberate change, run with {@code -Dconformance.update=true} and review the diff.
+ */
+public final class ConformanceHarness {
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+          .build();
+
+  private ConformanceHarness() {}
+
+  /** The repository root, where test-data/ is; set by Maven as {@code repo.root}. */
+  public static Path repoRoot() {
+    String root = System.getProperty("repo.root");
+    Path path = root != null ? Path.of(root) : Path.of("").toAbsolutePath();
+    while (path != null && !Files.isDirectory(path.resolve("test-data"))) {
+      path = path.getParent();
+    }
+    if (path == null) {
+      throw new IllegalStateException("cannot find the repository root (a directory with test-data/); set -Drepo.root");
+    }
+    return path;
+  }
+
+  /** Runs {@code template} with {@code runnerArgs}, writing under {@code workDir}, and checks it. */
+  public static void check(String template, List<String> runnerArgs, Path workDir) throws IOException {
+    Path root = repoRoot();
+    Path outputDir = workDir.resolve(template);
+    List<String> args = new ArrayList<>(List.of(template, "--home=" + root, "--outputDir=" + outputDir));
+    args.addAll(runnerArgs);
+
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    Launcher launcher = new Launcher(new PrintStream(log, true, StandardCharsets.UTF_8));
+    Launcher.Launch launch = launcher.prepare(args.toArray(new String[0]));
+    PipelineResult.State state = launcher.run(launch);
+    assertThat(template + " finished\n" + log.toString(StandardCharsets.UTF_8), state, equalTo(PipelineResult.State.DONE));
+
+    Path expectedDir = root.resolve("test-data/expected").resolve(template);
+    boolean update = Boolean.getBoolean("conformance.update");
+    long written = 0;
+    for (SpecNode sink : launch.root().items("sinks")) {
+      if (!"file".equals(sink.text("type"))) {
+        continue;
+      }
+      List<String> actual = readRecords(sink.text("path"), sink.text("format"));
+      written += actual.size();
+      compare(template + " sink '" + sink.text("name") + "'", actual, expectedDir.resolve(sink.text("name") + ".jsonl"), update);
+    }
+    SpecNode deadLetter = launch.root().child("deadLetter");
+    List<String> deadLetters = readRecords(deadLetter.text("path"), deadLetter.text("format", "json"));
+    compare(template + " dead letters", deadLetters, expectedDir.resolve("dead-letter.jsonl"), update);
+
+    long read = 0;
+    for (SpecNode source : launch.root().items("sources")) {
+      read += countInputRecords(source);
+    }
+    assertThat(template + ": records read = written + dead-lettered (" + written + " + " + deadLetters.size() + ")",
+        written + deadLetters.size(), equalTo(read));
+  }
+
+  private static void compare(String what, List<String> actual, Path expectedFile, boolean update) throws IOException {
+    if (update) {
+      Files.createDirectories(expectedFile.getParent());
+      Files.write(expectedFile, actual, StandardCharsets.UTF_8);
+      return;
+    }
+    if (!Files.exists(expectedFile)) {
+      throw new AssertionError(what + ": no golden file " + expectedFile + "; run with -Dconformance.update=true and review it");
+    }
+    List<String> expected = canonical(Files.readAllLines(expectedFile, StandardCharsets.UTF_8));
+    assertThat(what + " (golden " + expectedFile + ")", actual, equalTo(expected));
+  }
+
+  /** Records of all files written under an output prefix, as sorted canonical JSON strings. */
+  static List<String> readRecords(String prefix, String format) throws IOException {
+    Path base = Path.of(prefix);
+    Path dir = base.getParent();
+    String name = base.getFileName().toString();
+    List<String> lines = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return lines;
+    }
+    List<Path> files;
+    try (Stream<Path> list = Files.list(dir)) {
+      files = list.filter(p -> p.getFileName().toString().startsWith(name + "-")).sorted().collect(Collectors.toList());
+    }
+    for (Path file : files) {
+      if ("avro".equals(format)) {
+        try (DataFileReader<GenericRecord> reader = new DataFileReader<>(file.toFile(), new GenericDatumReader<>())) {
+          for (GenericRecord record : reader) {
+            lines.add(GenericData.get().toString(record));
+          }
+        }
+      } else if ("json".equals(format)) {
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+          if (!line.isBlank()) {
+            lines.add(line);
+          }
+        }
+      } else {
+        throw new UnsupportedOperationException("the harness compares json and avro sinks; got " + format);
+      }
+    }
+    return canonical(lines);
+  }
+
+  private static List<String> canonical(List<String> jsonLines) {
+    List<String> out = new ArrayList<>();
+    for (String line : jsonLines) {
+      if (line.isBlank()) {
+        continue;
+      }
+      try {
+        JsonNode node = JSON.readTree(line);
+        out.add(JSON.writeValueAsString(JSON.treeToValue(node, Object.class)));
+      } catch (IOException e) {
+        throw new UncheckedIOException("not JSON: " + line, e);
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /** Counts input records independently of the pipeline's own parsers. */
+  static long countInputRecords(SpecNode source) throws IOException {
+    if (!"file".equals(source.text("type"))) {
+      return 0;
+    }
+    Path path = Path.of(source.text("path"));
+    String text = Files.readString(path, StandardCharsets.UTF_8);
+    switch (source.text("format")) {
+      case "json":
+        return text.lines().filter(l -> !l.isBlank()).count();
+      case "xml":
+        Matcher m = Pattern.compile("<" + Pattern.quote(source.text("recordElement")) + "[\\s>/]").matcher(text);
+        long n = 0;
+        while (m.find()) {
+          n++;
+        }
+        return n;
+      case "csv":
+        return text.lines().filter(l -> !l.isBlank()).count() - (source.bool("header", true) ? 1 : 0);
+      default:
+        throw new UnsupportedOperationException("count records of " + source.text("format"));
+    }
+  }
+}
