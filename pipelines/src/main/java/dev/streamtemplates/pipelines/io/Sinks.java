@@ -129,7 +129,7 @@ public final class Sinks {
     private final Counter written;
 
     CountWritten(String sink) {
-      this.written = Metrics.counter("records", sink + "-out");
+      this.written = Metrics.counter("records", sink + "-written");
     }
 
     @ProcessElement

@@ -182,7 +182,7 @@ public final class Sources {
       this.step = step;
       this.ok = ok;
       this.failed = failed;
-      this.in = Metrics.counter("records", step + "-in");
+      this.in = Metrics.counter("records", step + "-records");
       this.failures = DeadLetter.counter(step);
     }
 

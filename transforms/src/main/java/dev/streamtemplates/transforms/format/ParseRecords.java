@@ -29,8 +29,8 @@ import org.joda.time.Instant;
  * }</pre>
  *
  * <p>Each output row keeps its payload's timestamp and window; assign event time afterwards with
- * {@code EventTime}. Counters {@code records/<step>-in}, {@code records/<step>-out} and {@code
- * dead-letter/<step>} count payloads read, rows written and records dead-lettered.
+ * {@code EventTime}. Counters {@code records/<step>-payloads}, {@code records/<step>-records} and
+ * {@code dead-letter/<step>} count payloads read, rows decoded and records dead-lettered.
  */
 public final class ParseRecords
     extends PTransform<PCollection<byte[]>, WithFailures.Result<PCollection<Row>, Row>> {
@@ -80,8 +80,8 @@ public final class ParseRecords
     DecodeFn(RecordFormat format, String step) {
       this.format = format;
       this.step = step;
-      this.in = Metrics.counter("records", step + "-in");
-      this.out = Metrics.counter("records", step + "-out");
+      this.in = Metrics.counter("records", step + "-payloads");
+      this.out = Metrics.counter("records", step + "-records");
       this.failed = DeadLetter.counter(step);
     }
 
