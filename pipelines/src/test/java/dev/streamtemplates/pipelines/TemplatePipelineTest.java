@@ -1,0 +1,130 @@
+package dev.streamtemplates.pipelines;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.Assert.assertThrows;
+
+import dev.streamtemplates.pipelines.spec.SpecException;
+import dev.streamtemplates.pipelines.spec.SpecNode;
+import dev.streamtemplates.pipelines.spec.TemplateSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** A spec built into a pipeline and run on the Direct runner: CSV in, mapped, JSON out. */
+public class TemplatePipelineTest {
+  @Rule public final TemporaryFolder folder = new TemporaryFolder();
+  private Path dir;
+
+  static final String AVSC =
+      "{\"type\":\"record\",\"name\":\"Reading\",\"fields\":["
+          + "{\"name\":\"sensor\",\"type\":\"string\"},{\"name\":\"celsius\",\"type\":\"double\"},"
+          + "{\"name\":\"at\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}}]}";
+
+  @Before
+  public void files() throws IOException {
+    dir = folder.getRoot().toPath();
+    Files.writeString(dir.resolve("reading.avsc"), AVSC);
+    Files.writeString(dir.resolve("readings.csv"),
+        "sensor,celsius,at\ns-1,21.5,2024-05-01T10:00:00Z\ns-2,hot,2024-05-01T10:01:00Z\ns-3,-4,1714557720000\ns-4,1\n");
+  }
+
+  String spec(String steps) {
+    return "name: csv-demo\n"
+        + "description: CSV readings to JSON in Fahrenheit.\n"
+        + "sources:\n"
+        + "  - {name: readings, type: file, path: '" + dir.resolve("readings.csv") + "', format: csv, header: true,"
+        + " schema: '" + dir.resolve("reading.avsc") + "', eventTime: {field: at}}\n"
+        + "steps:\n" + steps
+        + "sinks:\n"
+        + "  - {name: out, input: convert, type: file, format: json, path: '" + dir.resolve("out/readings") + "'}\n"
+        + "deadLetter: {type: file, format: json, path: '" + dir.resolve("dlq/dead") + "'}\n";
+  }
+
+  static final String STEPS =
+      "  - name: convert\n"
+          + "    type: MapFields\n"
+          + "    input: readings\n"
+          + "    fields: {fahrenheit: 'celsius * 9.0 / 5.0 + 32.0'}\n"
+          + "    drop: [celsius]\n";
+
+  @Test
+  public void csvSpecRunsEndToEndWithDeadLetters() throws IOException {
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+    SpecNode root = TemplateSpec.parse("csv-demo", spec(STEPS)).resolve(Map.of());
+    TemplatePipeline.build(pipeline, root, dir.toString());
+    pipeline.run().waitUntilFinish();
+
+    assertThat(lines(dir.resolve("out")), containsInAnyOrder(
+        "{\"sensor\":\"s-1\",\"at\":\"2024-05-01T10:00:00.000Z\",\"fahrenheit\":70.7}",
+        "{\"sensor\":\"s-3\",\"at\":\"2024-05-01T10:02:00.000Z\",\"fahrenheit\":24.8}"));
+    List<String> dead = lines(dir.resolve("dlq"));
+    assertThat(dead, hasSize(2));
+    assertThat(String.join("\n", dead), containsString("field 'celsius': 'hot' is not a valid DOUBLE"));
+    assertThat(String.join("\n", dead), containsString("has 2 cells, expected 3"));
+  }
+
+  @Test
+  public void graphAndExpressionErrorsAreAllReportedBeforeLaunch() {
+    String steps =
+        "  - {name: convert, type: MapFields, input: readings, fields: {f: 'celsius * nine'}}\n"
+            + "  - {name: loop-a, type: MapFields, input: loop-b}\n"
+            + "  - {name: loop-b, type: MapFields, input: loop-a}\n"
+            + "  - {name: odd, type: Teleport, input: nowhere}\n"
+            + "  - {name: convert2, type: MapFields, input: readings, colour: blue}\n";
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+    SpecNode root = TemplateSpec.parse("csv-demo", spec(steps)).resolve(Map.of());
+    SpecException e = assertThrows(SpecException.class, () -> TemplatePipeline.build(pipeline, root, dir.toString()));
+    String all = String.join("\n", e.errors());
+    assertThat(all, containsString("steps[3].type: unknown step type 'Teleport'; known types are [MapFields]"));
+    assertThat(all, containsString("steps[3].input: 'nowhere' is not a source or step"));
+    assertThat(all, containsString("steps form a cycle: loop-a -> loop-b -> loop-a"));
+    assertThat(all, containsString("steps[4]: property 'colour' is not defined"));
+  }
+
+  @Test
+  public void expressionTypeErrorNamesTheSpecPathAndColumn() {
+    String steps = "  - {name: convert, type: MapFields, input: readings, fields: {f: 'celsius * nine'}}\n";
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+    SpecNode root = TemplateSpec.parse("csv-demo", spec(steps)).resolve(Map.of());
+    SpecException e = assertThrows(SpecException.class, () -> TemplatePipeline.build(pipeline, root, dir.toString()));
+    assertThat(e.errors().get(0), startsWith("steps[0].fields.f: 1:11: undeclared reference to 'nine'"));
+  }
+
+  @Test
+  public void missingInputFilesAndSchemasAreNamed() throws IOException {
+    Files.delete(dir.resolve("reading.avsc"));
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+    SpecNode root = TemplateSpec.parse("csv-demo", spec(STEPS)).resolve(Map.of());
+    SpecException e = assertThrows(SpecException.class, () -> TemplatePipeline.build(pipeline, root, dir.toString()));
+    assertThat(e.errors().get(0), containsString("sources[0].schema: no such schema file"));
+  }
+
+  private static List<String> lines(Path dir) throws IOException {
+    List<String> out = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path file : (Iterable<Path>) files::iterator) {
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+          if (!line.isBlank()) {
+            out.add(line);
+          }
+        }
+      }
+    }
+    return out;
+  }
+}
