@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
@@ -26,6 +25,7 @@ import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
@@ -41,6 +41,8 @@ import org.joda.time.Duration;
  * time. Rows a format cannot hold go to the dead-letter output.
  */
 public final class Sinks {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Sinks.class);
+
   private Sinks() {}
 
   /** Writes {@code rows} to {@code sink}; returns the dead letters of the writing. */
@@ -72,6 +74,25 @@ public final class Sinks {
     }
 
     RecordFormat format = SpecFormats.format(withDefaultFormat(sink, formatName), rows.getSchema(), avroSchema);
+    if ("kafka".equals(type)) {
+      String keyField = sink.text("keyField", null);
+      if (keyField != null && !rows.getSchema().hasField(keyField)) {
+        throw new IllegalArgumentException(sink.childPath("keyField") + ": field '" + keyField + "' is not in the input; fields are "
+            + rows.getSchema().getFieldNames());
+      }
+      WithFailures.Result<PCollection<KV<byte[], byte[]>>, Row> keyed =
+          rows.apply(name + "/Encode " + formatName, SerializeRecords.with(format).named(name).keyedBy(keyField));
+      deadLetters.add(keyed.failures());
+      keyed.output().apply(
+          name + "/Kafka",
+          KafkaIO.<byte[], byte[]>write()
+              .withBootstrapServers(sink.text("bootstrapServers"))
+              .withTopic(sink.text("topic"))
+              .withKeySerializer(ByteArraySerializer.class)
+              .withValueSerializer(ByteArraySerializer.class)
+              .withProducerConfigUpdates(new LinkedHashMap<>(sink.stringMap("properties"))));
+      return deadLetters;
+    }
     WithFailures.Result<PCollection<byte[]>, Row> encoded = rows.apply(name + "/Encode " + formatName, SerializeRecords.with(format).named(name));
     deadLetters.add(encoded.failures());
     PCollection<byte[]> payloads = encoded.output();
@@ -91,17 +112,6 @@ public final class Sinks {
           write = write.withWindowedWrites();
         }
         lines.apply(name + "/Write", write);
-        break;
-      case "kafka":
-        Map<String, Object> producer = new LinkedHashMap<>(sink.stringMap("properties"));
-        payloads.apply(
-            name + "/Kafka",
-            KafkaIO.<Void, byte[]>write()
-                .withBootstrapServers(sink.text("bootstrapServers"))
-                .withTopic(sink.text("topic"))
-                .withValueSerializer(ByteArraySerializer.class)
-                .withProducerConfigUpdates(producer)
-                .values());
         break;
       case "stdout":
         payloads.apply(name + "/Print", ParDo.of(new Print(name, format.isText())));
@@ -125,16 +135,33 @@ public final class Sinks {
     return Durations.parse(sink.text("window", "1m"), sink.childPath("window"));
   }
 
+  /** Counts what a sink writes, and logs progress on long runs (per worker, at most every 30 s). */
   private static final class CountWritten extends DoFn<Row, Row> {
+    private static final long PROGRESS_EVERY_MILLIS = 30_000;
+    private final String sink;
     private final Counter written;
+    private transient long seen;
+    private transient long lastLog;
 
     CountWritten(String sink) {
+      this.sink = sink;
       this.written = Metrics.counter("records", sink + "-written");
+    }
+
+    @Setup
+    public void setup() {
+      lastLog = System.currentTimeMillis();
     }
 
     @ProcessElement
     public void process(@Element Row row, OutputReceiver<Row> out) {
       written.inc();
+      seen++;
+      long now = System.currentTimeMillis();
+      if (now - lastLog >= PROGRESS_EVERY_MILLIS) {
+        LOG.info("sink {}: {} records written by this worker so far", sink, seen);
+        lastLog = now;
+      }
       out.output(row);
     }
   }

@@ -29,6 +29,7 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
@@ -60,8 +61,15 @@ public final class Sources {
     PCollection<Row> rows;
     boolean kafka = "kafka".equals(source.text("type"));
     if (kafka) {
-      PCollection<byte[]> payloads = pipeline.apply(name + "/Kafka", kafkaRead(source, format).withoutMetadata()).apply(name + "/Values", Values.<byte[]>create());
-      rows = parse(name, payloads, format, deadLetters);
+      PCollection<KV<byte[], byte[]>> messages = pipeline.apply(name + "/Kafka", kafkaRead(source, format).withoutMetadata());
+      if (source.has("keyField")) {
+        WithFailures.Result<PCollection<Row>, Row> parsed =
+            messages.apply(name + "/Parse " + format.name(), ParseRecords.with(format).named(name).withKeyField(source.text("keyField")));
+        deadLetters.add(parsed.failures());
+        rows = parsed.output();
+      } else {
+        rows = parse(name, messages.apply(name + "/Values", Values.<byte[]>create()), format, deadLetters);
+      }
     } else {
       String path = source.text("path");
       requireMatch(source, path);

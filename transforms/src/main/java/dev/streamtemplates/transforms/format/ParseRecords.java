@@ -4,7 +4,12 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import com.google.errorprone.annotations.CheckReturnValue;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
+import java.nio.charset.StandardCharsets;
 import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.values.KV;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -59,42 +64,105 @@ public final class ParseRecords
     return new ParseRecords(format, step);
   }
 
+  /**
+   * Decodes the values of key/value messages (e.g. Kafka records) and adds each message's key, as
+   * UTF-8 text, to its records as field {@code keyField} (a nullable STRING appended to the
+   * schema).
+   */
+  @CheckReturnValue
+  public Keyed withKeyField(String keyField) {
+    if (keyField == null || keyField.isBlank()) {
+      throw new IllegalArgumentException("keyField must be a non-empty name, got '" + keyField + "'");
+    }
+    if (format.schema().hasField(keyField)) {
+      throw new IllegalArgumentException("keyField '" + keyField + "' is already a field of the records; choose another name");
+    }
+    return new Keyed(this, keyField);
+  }
+
+  /** The key/value variant; see {@link #withKeyField}. */
+  public static final class Keyed
+      extends PTransform<PCollection<KV<byte[], byte[]>>, WithFailures.Result<PCollection<Row>, Row>> {
+    private final ParseRecords values;
+    private final String keyField;
+
+    private Keyed(ParseRecords values, String keyField) {
+      this.values = values;
+      this.keyField = keyField;
+    }
+
+    /** The schema of the output: the format's fields, then the key field. */
+    public Schema outputSchema() {
+      return Schema.builder().addFields(values.format.schema().getFields()).addNullableField(keyField, FieldType.STRING).build();
+    }
+
+    @Override
+    public WithFailures.Result<PCollection<Row>, Row> expand(PCollection<KV<byte[], byte[]>> messages) {
+      Schema schema = outputSchema();
+      PCollectionTuple result =
+          messages.apply(
+              "Decode " + values.format.name() + " with keys",
+              ParDo.of(new DecodeFn<KV<byte[], byte[]>>(values.format, values.step, schema))
+                  .withOutputTags(ROWS, TupleTagList.of(FAILURES)));
+      return WithFailures.Result.of(
+          result.get(ROWS).setRowSchema(schema), result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
+    }
+  }
+
   @Override
   public WithFailures.Result<PCollection<Row>, Row> expand(PCollection<byte[]> payloads) {
     PCollectionTuple result =
         payloads.apply(
             "Decode " + format.name(),
-            ParDo.of(new DecodeFn(format, step)).withOutputTags(ROWS, TupleTagList.of(FAILURES)));
+            ParDo.of(new DecodeFn<byte[]>(format, step, null)).withOutputTags(ROWS, TupleTagList.of(FAILURES)));
     return WithFailures.Result.of(
         result.get(ROWS).setRowSchema(format.schema()),
         result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
   }
 
-  private static final class DecodeFn extends DoFn<byte[], Row> {
+  /** Decodes a payload, or the value of a key/value message and appends its key when {@code keyed} is set. */
+  private static final class DecodeFn<T> extends DoFn<T, Row> {
     private final RecordFormat format;
     private final String step;
+    private final @Nullable Schema keyed;
     private final Counter in;
     private final Counter out;
     private final Counter failed;
 
-    DecodeFn(RecordFormat format, String step) {
+    DecodeFn(RecordFormat format, String step, @Nullable Schema keyed) {
       this.format = format;
       this.step = step;
+      this.keyed = keyed;
       this.in = Metrics.counter("records", step + "-payloads");
       this.out = Metrics.counter("records", step + "-records");
       this.failed = DeadLetter.counter(step);
     }
 
     @ProcessElement
-    public void process(@Element byte[] payload, @Timestamp Instant timestamp, MultiOutputReceiver receiver) {
+    public void process(@Element T element, @Timestamp Instant timestamp, MultiOutputReceiver receiver) {
       in.inc();
+      byte[] payload;
+      String key;
+      if (keyed == null) {
+        payload = (byte[]) element;
+        key = null;
+      } else {
+        KV<?, ?> message = (KV<?, ?>) element;
+        payload = (byte[]) message.getValue();
+        key = message.getKey() == null ? null : new String((byte[]) message.getKey(), StandardCharsets.UTF_8);
+      }
+      if (payload == null) {
+        failed.inc();
+        receiver.get(FAILURES).output(DeadLetter.of(step, "the message has no value (a tombstone)", null, DeadLetter.knownTime(timestamp)));
+        return;
+      }
       format.decode(
           payload,
           new RecordFormat.Receiver() {
             @Override
             public void record(Row row) {
               out.inc();
-              receiver.get(ROWS).output(row);
+              receiver.get(ROWS).output(keyed == null ? row : Row.withSchema(keyed).addValues(row.getValues()).addValue(key).build());
             }
 
             @Override

@@ -5,7 +5,12 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 import com.google.errorprone.annotations.CheckReturnValue;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
+import java.nio.charset.StandardCharsets;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.values.KV;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -52,28 +57,73 @@ public final class SerializeRecords
     return new SerializeRecords(format, step);
   }
 
+  /**
+   * Encodes each row as a key and value, e.g. for Kafka: the key is the UTF-8 text of field {@code
+   * keyField}, or null when {@code keyField} is null or the field's value is null.
+   */
+  @CheckReturnValue
+  public Keyed keyedBy(@Nullable String keyField) {
+    return new Keyed(this, keyField);
+  }
+
+  /** The keyed variant; see {@link #keyedBy}. */
+  public static final class Keyed
+      extends PTransform<PCollection<Row>, WithFailures.Result<PCollection<KV<byte[], byte[]>>, Row>> {
+    private static final TupleTag<KV<byte[], byte[]>> KEYED = new TupleTag<KV<byte[], byte[]>>() {};
+    private final SerializeRecords values;
+    private final @Nullable String keyField;
+
+    private Keyed(SerializeRecords values, @Nullable String keyField) {
+      this.values = values;
+      this.keyField = keyField;
+    }
+
+    @Override
+    public WithFailures.Result<PCollection<KV<byte[], byte[]>>, Row> expand(PCollection<Row> rows) {
+      if (keyField != null && !rows.getSchema().hasField(keyField)) {
+        throw new IllegalArgumentException("key field '" + keyField + "' is not in the schema; fields are " + rows.getSchema().getFieldNames());
+      }
+      PCollectionTuple result =
+          rows.apply(
+              "Encode " + values.format.name() + " with keys",
+              ParDo.of(new EncodeFn<KV<byte[], byte[]>>(values.format, values.step, KEYED, true, keyField))
+                  .withOutputTags(KEYED, TupleTagList.of(FAILURES)));
+      return WithFailures.Result.of(
+          result.get(KEYED).setCoder(KvCoder.of(NullableCoder.of(ByteArrayCoder.of()), ByteArrayCoder.of())),
+          result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
+    }
+  }
+
   @Override
   public WithFailures.Result<PCollection<byte[]>, Row> expand(PCollection<Row> rows) {
     PCollectionTuple result =
         rows.apply(
             "Encode " + format.name(),
-            ParDo.of(new EncodeFn(format, step)).withOutputTags(PAYLOADS, TupleTagList.of(FAILURES)));
+            ParDo.of(new EncodeFn<byte[]>(format, step, PAYLOADS, false, null)).withOutputTags(PAYLOADS, TupleTagList.of(FAILURES)));
     return WithFailures.Result.of(
         result.get(PAYLOADS).setCoder(ByteArrayCoder.of()),
         result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
   }
 
-  private static final class EncodeFn extends DoFn<Row, byte[]> {
+  /** Encodes rows; emits the payload alone, or a KV of key and payload when a key field is set. */
+  private static final class EncodeFn<T> extends DoFn<Row, T> {
     private final RecordFormat format;
     private final String step;
+    private final TupleTag<T> output;
+    private final boolean keyed;
+    private final @Nullable String keyField;
     private final Counter failed;
 
-    EncodeFn(RecordFormat format, String step) {
+    EncodeFn(RecordFormat format, String step, TupleTag<T> output, boolean keyed, @Nullable String keyField) {
       this.format = format;
       this.step = step;
+      this.output = output;
+      this.keyed = keyed;
+      this.keyField = keyField;
       this.failed = DeadLetter.counter(step);
     }
 
+    @SuppressWarnings("unchecked")
     @ProcessElement
     public void process(@Element Row row, @Timestamp Instant timestamp, MultiOutputReceiver receiver) {
       byte[] payload;
@@ -85,7 +135,13 @@ public final class SerializeRecords
             DeadLetter.ofText(step, DeadLetter.reason(e), RowText.json(row), DeadLetter.knownTime(timestamp)));
         return;
       }
-      receiver.get(PAYLOADS).output(payload);
+      if (!keyed) {
+        receiver.get(output).output((T) payload);
+      } else {
+        Object key = keyField == null ? null : row.getValue(keyField);
+        byte[] keyBytes = key == null ? null : key.toString().getBytes(StandardCharsets.UTF_8);
+        receiver.get(output).output((T) KV.of(keyBytes, payload));
+      }
     }
   }
 }
