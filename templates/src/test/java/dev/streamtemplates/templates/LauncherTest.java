@@ -51,6 +51,13 @@ public class LauncherTest {
   }
 
   @Test
+  public void badPipelineOptionValueNamesTheOption() {
+    int code = launcher.main(new String[] {"xml-to-json", "--home=" + ConformanceHarness.repoRoot(), "--targetParallelism=abc"});
+    assertThat(code, equalTo(Launcher.USAGE));
+    assertThat(out(), containsString("--targetParallelism=abc is not valid: Cannot deserialize value of type `int` from String \"abc\""));
+  }
+
+  @Test
   public void unknownTemplateListsTheCatalogue() {
     assertThat(launcher.main(new String[] {"xml-to-jsn"}), equalTo(Launcher.USAGE));
     assertThat(out(), containsString("no such template; the catalogue has [xml-to-json, json-to-avro"));

@@ -120,7 +120,7 @@ public final class Launcher {
       pipelineOptions = PipelineOptionsFactory.fromArgs(pipelineArgs.toArray(new String[0])).withValidation().create();
       pipelineOptions.setJobName(spec.name());
     } catch (IllegalArgumentException e) {
-      errors.add(optionError(spec, e));
+      errors.add(optionError(spec, e, pipelineArgs));
     }
     SpecNode root = null;
     try {
@@ -173,7 +173,7 @@ public final class Launcher {
     out.printf("  %-28s %d %s%n", "dead-lettered", total, deadLetters.isEmpty() ? "" : deadLetters);
   }
 
-  private String optionError(TemplateSpec spec, IllegalArgumentException e) {
+  private String optionError(TemplateSpec spec, IllegalArgumentException e, List<String> pipelineArgs) {
     String message = e.getMessage() == null ? e.toString() : e.getMessage();
     java.util.regex.Matcher missing = java.util.regex.Pattern.compile("missing a property named '([^']+)'").matcher(message);
     if (missing.find()) {
@@ -183,6 +183,15 @@ public final class Launcher {
     if (message.contains("Unknown 'runner' specified")) {
       return message.split("\n")[0] + ". This bundle runs " + defaults.runner()
           + "; bin/run picks the bundle from --runner=DirectRunner|FlinkRunner|SparkRunner";
+    }
+    // Beam's message for a bad value does not say which option; find it by trying each alone.
+    for (String arg : pipelineArgs) {
+      try {
+        PipelineOptionsFactory.fromArgs(arg).create();
+      } catch (IllegalArgumentException bad) {
+        String reason = bad.getMessage() == null ? bad.toString() : bad.getMessage().split("\n")[0];
+        return Secrets.maskArg(arg) + " is not valid: " + reason;
+      }
     }
     return "pipeline options: " + message.split("\n")[0];
   }

@@ -16,6 +16,9 @@ import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
 import java.io.Serializable;
+import dev.cel.compiler.CelCompilerLibrary;
+import dev.cel.runtime.CelRuntimeLibrary;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -63,6 +66,16 @@ public final class RowExpression implements Serializable {
           .enableTimestampEpoch(true)
           .enableHeterogeneousNumericComparisons(true)
           .build();
+
+  /** CEL's extension libraries offered to every expression; each is both a compiler and a runtime library. */
+  private static final List<Object> EXTENSIONS =
+      List.of(
+          CelExtensions.strings(),
+          CelExtensions.math(LIMITS),
+          CelExtensions.lists(),
+          CelExtensions.sets(LIMITS),
+          CelExtensions.encoders(),
+          CelExtensions.regex());
 
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Set<String> RESERVED =
@@ -160,13 +173,7 @@ public final class RowExpression implements Serializable {
       CelRuntime runtime =
           CelRuntimeFactory.standardCelRuntimeBuilder()
               .setOptions(LIMITS)
-              .addLibraries(
-                  CelExtensions.strings(),
-                  CelExtensions.math(LIMITS),
-                  CelExtensions.lists(),
-                  CelExtensions.sets(LIMITS),
-                  CelExtensions.encoders(),
-                  CelExtensions.regex())
+              .addLibraries(EXTENSIONS.stream().map(CelRuntimeLibrary.class::cast).toList())
               .build();
       return new Compiled(this, runtime.createProgram(ast));
     } catch (Exception e) {
@@ -179,13 +186,7 @@ public final class RowExpression implements Serializable {
         CelCompilerFactory.standardCelCompilerBuilder()
             .setOptions(LIMITS)
             .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
-            .addLibraries(
-                CelExtensions.strings(),
-                CelExtensions.math(LIMITS),
-                CelExtensions.lists(),
-                CelExtensions.sets(LIMITS),
-                CelExtensions.encoders(),
-                CelExtensions.regex());
+            .addLibraries(EXTENSIONS.stream().map(CelCompilerLibrary.class::cast).toList());
     boolean eventIsAField = false;
     for (Schema.Field field : schema.getFields()) {
       if (isIdentifier(field.getName())) {
