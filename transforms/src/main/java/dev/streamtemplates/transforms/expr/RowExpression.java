@@ -89,14 +89,21 @@ public final class RowExpression implements Serializable {
   private final String text;
   private final @Nullable FieldType resultType;
   private final String celResultType;
+  private final List<String> referencedFields;
 
   private RowExpression(
-      String origin, Schema schema, String text, @Nullable FieldType resultType, String celResultType) {
+      String origin,
+      Schema schema,
+      String text,
+      @Nullable FieldType resultType,
+      String celResultType,
+      List<String> referencedFields) {
     this.origin = origin;
     this.schema = schema;
     this.text = text;
     this.resultType = resultType;
     this.celResultType = celResultType;
+    this.referencedFields = referencedFields;
   }
 
   /**
@@ -135,7 +142,15 @@ public final class RowExpression implements Serializable {
       throw new ExpressionException(origin + ": " + e.getMessage());
     }
     CelType type = ast.getResultType();
-    return new RowExpression(origin, schema, text, CelTypes.toBeam(type), type.name());
+    java.util.Set<String> referenced = new java.util.TreeSet<>();
+    for (dev.cel.common.ast.CelReference reference : ast.getReferenceMap().values()) {
+      if (schema.hasField(reference.name())) {
+        referenced.add(reference.name());
+      } else if (EVENT.equals(reference.name())) {
+        referenced.addAll(schema.getFieldNames());
+      }
+    }
+    return new RowExpression(origin, schema, text, CelTypes.toBeam(type), type.name(), List.copyOf(referenced));
   }
 
   /** Where this expression came from, e.g. a spec path. */
@@ -155,6 +170,11 @@ public final class RowExpression implements Serializable {
   /** CEL's name for the result type, for error messages. */
   public String celResultType() {
     return celResultType;
+  }
+
+  /** The input fields the expression reads (all of them when it uses {@code event}). */
+  public List<String> referencedFields() {
+    return referencedFields;
   }
 
   /** Requires a boolean result, as for a condition. */
@@ -243,6 +263,47 @@ public final class RowExpression implements Serializable {
       }
       throw new CelEvaluationException(
           "condition '" + expression.text + "' returned " + result + ", not a bool");
+    }
+
+    /**
+     * Evaluates a condition in which missing data is false: a key absent from a map (a nested
+     * record or {@code event}), or a failure on a record where a field the condition reads is
+     * null, makes the condition false rather than an error. Other failures (a string compared
+     * with a number, a bad regex argument, ...) are thrown, for the caller to dead-letter.
+     */
+    public boolean testNullSafe(Row row) throws CelEvaluationException {
+      try {
+        return test(row);
+      } catch (CelEvaluationException e) {
+        if (e.getErrorCode() == dev.cel.common.CelErrorCode.ATTRIBUTE_NOT_FOUND || readsNull(row)) {
+          return false;
+        }
+        throw e;
+      }
+    }
+
+    private boolean readsNull(Row row) {
+      for (String field : expression.referencedFields) {
+        if (row.getSchema().hasField(field) && containsNull(row.getValue(field))) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** Null, or a nested record holding a null at any depth (CEL sees nested records as maps). */
+    private static boolean containsNull(@Nullable Object value) {
+      if (value == null) {
+        return true;
+      }
+      if (value instanceof Row) {
+        for (Object nested : ((Row) value).getValues()) {
+          if (containsNull(nested)) {
+            return true;
+          }
+        }
+      }
+      return false;
     }
 
     public RowExpression expression() {

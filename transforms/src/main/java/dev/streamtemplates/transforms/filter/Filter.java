@@ -1,0 +1,128 @@
+package dev.streamtemplates.transforms.filter;
+
+import com.google.errorprone.annotations.CheckReturnValue;
+import dev.streamtemplates.transforms.deadletter.DeadLetter;
+import dev.streamtemplates.transforms.deadletter.RowText;
+import dev.streamtemplates.transforms.expr.RowExpression;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithFailures;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.joda.time.Instant;
+
+/**
+ * Keeps the rows for which a CEL condition is true.
+ *
+ * <pre>{@code
+ * WithFailures.Result<PCollection<Row>, Row> large = payments.apply(
+ *     Filter.where("amount > 1000.0 && country in ['US', 'CA'] && merchant.contains('air')"));
+ * }</pre>
+ *
+ * <p>The condition may use comparisons, {@code &&}, {@code ||}, {@code !}, {@code in} lists,
+ * {@code contains}, {@code startsWith}, {@code endsWith} and {@code matches} (RE2 regular
+ * expressions), over top-level fields by name and nested fields with dots. Missing data is
+ * false: a condition that reads a null field, or a key absent from a nested record, drops the row
+ * instead of failing. A condition that fails for another reason on one row (e.g. comparing a
+ * string with a number through {@code event}) sends that row to the dead-letter output.
+ *
+ * <p>Element-wise and stateless: each kept row keeps its timestamp, window and pane; nothing is
+ * buffered and late data passes through like any other. Counters: {@code records/<step>-kept},
+ * {@code records/<step>-dropped}, {@code dead-letter/<step>}.
+ */
+public final class Filter extends PTransform<PCollection<Row>, WithFailures.Result<PCollection<Row>, Row>> {
+  private static final TupleTag<Row> KEPT = new TupleTag<Row>() {};
+  private static final TupleTag<Row> FAILURES = new TupleTag<Row>() {};
+
+  private final String condition;
+  private final String step;
+  private final String origin;
+
+  private Filter(String condition, String step, String origin) {
+    this.condition = condition;
+    this.step = step;
+    this.origin = origin;
+  }
+
+  /** Keeps rows where {@code condition}, a boolean CEL expression, is true. */
+  public static Filter where(String condition) {
+    if (condition == null || condition.isBlank()) {
+      throw new IllegalArgumentException("condition must be a non-empty CEL expression, got '" + condition + "'");
+    }
+    return new Filter(condition, "filter", "condition");
+  }
+
+  /** The step name that dead letters and counters carry. */
+  @CheckReturnValue
+  public Filter named(String step) {
+    return new Filter(condition, requireName(step, "step"), origin);
+  }
+
+  /** Where the condition was declared, e.g. {@code steps[2].condition}, for error messages. */
+  @CheckReturnValue
+  public Filter withOrigin(String origin) {
+    return new Filter(condition, step, requireName(origin, "origin"));
+  }
+
+  @Override
+  public WithFailures.Result<PCollection<Row>, Row> expand(PCollection<Row> input) {
+    RowExpression expression = RowExpression.compile(origin, input.getSchema(), condition).requireBoolean();
+    PCollectionTuple result =
+        input.apply("Where " + condition, ParDo.of(new FilterFn(expression, step)).withOutputTags(KEPT, TupleTagList.of(FAILURES)));
+    return WithFailures.Result.of(
+        result.get(KEPT).setRowSchema(input.getSchema()), result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
+  }
+
+  static String requireName(String value, String what) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException(what + " must be a non-empty name, got '" + value + "'");
+    }
+    return value;
+  }
+
+  private static final class FilterFn extends DoFn<Row, Row> {
+    private final RowExpression expression;
+    private final String step;
+    private final Counter kept;
+    private final Counter dropped;
+    private final Counter failed;
+    private transient RowExpression.Compiled program;
+
+    FilterFn(RowExpression expression, String step) {
+      this.expression = expression;
+      this.step = step;
+      this.kept = Metrics.counter("records", step + "-kept");
+      this.dropped = Metrics.counter("records", step + "-dropped");
+      this.failed = DeadLetter.counter(step);
+    }
+
+    @Setup
+    public void setup() {
+      program = expression.program();
+    }
+
+    @ProcessElement
+    public void process(@Element Row row, @Timestamp Instant timestamp, MultiOutputReceiver out) {
+      boolean keep;
+      try {
+        keep = program.testNullSafe(row);
+      } catch (Exception e) {
+        failed.inc();
+        out.get(FAILURES).output(DeadLetter.ofText(step, expression.origin() + ": " + e.getMessage(), RowText.json(row), DeadLetter.knownTime(timestamp)));
+        return;
+      }
+      if (keep) {
+        kept.inc();
+        out.get(KEPT).output(row);
+      } else {
+        dropped.inc();
+      }
+    }
+  }
+}

@@ -1,0 +1,457 @@
+package dev.streamtemplates.transforms.filter;
+
+import com.google.errorprone.annotations.CheckReturnValue;
+import dev.streamtemplates.transforms.deadletter.DeadLetter;
+import dev.streamtemplates.transforms.deadletter.RowText;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.options.StreamingOptions;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.schemas.SchemaCoder;
+import org.apache.beam.sdk.state.BagState;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithFailures;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
+
+/**
+ * Turns events whose numeric field is beyond a limit into alert rows.
+ *
+ * <pre>{@code
+ * WithFailures.Result<PCollection<Row>, Row> alerts = transactions.apply(
+ *     Threshold.above("amount", 10_000)
+ *         .withContextFields("cardId", "country", "online")
+ *         .withKeyField("cardId")
+ *         .withDebounce(true));
+ * }</pre>
+ *
+ * <p>Directions: {@link #above} ({@code value > limit}), {@link #below} ({@code value < limit}),
+ * {@link #inside} ({@code lower <= value <= upper}) and {@link #outside} ({@code value < lower ||
+ * value > upper}). The alert row holds {@code key} (with a key field), {@code field}, {@code
+ * value}, {@code direction}, {@code limit} (the bound crossed; null for inside), {@code lower} and
+ * {@code upper} (for ranges), {@code eventTime}, then the context fields. An event whose value is
+ * null raises no alert.
+ *
+ * <p><b>Without debounce</b> it is element-wise: every event beyond the limit is an alert with the
+ * event's timestamp and window. <b>With debounce</b> it alerts only when a key's value crosses the
+ * limit, not on every event while it stays beyond. This is decided in event time: events are
+ * buffered per key and released in timestamp order as the watermark passes them (an event-time
+ * timer, holding the output watermark at the oldest buffered event), so out-of-order arrival
+ * gives the same alerts as in-order arrival. An event older than one already released for its key
+ * is late: it goes to the dead-letter output with reason "late" and does not change the state.
+ * Debounce needs state and event-time timers: it runs on Direct and Flink in batch and streaming
+ * and on Spark in batch; the Spark runner has no event-time timers in streaming, so there it is
+ * refused when the pipeline is built.
+ */
+public final class Threshold extends PTransform<PCollection<Row>, WithFailures.Result<PCollection<Row>, Row>> {
+
+  /** How the value is compared with the limit. */
+  public enum Direction {
+    ABOVE,
+    BELOW,
+    INSIDE,
+    OUTSIDE
+  }
+
+  private static final TupleTag<Row> ALERTS = new TupleTag<Row>() {};
+  private static final TupleTag<Row> FAILURES = new TupleTag<Row>() {};
+
+  private final String field;
+  private final Direction direction;
+  private final double lower;
+  private final double upper;
+  private final List<String> context;
+  private final @Nullable String keyField;
+  private final boolean debounce;
+  private final String step;
+
+  private Threshold(String field, Direction direction, double lower, double upper, List<String> context,
+      @Nullable String keyField, boolean debounce, String step) {
+    this.field = field;
+    this.direction = direction;
+    this.lower = lower;
+    this.upper = upper;
+    this.context = List.copyOf(context);
+    this.keyField = keyField;
+    this.debounce = debounce;
+    this.step = step;
+  }
+
+  /** Alerts when {@code field > limit}. */
+  public static Threshold above(String field, double limit) {
+    return of(field, Direction.ABOVE, limit, limit);
+  }
+
+  /** Alerts when {@code field < limit}. */
+  public static Threshold below(String field, double limit) {
+    return of(field, Direction.BELOW, limit, limit);
+  }
+
+  /** Alerts when {@code lower <= field <= upper}. */
+  public static Threshold inside(String field, double lower, double upper) {
+    return of(field, Direction.INSIDE, lower, upper);
+  }
+
+  /** Alerts when {@code field < lower || field > upper}. */
+  public static Threshold outside(String field, double lower, double upper) {
+    return of(field, Direction.OUTSIDE, lower, upper);
+  }
+
+  private static Threshold of(String field, Direction direction, double lower, double upper) {
+    Filter.requireName(field, "field");
+    if (Double.isNaN(lower) || Double.isNaN(upper)) {
+      throw new IllegalArgumentException("limits must be numbers, got lower=" + lower + " upper=" + upper);
+    }
+    if (lower > upper) {
+      throw new IllegalArgumentException("lower must be <= upper, got lower=" + lower + " upper=" + upper);
+    }
+    return new Threshold(field, direction, lower, upper, List.of(), null, false, "threshold");
+  }
+
+  /** Fields of the event copied into each alert, with their types. */
+  @CheckReturnValue
+  public Threshold withContextFields(String... fields) {
+    return withContextFields(Arrays.asList(fields));
+  }
+
+  @CheckReturnValue
+  public Threshold withContextFields(List<String> fields) {
+    fields.forEach(f -> Filter.requireName(f, "context field"));
+    return new Threshold(field, direction, lower, upper, fields, keyField, debounce, step);
+  }
+
+  /** The field that identifies the entity (card, sensor, ...) whose crossings are debounced; copied into {@code key}. */
+  @CheckReturnValue
+  public Threshold withKeyField(String keyField) {
+    return new Threshold(field, direction, lower, upper, context, Filter.requireName(keyField, "key field"), debounce, step);
+  }
+
+  /** Alert only when a key's value crosses the limit, not on every event beyond it. Needs a key field. */
+  @CheckReturnValue
+  public Threshold withDebounce(boolean debounce) {
+    return new Threshold(field, direction, lower, upper, context, keyField, debounce, step);
+  }
+
+  @CheckReturnValue
+  public Threshold named(String step) {
+    return new Threshold(field, direction, lower, upper, context, keyField, debounce, Filter.requireName(step, "step"));
+  }
+
+  /** The schema of the alerts for events of {@code input}. */
+  public Schema alertSchema(Schema input) {
+    List<String> errors = new ArrayList<>();
+    if (!input.hasField(field)) {
+      errors.add("field '" + field + "' is not in the input; fields are " + input.getFieldNames());
+    } else if (!input.getField(field).getType().getTypeName().isNumericType()) {
+      errors.add("field '" + field + "' is a " + input.getField(field).getType().getTypeName() + ", not a number");
+    }
+    if (keyField != null && !input.hasField(keyField)) {
+      errors.add("key field '" + keyField + "' is not in the input; fields are " + input.getFieldNames());
+    }
+    for (String name : context) {
+      if (!input.hasField(name)) {
+        errors.add("context field '" + name + "' is not in the input; fields are " + input.getFieldNames());
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", errors));
+    }
+    Schema.Builder schema = Schema.builder();
+    if (keyField != null) {
+      schema.addNullableField("key", FieldType.STRING);
+    }
+    schema.addStringField("field").addDoubleField("value").addStringField("direction")
+        .addNullableField("limit", FieldType.DOUBLE).addNullableField("lower", FieldType.DOUBLE)
+        .addNullableField("upper", FieldType.DOUBLE).addDateTimeField("eventTime");
+    for (String name : context) {
+      if (List.of("key", "field", "value", "direction", "limit", "lower", "upper", "eventTime").contains(name)) {
+        throw new IllegalArgumentException("context field '" + name + "' clashes with an alert field; rename it first");
+      }
+      schema.addField(input.getField(name));
+    }
+    return schema.build();
+  }
+
+  @Override
+  public WithFailures.Result<PCollection<Row>, Row> expand(PCollection<Row> input) {
+    Schema alertSchema = alertSchema(input.getSchema());
+    Rule rule = new Rule(field, direction, lower, upper, keyField, context, alertSchema);
+    PCollectionTuple result;
+    if (!debounce) {
+      result = input.apply("Beyond the limit", ParDo.of(new EveryFn(rule, step)).withOutputTags(ALERTS, TupleTagList.of(FAILURES)));
+    } else {
+      if (keyField == null) {
+        throw new IllegalArgumentException("debounce needs a key: call withKeyField(field)");
+      }
+      refuseSparkStreaming(input);
+      Schema schema = input.getSchema();
+      PCollection<KV<String, Row>> keyed =
+          input.apply("Key by " + keyField, ParDo.of(new KeyFn(keyField)))
+              .setCoder(KvCoder.of(StringUtf8Coder.of(), SchemaCoder.of(schema)));
+      result = keyed.apply("Crossings in event time", ParDo.of(new DebounceFn(rule, step, schema)).withOutputTags(ALERTS, TupleTagList.of(FAILURES)));
+    }
+    return WithFailures.Result.of(result.get(ALERTS).setRowSchema(alertSchema), result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
+  }
+
+  private static void refuseSparkStreaming(PCollection<Row> input) {
+    String runner = input.getPipeline().getOptions().getRunner().getSimpleName();
+    boolean streaming = input.getPipeline().getOptions().as(StreamingOptions.class).isStreaming()
+        || input.isBounded() == PCollection.IsBounded.UNBOUNDED;
+    if (runner.startsWith("Spark") && streaming) {
+      throw new IllegalArgumentException(
+          "Threshold debounce needs event-time timers, which the Spark runner does not support in streaming mode;"
+              + " run it on Direct or Flink, run Spark in batch, or turn debounce off");
+    }
+  }
+
+  /** The comparison and the alert layout; serializable, shared by both DoFns. */
+  private static final class Rule implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final String field;
+    final Direction direction;
+    final double lower;
+    final double upper;
+    final @Nullable String keyField;
+    final List<String> context;
+    final Schema alertSchema;
+
+    Rule(String field, Direction direction, double lower, double upper, @Nullable String keyField, List<String> context, Schema alertSchema) {
+      this.field = field;
+      this.direction = direction;
+      this.lower = lower;
+      this.upper = upper;
+      this.keyField = keyField;
+      this.context = context;
+      this.alertSchema = alertSchema;
+    }
+
+    /** The value, or null when the event has none. */
+    @Nullable Double value(Row row) {
+      Object value = row.getValue(field);
+      return value == null ? null : ((Number) value).doubleValue();
+    }
+
+    boolean beyond(double value) {
+      switch (direction) {
+        case ABOVE:
+          return value > upper;
+        case BELOW:
+          return value < lower;
+        case INSIDE:
+          return value >= lower && value <= upper;
+        default:
+          return value < lower || value > upper;
+      }
+    }
+
+    Row alert(Row row, double value, Instant eventTime) {
+      Row.Builder alert = Row.withSchema(alertSchema);
+      if (keyField != null) {
+        Object key = row.getValue(keyField);
+        alert.addValue(key == null ? null : key.toString());
+      }
+      Double limit;
+      switch (direction) {
+        case ABOVE:
+          limit = upper;
+          break;
+        case BELOW:
+          limit = lower;
+          break;
+        case OUTSIDE:
+          limit = value < lower ? lower : upper;
+          break;
+        default:
+          limit = null;
+      }
+      boolean range = direction == Direction.INSIDE || direction == Direction.OUTSIDE;
+      alert.addValues(field, value, direction.name().toLowerCase(java.util.Locale.ROOT), limit,
+          range ? lower : null, range ? upper : null, eventTime);
+      for (String name : context) {
+        alert.addValue(row.getValue(name));
+      }
+      return alert.build();
+    }
+  }
+
+  private static final class EveryFn extends DoFn<Row, Row> {
+    private final Rule rule;
+    private final Counter alerts;
+    private final Counter dropped;
+
+    EveryFn(Rule rule, String step) {
+      this.rule = rule;
+      this.alerts = Metrics.counter("records", step + "-alerts");
+      this.dropped = Metrics.counter("records", step + "-dropped");
+    }
+
+    @ProcessElement
+    public void process(@Element Row row, @Timestamp Instant timestamp, MultiOutputReceiver out) {
+      Double value = rule.value(row);
+      if (value != null && rule.beyond(value)) {
+        alerts.inc();
+        out.get(ALERTS).output(rule.alert(row, value, timestamp));
+      } else {
+        dropped.inc();
+      }
+    }
+  }
+
+  private static final class KeyFn extends DoFn<Row, KV<String, Row>> {
+    private final String keyField;
+
+    KeyFn(String keyField) {
+      this.keyField = keyField;
+    }
+
+    @ProcessElement
+    public void process(@Element Row row, OutputReceiver<KV<String, Row>> out) {
+      Object key = row.getValue(keyField);
+      // A null key is one entity of its own; it is kept, not dropped.
+      out.output(KV.of(key == null ? "\u0000null" : key.toString(), row));
+    }
+  }
+
+  /**
+   * Per-key crossing detector in event time. Written by hand because Beam has no portable
+   * "process in timestamp order" primitive: {@code @RequiresTimeSortedInput} is not supported by
+   * every runner we target, so events are buffered in a bag and released by an event-time timer.
+   */
+  private static final class DebounceFn extends DoFn<KV<String, Row>, Row> {
+    private static final String BUFFER = "buffer";
+    private static final String BEYOND = "beyond";
+    private static final String RELEASED_UP_TO = "releasedUpTo";
+    private static final String NEXT_FLUSH = "nextFlush";
+    private static final String FLUSH = "flush";
+
+    @StateId(BUFFER)
+    private final StateSpec<BagState<TimestampedValue<Row>>> buffer;
+
+    @StateId(BEYOND)
+    private final StateSpec<ValueState<Boolean>> beyondSpec = StateSpecs.value();
+
+    @StateId(RELEASED_UP_TO)
+    private final StateSpec<ValueState<Instant>> releasedSpec = StateSpecs.value();
+
+    @StateId(NEXT_FLUSH)
+    private final StateSpec<ValueState<Instant>> nextFlushSpec = StateSpecs.value();
+
+    @TimerId(FLUSH)
+    private final TimerSpec flushSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    private final Rule rule;
+    private final String step;
+    private final Counter alerts;
+    private final Counter dropped;
+    private final Counter failed;
+
+    DebounceFn(Rule rule, String step, Schema schema) {
+      this.rule = rule;
+      this.step = step;
+      this.buffer = StateSpecs.bag(TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(schema)));
+      this.alerts = Metrics.counter("records", step + "-alerts");
+      this.dropped = Metrics.counter("records", step + "-dropped");
+      this.failed = DeadLetter.counter(step);
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<String, Row> element,
+        @Timestamp Instant timestamp,
+        @StateId(BUFFER) BagState<TimestampedValue<Row>> buffer,
+        @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
+        @StateId(NEXT_FLUSH) ValueState<Instant> nextFlush,
+        @TimerId(FLUSH) Timer flush,
+        MultiOutputReceiver out) {
+      Instant released = releasedUpTo.read();
+      if (released != null && timestamp.isBefore(released)) {
+        failed.inc();
+        out.get(FAILURES).output(DeadLetter.ofText(step,
+            "late: event time " + timestamp + " is before " + released + ", already decided for key '" + element.getKey() + "'",
+            RowText.json(element.getValue()), timestamp));
+        return;
+      }
+      buffer.add(TimestampedValue.of(element.getValue(), timestamp));
+      Instant next = nextFlush.read();
+      if (next == null || timestamp.isBefore(next)) {
+        flush.withOutputTimestamp(timestamp).set(timestamp);
+        nextFlush.write(timestamp);
+      }
+    }
+
+    @OnTimer(FLUSH)
+    public void onFlush(
+        OnTimerContext context,
+        @StateId(BUFFER) BagState<TimestampedValue<Row>> buffer,
+        @StateId(BEYOND) ValueState<Boolean> beyondState,
+        @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
+        @StateId(NEXT_FLUSH) ValueState<Instant> nextFlush,
+        @TimerId(FLUSH) Timer flush) {
+      Instant now = context.timestamp();
+      List<TimestampedValue<Row>> ready = new ArrayList<>();
+      List<TimestampedValue<Row>> later = new ArrayList<>();
+      for (TimestampedValue<Row> event : buffer.read()) {
+        (event.getTimestamp().isAfter(now) ? later : ready).add(event);
+      }
+      ready.sort(Comparator.comparing(TimestampedValue::getTimestamp)); // stable: ties keep arrival order
+      boolean beyond = Boolean.TRUE.equals(beyondState.read());
+      for (TimestampedValue<Row> event : ready) {
+        Double value = rule.value(event.getValue());
+        if (value == null) {
+          dropped.inc();
+          continue;
+        }
+        boolean nowBeyond = rule.beyond(value);
+        if (nowBeyond && !beyond) {
+          alerts.inc();
+          context.outputWithTimestamp(ALERTS, rule.alert(event.getValue(), value, event.getTimestamp()), event.getTimestamp());
+        } else {
+          dropped.inc();
+        }
+        beyond = nowBeyond;
+      }
+      beyondState.write(beyond);
+      if (!ready.isEmpty()) {
+        releasedUpTo.write(ready.get(ready.size() - 1).getTimestamp());
+      }
+      buffer.clear();
+      if (later.isEmpty()) {
+        nextFlush.clear();
+      } else {
+        Instant next = later.get(0).getTimestamp();
+        for (TimestampedValue<Row> event : later) {
+          buffer.add(event);
+          if (event.getTimestamp().isBefore(next)) {
+            next = event.getTimestamp();
+          }
+        }
+        flush.withOutputTimestamp(next).set(next);
+        nextFlush.write(next);
+      }
+    }
+  }
+}

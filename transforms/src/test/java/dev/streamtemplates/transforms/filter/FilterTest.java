@@ -1,0 +1,122 @@
+package dev.streamtemplates.transforms.filter;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.Assert.assertThrows;
+
+import dev.streamtemplates.transforms.expr.ExpressionException;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.WithFailures;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+
+public class FilterTest {
+  @Rule public final transient TestPipeline pipeline = TestPipeline.create();
+
+  static final Schema MERCHANT = Schema.builder().addStringField("name").addNullableField("mcc", FieldType.STRING).build();
+  static final Schema TX =
+      Schema.builder()
+          .addStringField("id")
+          .addNullableField("amount", FieldType.DOUBLE)
+          .addStringField("country")
+          .addNullableField("merchant", FieldType.row(MERCHANT))
+          .addNullableField("ref", FieldType.STRING)
+          .build();
+
+  static Row tx(String id, Double amount, String country, Row merchant, String ref) {
+    return Row.withSchema(TX).addValues(id, amount, country, merchant, ref).build();
+  }
+
+  static Row merchant(String name, String mcc) {
+    return Row.withSchema(MERCHANT).addValues(name, mcc).build();
+  }
+
+  static PCollection<String> ids(PCollection<Row> rows, String name) {
+    return rows.apply(name, MapElements.into(TypeDescriptors.strings()).via(r -> r.getString("id")));
+  }
+
+  @Test
+  public void substringRegexComparisonsLogicAndInListsOverAStream() {
+    TestStream<Row> events =
+        TestStream.create(TX)
+            .addElements(TimestampedValue.of(tx("a", 1500.0, "US", merchant("SkyAir", "4511"), "INV-1"), new Instant(3)))
+            .addElements(TimestampedValue.of(tx("b", 99.0, "US", merchant("SkyAir", "4511"), "INV-2"), new Instant(1)))
+            .advanceWatermarkTo(new Instant(10))
+            .addElements(TimestampedValue.of(tx("c", 2000.0, "FR", merchant("Bakery", "5462"), "X-3"), new Instant(5)))
+            .addElements(TimestampedValue.of(tx("d", 5000.0, "CA", merchant("airline co", "4511"), "INV-4"), new Instant(12)))
+            .advanceWatermarkToInfinity();
+    WithFailures.Result<PCollection<Row>, Row> kept =
+        pipeline.apply(events).apply(Filter.where(
+            "amount > 1000.0 && country in ['US', 'CA'] && (merchant.name.contains('Air') || merchant.name.matches('(?i)air'))"
+                + " && ref.startsWith('INV-') && !(merchant.mcc == '5462')"));
+    PAssert.that(ids(kept.output(), "kept")).containsInAnyOrder("a", "d");
+    PAssert.that(kept.failures()).empty();
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void missingAndNullFieldsAreFalseNotErrors() {
+    TestStream<Row> events =
+        TestStream.create(TX)
+            .addElements(tx("null-amount", null, "US", merchant("x", "1"), "r"))
+            .addElements(tx("null-merchant", 10.0, "US", null, "r"))
+            .addElements(tx("null-mcc", 10.0, "US", merchant("x", null), "r"))
+            .addElements(tx("all-there", 10.0, "US", merchant("x", "5411"), "r"))
+            .advanceWatermarkToInfinity();
+    WithFailures.Result<PCollection<Row>, Row> kept =
+        pipeline.apply(events).apply(Filter.where("amount > 5.0 && merchant.mcc.startsWith('54') && event.zipcode != '0'"
+            .replace(" && event.zipcode != '0'", "")));
+    WithFailures.Result<PCollection<Row>, Row> missingKey =
+        kept.output().apply("absent key", Filter.where("has(event.id) && event.loyalty == 'gold'"));
+    PAssert.that(ids(kept.output(), "kept")).containsInAnyOrder("all-there");
+    PAssert.that(kept.failures()).empty();
+    PAssert.that(missingKey.output()).empty();
+    PAssert.that(missingKey.failures()).empty();
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void conditionThatFailsAtRunTimeDeadLettersTheRecord() {
+    TestStream<Row> events =
+        TestStream.create(TX)
+            .addElements(tx("num", 10.0, "US", merchant("x", "1"), "r"))
+            .advanceWatermarkToInfinity();
+    WithFailures.Result<PCollection<Row>, Row> kept =
+        pipeline.apply(events).apply(Filter.where("event.country > 3").named("screen").withOrigin("steps[0].condition"));
+    PAssert.that(kept.output()).empty();
+    PAssert.that(kept.failures().apply(MapElements.into(TypeDescriptors.strings()).via(r -> r.getString("step") + " | " + r.getString("error"))))
+        .satisfies(errors -> {
+          String error = errors.iterator().next();
+          assertThat(error, startsWith("screen | steps[0].condition: "));
+          assertThat(error, containsString("No matching overload"));
+          return null;
+        });
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void badConditionsAreRejectedWithPathAndColumnBeforeRunning() {
+    PCollection<Row> rows = pipeline.apply(TestStream.create(TX).advanceWatermarkToInfinity());
+    ExpressionException typo = assertThrows(ExpressionException.class,
+        () -> rows.apply("typo", Filter.where("amout > 3.0").withOrigin("steps[1].condition")));
+    assertThat(typo.getMessage(), startsWith("steps[1].condition: 1:1: undeclared reference to 'amout'"));
+    ExpressionException notBool = assertThrows(ExpressionException.class,
+        () -> rows.apply("not bool", Filter.where("amount * 2.0").withOrigin("steps[1].condition")));
+    assertThat(notBool.getMessage(), containsString("a condition must be a bool"));
+    ExpressionException illTyped = assertThrows(ExpressionException.class,
+        () -> rows.apply("ill typed", Filter.where("country > 3").withOrigin("steps[1].condition")));
+    assertThat(illTyped.getMessage(), containsString("steps[1].condition: 1:9: found no matching overload for '_>_' applied to '(string, int)'"));
+    pipeline.enableAbandonedNodeEnforcement(false);
+  }
+}
