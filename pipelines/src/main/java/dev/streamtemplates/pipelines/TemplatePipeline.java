@@ -91,7 +91,12 @@ public final class TemplatePipeline {
     Map<String, List<String>> outputsOf = new HashMap<>();
     for (SpecNode step : steps) {
       StepProvider provider = stepProviders.get(step.text("name"));
-      outputsOf.put(step.text("name"), provider == null ? List.of() : provider.outputNames(new StepContext.Config(step)));
+      try {
+        outputsOf.put(step.text("name"), provider == null ? List.of() : provider.outputNames(new StepContext.Config(step)));
+      } catch (IllegalArgumentException e) {
+        outputsOf.put(step.text("name"), List.of());
+        errors.add(message(step, e));
+      }
     }
     Set<String> producers = new LinkedHashSet<>();
     sources.forEach(s -> producers.add(s.text("name")));

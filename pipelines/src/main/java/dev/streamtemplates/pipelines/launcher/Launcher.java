@@ -75,8 +75,8 @@ public final class Launcher {
         printHelp(Catalog.load(positional.get(0)));
         return 0;
       }
-      PipelineResult.State state = run(prepare(args));
-      return state == PipelineResult.State.DONE ? 0 : FAILED;
+      PipelineResult result = run(prepare(args));
+      return result.getState() == PipelineResult.State.DONE ? 0 : FAILED;
     } catch (SpecException e) {
       out.println(e.getMessage());
       out.println("See: bin/run --list, bin/run TEMPLATE --help");
@@ -136,7 +136,7 @@ public final class Launcher {
   }
 
   /** Builds the pipeline for a launch, runs it to the end, and prints what went in and out. */
-  public PipelineResult.State run(Launch launch) {
+  public PipelineResult run(Launch launch) {
     Pipeline pipeline = Pipeline.create(launch.options());
     TemplatePipeline.Built built = TemplatePipeline.build(pipeline, launch.root(), launch.home());
     String runner = launch.options().getRunner().getSimpleName();
@@ -147,7 +147,7 @@ public final class Launcher {
     PipelineResult.State state = result.waitUntilFinish();
     out.printf("%s %s on %s in %.1f s%n", launch.spec().name(), state, runner, (System.nanoTime() - start) / 1e9);
     printCounts(result);
-    return state;
+    return result;
   }
 
   private void printCounts(PipelineResult result) {
