@@ -106,6 +106,33 @@ public class TemplatePipelineTest {
   }
 
   @Test
+  public void badConditionsInFilterAndRouteStepsAreRejectedWithTheirPaths() {
+    String steps =
+        "  - {name: hot, type: Filter, input: readings, condition: 'sensor > 3'}\n"
+            + "  - {name: split, type: Route, input: readings, routes: [{name: a, when: 'true'}, {name: b, when: 'celsius >'}]}\n"
+            + "  - {name: convert, type: MapFields, input: split.b}\n";
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+    SpecNode root = TemplateSpec.parse("csv-demo", spec(steps)).resolve(Map.of());
+    SpecException e = assertThrows(SpecException.class, () -> TemplatePipeline.build(pipeline, root, dir.toString()));
+    String all = String.join("\n", e.errors());
+    assertThat(all, containsString("steps[0].condition: 1:8: found no matching overload for '_>_' applied to '(string, int)'"));
+    assertThat(all, containsString("steps[1].routes[1].when: 1:"));
+  }
+
+  @Test
+  public void thresholdNeedsExactlyOneLimitAndAKeyToDebounce() {
+    String steps =
+        "  - {name: convert, type: Threshold, input: readings, field: celsius, above: 1, below: 2, debounce: true}\n";
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+    SpecNode root = TemplateSpec.parse("csv-demo", spec(steps)).resolve(Map.of());
+    SpecException e = assertThrows(SpecException.class, () -> TemplatePipeline.build(pipeline, root, dir.toString()));
+    String all = String.join("\n", e.errors());
+    assertThat(all, containsString("steps[0]"));
+    assertThat(all, containsString("steps[0]: must be valid to one and only one schema, but 2 are valid"));
+    assertThat(all, containsString("steps[0]: has a missing property 'key' which is dependent required because 'debounce' is present"));
+  }
+
+  @Test
   public void missingInputFilesAndSchemasAreNamed() throws IOException {
     Files.delete(dir.resolve("reading.avsc"));
     Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
