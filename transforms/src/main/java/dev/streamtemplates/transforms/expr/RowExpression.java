@@ -11,6 +11,8 @@ import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerBuilder;
 import dev.cel.compiler.CelCompilerFactory;
 import dev.cel.extensions.CelExtensions;
+import dev.cel.extensions.CelListsExtensions;
+import dev.cel.extensions.CelStringExtensions;
 import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
@@ -33,8 +35,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>Every field whose name is a CEL identifier is a variable of its own type, e.g. {@code
  * quantity * price}; the whole row is also available as {@code event}, a {@code map(string, dyn)},
  * e.g. {@code event['unit price']}. Besides the standard library, CEL's extension libraries for
- * strings ({@code upperAscii}, {@code split}, ...), math ({@code math.round}, {@code math.abs},
- * ...), lists, sets, base64 encoders and regex are available.
+ * strings ({@code upperAscii}, {@code split}, {@code substring}, ...), math ({@code math.round},
+ * {@code math.abs}, ...), lists ({@code sort}, {@code distinct}, ...) and sets are available,
+ * without the functions that could grow a value exponentially (see {@link #EXTENSIONS}).
  *
  * <pre>{@code
  * RowExpression total = RowExpression.compile("steps[1].fields.total", schema, "quantity * price");
@@ -67,15 +70,34 @@ public final class RowExpression implements Serializable {
           .enableHeterogeneousNumericComparisons(true)
           .build();
 
-  /** CEL's extension libraries offered to every expression; each is both a compiler and a runtime library. */
+  /**
+   * CEL's extension libraries offered to every expression; each is both a compiler and a runtime
+   * library. Functions whose output can grow exponentially with a short expression are left out,
+   * because CEL has no output-size limit: {@code replace} (chained, each call can double a
+   * string), {@code lists.range} (allocates a list of any length), and the base64 and regex
+   * extensions ({@code base64.encode} and {@code regex.replace} chain the same way).
+   */
   private static final List<Object> EXTENSIONS =
       List.of(
-          CelExtensions.strings(),
+          CelExtensions.strings(
+              CelStringExtensions.Function.CHAR_AT,
+              CelStringExtensions.Function.INDEX_OF,
+              CelStringExtensions.Function.JOIN,
+              CelStringExtensions.Function.LAST_INDEX_OF,
+              CelStringExtensions.Function.LOWER_ASCII,
+              CelStringExtensions.Function.SPLIT,
+              CelStringExtensions.Function.SUBSTRING,
+              CelStringExtensions.Function.TRIM,
+              CelStringExtensions.Function.UPPER_ASCII),
           CelExtensions.math(LIMITS),
-          CelExtensions.lists(),
-          CelExtensions.sets(LIMITS),
-          CelExtensions.encoders(),
-          CelExtensions.regex());
+          CelExtensions.lists(
+              CelListsExtensions.Function.SLICE,
+              CelListsExtensions.Function.FLATTEN,
+              CelListsExtensions.Function.DISTINCT,
+              CelListsExtensions.Function.REVERSE,
+              CelListsExtensions.Function.SORT,
+              CelListsExtensions.Function.SORT_BY),
+          CelExtensions.sets(LIMITS));
 
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Set<String> RESERVED =

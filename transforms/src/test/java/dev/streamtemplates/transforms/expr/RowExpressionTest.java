@@ -94,6 +94,13 @@ public class RowExpressionTest {
             + " [1,2,3,4,5,6,7,8,9,10].all(d, [1,2,3,4,5,6,7,8,9,10].all(e, a + b + c + d + e > 0)))))").program();
     CelEvaluationException e = assertThrows(CelEvaluationException.class, () -> loops.evalRaw(ROW));
     assertThat(e.getMessage(), containsString("Iteration budget exceeded"));
+    // Functions that could double a value per call are not offered at all: a huge string
+    // repetition or list cannot be built in a short expression.
+    String doubling = "id" + ".replace('a', 'aa')".repeat(60);
+    assertThat(assertThrows(ExpressionException.class, () -> RowExpression.compile("f", SCHEMA, doubling)).getMessage(),
+        containsString("found no matching overload for 'replace'"));
+    assertThrows(ExpressionException.class, () -> RowExpression.compile("f", SCHEMA, "size(lists.range(2000000000)) > 0"));
+    assertThrows(ExpressionException.class, () -> RowExpression.compile("f", SCHEMA, "id * 100000000"));
   }
 
   private static Object eval(String expression, FieldType type) throws CelEvaluationException {
