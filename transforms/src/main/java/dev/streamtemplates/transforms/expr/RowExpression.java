@@ -11,7 +11,6 @@ import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerBuilder;
 import dev.cel.compiler.CelCompilerFactory;
 import dev.cel.extensions.CelExtensions;
-import dev.cel.extensions.CelListsExtensions;
 import dev.cel.extensions.CelStringExtensions;
 import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
@@ -36,7 +35,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * quantity * price}; the whole row is also available as {@code event}, a {@code map(string, dyn)},
  * e.g. {@code event['unit price']}. Besides the standard library, CEL's extension libraries for
  * strings ({@code upperAscii}, {@code split}, {@code substring}, ...), math ({@code math.round},
- * {@code math.abs}, ...), lists ({@code sort}, {@code distinct}, ...) and sets are available,
+ * {@code math.abs}, ...) and sets are available,
  * without the functions that could grow a value exponentially (see {@link #EXTENSIONS}).
  *
  * <pre>{@code
@@ -74,7 +73,8 @@ public final class RowExpression implements Serializable {
    * CEL's extension libraries offered to every expression; each is both a compiler and a runtime
    * library. Functions whose output can grow exponentially with a short expression are left out,
    * because CEL has no output-size limit: {@code replace} (chained, each call can double a
-   * string), {@code lists.range} (allocates a list of any length), and the base64 and regex
+   * string), the lists extension ({@code lists.range} allocates a list of any length, and
+   * cel-java 0.11 does not let us pick its other functions alone), and the base64 and regex
    * extensions ({@code base64.encode} and {@code regex.replace} chain the same way).
    */
   private static final List<Object> EXTENSIONS =
@@ -90,13 +90,6 @@ public final class RowExpression implements Serializable {
               CelStringExtensions.Function.TRIM,
               CelStringExtensions.Function.UPPER_ASCII),
           CelExtensions.math(LIMITS),
-          CelExtensions.lists(
-              CelListsExtensions.Function.SLICE,
-              CelListsExtensions.Function.FLATTEN,
-              CelListsExtensions.Function.DISTINCT,
-              CelListsExtensions.Function.REVERSE,
-              CelListsExtensions.Function.SORT,
-              CelListsExtensions.Function.SORT_BY),
           CelExtensions.sets(LIMITS));
 
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -142,7 +135,12 @@ public final class RowExpression implements Serializable {
     CelValidationResult result = compiler(schema).compile(text);
     if (result.hasError()) {
       StringBuilder message = new StringBuilder();
+      int shown = 0;
       for (CelIssue issue : result.getErrors()) {
+        if (shown++ == 5) {
+          message.append("; and ").append(result.getErrors().size() - 5).append(" more errors in ").append(origin);
+          break;
+        }
         if (message.length() > 0) {
           message.append("; ");
         }

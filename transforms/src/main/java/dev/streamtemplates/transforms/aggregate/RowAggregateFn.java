@@ -1,0 +1,229 @@
+package dev.streamtemplates.transforms.aggregate;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.beam.sdk.coders.CannotProvideCoderException;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
+import org.apache.beam.sdk.coders.DoubleCoder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.schemas.SchemaCoder;
+import org.apache.beam.sdk.transforms.ApproximateQuantiles.ApproximateQuantilesCombineFn;
+import org.apache.beam.sdk.transforms.ApproximateUnique.ApproximateUniqueCombineFn;
+import org.apache.beam.sdk.transforms.Combine.CombineFn;
+import org.apache.beam.sdk.transforms.CombineFns;
+import org.apache.beam.sdk.transforms.SimpleFunction;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * All of a window's {@link Aggregation}s as one CombineFn: one pass over the events, one
+ * accumulator per aggregate, one output Row with a field per aggregate. Built on Beam's {@code
+ * CombineFns.compose()}, so it merges, lifts into partial combines, and works under every
+ * windowing Beam has.
+ */
+@SuppressWarnings({"rawtypes", "unchecked"})
+public final class RowAggregateFn extends CombineFn<TimestampedValue<Row>, Object[], Row> {
+  /** Sample size of the approximate distinct count: standard error about 2 / sqrt(10000) = 2%. */
+  static final int DISTINCT_SAMPLE = 10_000;
+  private static final int PERCENTILES = 101;
+
+  private final List<Aggregation> aggregations;
+  private final Schema outputSchema;
+  private final CombineFns.ComposedCombineFn<TimestampedValue<Row>> composed;
+  private final List<TupleTag<Object>> tags;
+
+  private RowAggregateFn(List<Aggregation> aggregations, Schema outputSchema, CombineFns.ComposedCombineFn<TimestampedValue<Row>> composed, List<TupleTag<Object>> tags) {
+    this.aggregations = aggregations;
+    this.outputSchema = outputSchema;
+    this.composed = composed;
+    this.tags = tags;
+  }
+
+  /**
+   * Checks the aggregations against the input schema and builds the CombineFn.
+   *
+   * @throws IllegalArgumentException naming every unknown or non-numeric field and duplicate name
+   */
+  public static RowAggregateFn of(Schema input, List<Aggregation> aggregations) {
+    if (aggregations.isEmpty()) {
+      throw new IllegalArgumentException("at least one aggregate is needed");
+    }
+    List<String> errors = new ArrayList<>();
+    Set<String> names = new LinkedHashSet<>();
+    Schema.Builder output = Schema.builder();
+    CombineFns.ComposeCombineFnBuilder builder = CombineFns.compose();
+    CombineFns.ComposedCombineFn<TimestampedValue<Row>> composed = null;
+    List<TupleTag<Object>> tags = new ArrayList<>();
+    for (Aggregation aggregation : aggregations) {
+      if (!names.add(aggregation.name())) {
+        errors.add("two aggregates are named '" + aggregation.name() + "'");
+        continue;
+      }
+      String field = aggregation.field();
+      FieldType fieldType = null;
+      if (field != null) {
+        if (!input.hasField(field)) {
+          errors.add(aggregation.name() + ": field '" + field + "' is not in the input; fields are " + input.getFieldNames());
+          continue;
+        }
+        fieldType = input.getField(field).getType();
+      }
+      Aggregation.Function fn = aggregation.function();
+      boolean numeric = fn != Aggregation.Function.COUNT && fn != Aggregation.Function.COUNT_DISTINCT
+          && fn != Aggregation.Function.APPROX_COUNT_DISTINCT && fn != Aggregation.Function.FIRST && fn != Aggregation.Function.LAST;
+      if (numeric && !fieldType.getTypeName().isNumericType()) {
+        errors.add(aggregation.name() + ": " + fn.name().toLowerCase() + " needs a numeric field, but '" + field + "' is a " + fieldType.getTypeName());
+        continue;
+      }
+      TupleTag<Object> tag = new TupleTag<>(aggregation.name());
+      tags.add(tag);
+      Coder<Object> valueCoder = fieldType == null ? null : SchemaCoder.coderForFieldType(fieldType.withNullable(false));
+      switch (fn) {
+        case COUNT:
+        case SUM:
+        case MIN:
+        case MAX:
+        case MEAN:
+        case VAR_POP:
+        case VAR_SAMP:
+        case STDDEV_POP:
+        case STDDEV_SAMP:
+          composed = with(builder, composed, new ToDouble(field), NullableCoder.of(DoubleCoder.of()), new AggregateFns.StatsFn(fn), tag);
+          output.addField(aggregation.name(), fn == Aggregation.Function.COUNT ? FieldType.INT64 : FieldType.DOUBLE.withNullable(true));
+          break;
+        case COUNT_DISTINCT:
+          composed = with(builder, composed, new ToValue(field), NullableCoder.of(valueCoder), new AggregateFns.DistinctFn(valueCoder), tag);
+          output.addField(aggregation.name(), FieldType.INT64);
+          break;
+        case APPROX_COUNT_DISTINCT:
+          composed = with(builder, composed, new ToValue(field), NullableCoder.of(valueCoder),
+              new AggregateFns.SkipNulls(new ApproximateUniqueCombineFn<>(DISTINCT_SAMPLE, valueCoder), valueCoder), tag);
+          output.addField(aggregation.name(), FieldType.INT64);
+          break;
+        case QUANTILE:
+        case MEDIAN:
+          composed = with(builder, composed, new ToDouble(field), NullableCoder.of(DoubleCoder.of()),
+              new AggregateFns.SkipNulls(ApproximateQuantilesCombineFn.<Double>create(PERCENTILES), DoubleCoder.of()), tag);
+          output.addField(aggregation.name(), FieldType.DOUBLE.withNullable(true));
+          break;
+        case FIRST:
+        case LAST:
+          composed = with(builder, composed, new ToTimedValue(field), KvCoder.of(VarLongCoder.of(), NullableCoder.of(valueCoder)),
+              new AggregateFns.FirstLastFn(fn == Aggregation.Function.LAST, valueCoder), tag);
+          output.addField(aggregation.name(), fieldType.withNullable(true));
+          break;
+        default:
+          throw new IllegalStateException(fn.name());
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", errors));
+    }
+    return new RowAggregateFn(List.copyOf(aggregations), output.build(), composed, tags);
+  }
+
+  private static CombineFns.ComposedCombineFn<TimestampedValue<Row>> with(
+      CombineFns.ComposeCombineFnBuilder builder, CombineFns.ComposedCombineFn<TimestampedValue<Row>> composed,
+      SimpleFunction extract, Coder coder, CombineFn fn, TupleTag tag) {
+    return composed == null ? builder.with(extract, coder, fn, tag) : composed.with(extract, coder, fn, tag);
+  }
+
+  /** The schema of the aggregates row: one field per aggregate, in order. */
+  public Schema outputSchema() {
+    return outputSchema;
+  }
+
+  public List<Aggregation> aggregations() {
+    return aggregations;
+  }
+
+  @Override
+  public Object[] createAccumulator() {
+    return composed.createAccumulator();
+  }
+
+  @Override
+  public Object[] addInput(Object[] accumulator, TimestampedValue<Row> input) {
+    return composed.addInput(accumulator, input);
+  }
+
+  @Override
+  public Object[] mergeAccumulators(Iterable<Object[]> accumulators) {
+    return composed.mergeAccumulators(accumulators);
+  }
+
+  @Override
+  public Row extractOutput(Object[] accumulator) {
+    CombineFns.CoCombineResult result = composed.extractOutput(accumulator);
+    List<Object> values = new ArrayList<>(tags.size());
+    for (int i = 0; i < tags.size(); i++) {
+      Object value = result.get(tags.get(i));
+      Aggregation aggregation = aggregations.get(i);
+      if (aggregation.function() == Aggregation.Function.QUANTILE || aggregation.function() == Aggregation.Function.MEDIAN) {
+        value = AggregateFns.percentile((List<Double>) value, aggregation.quantile());
+      }
+      values.add(value);
+    }
+    return Row.withSchema(outputSchema).attachValues(values);
+  }
+
+  @Override
+  public Coder<Object[]> getAccumulatorCoder(CoderRegistry registry, Coder<TimestampedValue<Row>> inputCoder)
+      throws CannotProvideCoderException {
+    return composed.getAccumulatorCoder(registry, inputCoder);
+  }
+
+  /** A numeric field as a double, null when null; COUNT(*) counts every row as 1. */
+  private static final class ToDouble extends SimpleFunction<TimestampedValue<Row>, Double> {
+    private final @Nullable String field;
+
+    ToDouble(@Nullable String field) {
+      this.field = field;
+    }
+
+    @Override
+    public @Nullable Double apply(TimestampedValue<Row> event) {
+      if (field == null) {
+        return 1.0;
+      }
+      Object value = event.getValue().getValue(field);
+      return value == null ? null : ((Number) value).doubleValue();
+    }
+  }
+
+  private static final class ToValue extends SimpleFunction<TimestampedValue<Row>, Object> {
+    private final String field;
+
+    ToValue(String field) {
+      this.field = field;
+    }
+
+    @Override
+    public @Nullable Object apply(TimestampedValue<Row> event) {
+      return event.getValue().getValue(field);
+    }
+  }
+
+  private static final class ToTimedValue extends SimpleFunction<TimestampedValue<Row>, KV<Long, Object>> {
+    private final String field;
+
+    ToTimedValue(String field) {
+      this.field = field;
+    }
+
+    @Override
+    public KV<Long, Object> apply(TimestampedValue<Row> event) {
+      return KV.of(event.getTimestamp().getMillis(), event.getValue().getValue(field));
+    }
+  }
+}
