@@ -79,7 +79,8 @@ public final class Filter extends PTransform<PCollection<Row>, WithFailures.Resu
         result.get(KEPT).setRowSchema(input.getSchema()), result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
   }
 
-  static String requireName(String value, String what) {
+  /** The value, or an error naming what it is when it is null or blank. */
+  public static String requireName(String value, String what) {
     if (value == null || value.isBlank()) {
       throw new IllegalArgumentException(what + " must be a non-empty name, got '" + value + "'");
     }

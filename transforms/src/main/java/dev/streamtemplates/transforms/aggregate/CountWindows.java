@@ -1,0 +1,200 @@
+package dev.streamtemplates.transforms.aggregate;
+
+import dev.streamtemplates.transforms.deadletter.DeadLetter;
+import dev.streamtemplates.transforms.deadletter.RowText;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.SchemaCoder;
+import org.apache.beam.sdk.state.BagState;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.joda.time.Instant;
+
+/**
+ * Count windows per key: the aggregate of every window of N consecutive events of a key, in
+ * event-time order. Beam has no count windows, so this is a stateful DoFn: events are buffered per
+ * key and released in timestamp order by an event-time timer as the watermark passes them; the
+ * last N released events are kept in state. A window is emitted at its N-th event (windowStart
+ * and windowEnd are its first and last event times); a trailing window with fewer than N events
+ * is never emitted. An event older than one already released for its key is late and goes to the
+ * dead-letter output. Runs where state and event-time timers do: Direct and Flink in batch and
+ * streaming, Spark in batch.
+ */
+final class CountWindows {
+  private CountWindows() {}
+
+  record Result(PCollection<Row> output, PCollection<Row> failures) {}
+
+  private static final TupleTag<Row> OUT = new TupleTag<Row>() {};
+  private static final TupleTag<Row> FAILURES = new TupleTag<Row>() {};
+
+  static Result apply(PCollection<KV<Row, TimestampedValue<Row>>> keyed, Windowing windowing, RowAggregateFn aggregateFn,
+      Schema inputSchema, Schema outputSchema, String step) {
+    String runner = keyed.getPipeline().getOptions().getRunner().getSimpleName();
+    boolean streaming = keyed.getPipeline().getOptions().as(org.apache.beam.sdk.options.StreamingOptions.class).isStreaming()
+        || keyed.isBounded() == PCollection.IsBounded.UNBOUNDED;
+    if (runner.startsWith("Spark") && streaming) {
+      throw new IllegalArgumentException("count windows need event-time timers, which the Spark runner does not support"
+          + " in streaming mode; run them on Direct or Flink, or run Spark in batch");
+    }
+    PCollectionTuple result = keyed.apply("Count windows " + windowing,
+        ParDo.of(new CountWindowFn(windowing.count(), windowing.countSlide(), aggregateFn, outputSchema, inputSchema, step))
+            .withOutputTags(OUT, TupleTagList.of(FAILURES)));
+    return new Result(result.get(OUT).setRowSchema(outputSchema), result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
+  }
+
+  private static final class CountWindowFn extends DoFn<KV<Row, TimestampedValue<Row>>, Row> {
+    private static final String BUFFER = "buffer";
+    private static final String LAST_N = "lastN";
+    private static final String SINCE_EMIT = "sinceEmit";
+    private static final String RELEASED_UP_TO = "releasedUpTo";
+    private static final String NEXT_FLUSH = "nextFlush";
+    private static final String KEY = "key";
+    private static final String FLUSH = "flush";
+
+    @StateId(BUFFER)
+    private final StateSpec<BagState<TimestampedValue<Row>>> bufferSpec;
+
+    @StateId(LAST_N)
+    private final StateSpec<ValueState<List<TimestampedValue<Row>>>> lastNSpec;
+
+    @StateId(KEY)
+    private final StateSpec<ValueState<Row>> keySpec;
+
+    @StateId(SINCE_EMIT)
+    private final StateSpec<ValueState<Long>> sinceEmitSpec = StateSpecs.value();
+
+    @StateId(RELEASED_UP_TO)
+    private final StateSpec<ValueState<Instant>> releasedSpec = StateSpecs.value();
+
+    @StateId(NEXT_FLUSH)
+    private final StateSpec<ValueState<Instant>> nextFlushSpec = StateSpecs.value();
+
+    @TimerId(FLUSH)
+    private final TimerSpec flushSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    private final long size;
+    private final long slide;
+    private final RowAggregateFn aggregateFn;
+    private final Schema outputSchema;
+    private final String step;
+    private final Counter failed;
+
+    CountWindowFn(long size, long slide, RowAggregateFn aggregateFn, Schema outputSchema, Schema inputSchema, String step) {
+      this.size = size;
+      this.slide = slide;
+      this.aggregateFn = aggregateFn;
+      this.outputSchema = outputSchema;
+      this.step = step;
+      TimestampedValue.TimestampedValueCoder<Row> eventCoder = TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(inputSchema));
+      this.bufferSpec = StateSpecs.bag(eventCoder);
+      this.lastNSpec = StateSpecs.value(ListCoder.of(eventCoder));
+      Schema keySchema = Schema.builder().addFields(outputSchema.getFields().subList(0, outputSchema.indexOf("windowStart"))).build();
+      this.keySpec = StateSpecs.value(SchemaCoder.of(keySchema));
+      this.failed = DeadLetter.counter(step);
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<Row, TimestampedValue<Row>> element,
+        @StateId(BUFFER) BagState<TimestampedValue<Row>> buffer,
+        @StateId(KEY) ValueState<Row> key,
+        @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
+        @StateId(NEXT_FLUSH) ValueState<Instant> nextFlush,
+        @TimerId(FLUSH) Timer flush,
+        MultiOutputReceiver out) {
+      Instant timestamp = element.getValue().getTimestamp();
+      Instant released = releasedUpTo.read();
+      if (released != null && timestamp.isBefore(released)) {
+        failed.inc();
+        out.get(FAILURES).output(DeadLetter.ofText(step, "late: event time " + timestamp + " is before " + released
+            + ", already counted for key " + element.getKey().getValues(), RowText.json(element.getValue().getValue()), timestamp));
+        return;
+      }
+      key.write(element.getKey());
+      buffer.add(element.getValue());
+      Instant next = nextFlush.read();
+      if (next == null || timestamp.isBefore(next)) {
+        flush.withOutputTimestamp(timestamp).set(timestamp);
+        nextFlush.write(timestamp);
+      }
+    }
+
+    @OnTimer(FLUSH)
+    public void onFlush(
+        OnTimerContext context,
+        @StateId(BUFFER) BagState<TimestampedValue<Row>> buffer,
+        @StateId(LAST_N) ValueState<List<TimestampedValue<Row>>> lastNState,
+        @StateId(KEY) ValueState<Row> key,
+        @StateId(SINCE_EMIT) ValueState<Long> sinceEmitState,
+        @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
+        @StateId(NEXT_FLUSH) ValueState<Instant> nextFlush,
+        @TimerId(FLUSH) Timer flush) {
+      Instant now = context.timestamp();
+      List<TimestampedValue<Row>> ready = new ArrayList<>();
+      List<TimestampedValue<Row>> later = new ArrayList<>();
+      for (TimestampedValue<Row> event : buffer.read()) {
+        (event.getTimestamp().isAfter(now) ? later : ready).add(event);
+      }
+      ready.sort(Comparator.comparing(TimestampedValue::getTimestamp));
+      List<TimestampedValue<Row>> lastN = lastNState.read() == null ? new ArrayList<>() : new ArrayList<>(lastNState.read());
+      long sinceEmit = sinceEmitState.read() == null ? 0 : sinceEmitState.read();
+      for (TimestampedValue<Row> event : ready) {
+        lastN.add(event);
+        if (lastN.size() > size) {
+          lastN.remove(0);
+        }
+        sinceEmit++;
+        if (lastN.size() == size && sinceEmit >= slide) {
+          Object[] accumulator = aggregateFn.createAccumulator();
+          for (TimestampedValue<Row> windowed : lastN) {
+            accumulator = aggregateFn.addInput(accumulator, windowed);
+          }
+          Row aggregates = aggregateFn.extractOutput(accumulator);
+          Instant start = lastN.get(0).getTimestamp();
+          Instant end = event.getTimestamp();
+          context.outputWithTimestamp(OUT,
+              WindowedAggregate.output(outputSchema, key.read(), aggregates, start, end, outputSchema.hasField("rank")), end);
+          sinceEmit = 0;
+        }
+      }
+      lastNState.write(lastN);
+      sinceEmitState.write(sinceEmit);
+      if (!ready.isEmpty()) {
+        releasedUpTo.write(ready.get(ready.size() - 1).getTimestamp());
+      }
+      buffer.clear();
+      if (later.isEmpty()) {
+        nextFlush.clear();
+      } else {
+        Instant next = later.get(0).getTimestamp();
+        for (TimestampedValue<Row> event : later) {
+          buffer.add(event);
+          if (event.getTimestamp().isBefore(next)) {
+            next = event.getTimestamp();
+          }
+        }
+        flush.withOutputTimestamp(next).set(next);
+        nextFlush.write(next);
+      }
+    }
+  }
+}

@@ -1,0 +1,391 @@
+package dev.streamtemplates.transforms.aggregate;
+
+import com.google.errorprone.annotations.CheckReturnValue;
+import dev.streamtemplates.transforms.deadletter.DeadLetter;
+import dev.streamtemplates.transforms.filter.Filter;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.schemas.SchemaCoder;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Top;
+import org.apache.beam.sdk.transforms.WithFailures;
+import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.transforms.windowing.Repeatedly;
+import org.apache.beam.sdk.transforms.windowing.Trigger;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * Aggregates events per key (or globally) over windows: several named aggregates in one pass,
+ * an optional {@code having} condition on them, and an optional top-N of keys per window.
+ *
+ * <pre>{@code
+ * WithFailures.Result<PCollection<Row>, Row> stats = payments.apply(
+ *     WindowedAggregate.perKey("userId")
+ *         .withWindowing(Windowing.tumbling(Duration.standardMinutes(1)))
+ *         .withAggregations(Aggregation.of("sum", "amount").as("total"), Aggregation.count().as("n"))
+ *         .withHaving("n >= 3")
+ *         .withAllowedLateness(Duration.standardMinutes(5), LatePolicy.UPDATE_ACCUMULATED)
+ *         .withEarlyFirings(Duration.standardSeconds(10)));
+ * }</pre>
+ *
+ * <p>Each output row holds the key fields, {@code windowStart} and {@code windowEnd}, the
+ * aggregates, and {@code pane}: {@code EARLY}, {@code ON_TIME} or {@code LATE}; with top-N also
+ * {@code rank} (1 = largest).
+ *
+ * <p>Time windows are Beam windows in event time. A window's {@code ON_TIME} result is emitted
+ * when the watermark passes its end. With early firings, {@code EARLY} results come every given
+ * period of processing time before that. Late data: with {@link LatePolicy#DROP} (the default)
+ * an event behind the watermark for its window is dropped by the runner (counted in the runner's
+ * own {@code droppedDueToLateness} metric where it has one); with the update policies, events up
+ * to the allowed lateness produce {@code LATE} results, either the whole window again ({@code
+ * UPDATE_ACCUMULATED}) or only the late events' contribution ({@code UPDATE_DELTA}); beyond it
+ * they are dropped. Count windows are decided in event-time order per key, like Threshold's
+ * debounce: an event older than the last one already decided for its key is late and goes to
+ * the dead-letter output.
+ *
+ * <p>Sliding windows use Beam's {@code SlidingWindows}: an event is aggregated once for each of
+ * the size/slide windows that contain it.
+ */
+public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFailures.Result<PCollection<Row>, Row>> {
+
+  /** What happens to events behind the watermark. */
+  public enum LatePolicy {
+    DROP, UPDATE_ACCUMULATED, UPDATE_DELTA
+  }
+
+  private final List<String> keyFields;
+  private final @Nullable Windowing windowing;
+  private final List<Aggregation> aggregations;
+  private final Duration allowedLateness;
+  private final LatePolicy latePolicy;
+  private final @Nullable Duration earlyFirings;
+  private final @Nullable String having;
+  private final int topN;
+  private final @Nullable String topBy;
+  private final String step;
+  private final String origin;
+
+  private WindowedAggregate(List<String> keyFields, @Nullable Windowing windowing, List<Aggregation> aggregations,
+      Duration allowedLateness, LatePolicy latePolicy, @Nullable Duration earlyFirings, @Nullable String having,
+      int topN, @Nullable String topBy, String step, String origin) {
+    this.keyFields = List.copyOf(keyFields);
+    this.windowing = windowing;
+    this.aggregations = List.copyOf(aggregations);
+    this.allowedLateness = allowedLateness;
+    this.latePolicy = latePolicy;
+    this.earlyFirings = earlyFirings;
+    this.having = having;
+    this.topN = topN;
+    this.topBy = topBy;
+    this.step = step;
+    this.origin = origin;
+  }
+
+  /** Aggregates per distinct value of the key fields. */
+  public static WindowedAggregate perKey(String... keyFields) {
+    return perKey(Arrays.asList(keyFields));
+  }
+
+  public static WindowedAggregate perKey(List<String> keyFields) {
+    keyFields.forEach(f -> Filter.requireName(f, "key field"));
+    return new WindowedAggregate(keyFields, null, List.of(), Duration.ZERO, LatePolicy.DROP, null, null, 0, null, "aggregate", "aggregates");
+  }
+
+  /** Aggregates all events of a window together. */
+  public static WindowedAggregate globally() {
+    return perKey(List.of());
+  }
+
+  @CheckReturnValue
+  public WindowedAggregate withWindowing(Windowing windowing) {
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, origin);
+  }
+
+  @CheckReturnValue
+  public WindowedAggregate withAggregations(Aggregation... aggregations) {
+    return withAggregations(Arrays.asList(aggregations));
+  }
+
+  @CheckReturnValue
+  public WindowedAggregate withAggregations(List<Aggregation> aggregations) {
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, origin);
+  }
+
+  /** Late events up to {@code lateness} behind the watermark are handled by {@code policy}. */
+  @CheckReturnValue
+  public WindowedAggregate withAllowedLateness(Duration lateness, LatePolicy policy) {
+    if (lateness == null || lateness.getMillis() < 0) {
+      throw new IllegalArgumentException("allowed lateness must be >= 0, got " + lateness);
+    }
+    return new WindowedAggregate(keyFields, windowing, aggregations, lateness, policy, earlyFirings, having, topN, topBy, step, origin);
+  }
+
+  /** Emit EARLY results every {@code period} of processing time until the window closes. */
+  @CheckReturnValue
+  public WindowedAggregate withEarlyFirings(Duration period) {
+    if (period == null || period.getMillis() <= 0) {
+      throw new IllegalArgumentException("early firing period must be > 0, got " + period);
+    }
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, period, having, topN, topBy, step, origin);
+  }
+
+  /** Keep only results for which a CEL condition over the aggregates (and keys) is true. */
+  @CheckReturnValue
+  public WindowedAggregate withHaving(String condition) {
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, condition, topN, topBy, step, origin);
+  }
+
+  /** Keep only the {@code n} keys with the largest value of aggregate {@code by} in each window. */
+  @CheckReturnValue
+  public WindowedAggregate withTopN(int n, String by) {
+    if (n < 1) {
+      throw new IllegalArgumentException("top n must be >= 1, got n=" + n);
+    }
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, n, Filter.requireName(by, "top-N aggregate"), step, origin);
+  }
+
+  @CheckReturnValue
+  public WindowedAggregate named(String step) {
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, Filter.requireName(step, "step"), origin);
+  }
+
+  /** Where the step was declared, e.g. {@code steps[2]}, for error messages. */
+  @CheckReturnValue
+  public WindowedAggregate withOrigin(String origin) {
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, Filter.requireName(origin, "origin"));
+  }
+
+  /** The schema of the output rows for events of {@code input}. */
+  public Schema outputSchema(Schema input) {
+    return outputSchema(keySchema(input), RowAggregateFn.of(input, aggregations).outputSchema());
+  }
+
+  private Schema outputSchema(Schema keySchema, Schema aggregateSchema) {
+    Schema.Builder out = Schema.builder().addFields(keySchema.getFields())
+        .addNullableField("windowStart", FieldType.DATETIME).addNullableField("windowEnd", FieldType.DATETIME)
+        .addFields(aggregateSchema.getFields()).addStringField("pane");
+    if (topN > 0) {
+      out.addInt32Field("rank");
+    }
+    return out.build();
+  }
+
+  private Schema keySchema(Schema input) {
+    List<String> missing = new ArrayList<>();
+    Schema.Builder keys = Schema.builder();
+    for (String key : keyFields) {
+      if (!input.hasField(key)) {
+        missing.add(key);
+      } else {
+        keys.addField(input.getField(key));
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new IllegalArgumentException(origin + ": key fields " + missing + " are not in the input; fields are " + input.getFieldNames());
+    }
+    return keys.build();
+  }
+
+  @Override
+  public WithFailures.Result<PCollection<Row>, Row> expand(PCollection<Row> input) {
+    if (windowing == null) {
+      throw new IllegalArgumentException("no windowing: call withWindowing(Windowing.tumbling(...)) or another");
+    }
+    if (aggregations.isEmpty()) {
+      throw new IllegalArgumentException("no aggregates: call withAggregations(...)");
+    }
+    Schema inputSchema = input.getSchema();
+    Schema keySchema = keySchema(inputSchema);
+    RowAggregateFn aggregateFn;
+    try {
+      aggregateFn = RowAggregateFn.of(inputSchema, aggregations);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(origin + ": " + e.getMessage(), e);
+    }
+    Schema outputSchema = outputSchema(keySchema, aggregateFn.outputSchema());
+    if (topBy != null && !aggregateFn.outputSchema().hasField(topBy)) {
+      throw new IllegalArgumentException(origin + ": top-N is by '" + topBy + "', which is not an aggregate; aggregates are "
+          + aggregateFn.outputSchema().getFieldNames());
+    }
+
+    PCollection<KV<Row, TimestampedValue<Row>>> keyed =
+        input.apply("Key by " + keyFields, ParDo.of(new KeyFn(keySchema)))
+            .setCoder(KvCoder.of(SchemaCoder.of(keySchema), TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(inputSchema))));
+
+    List<PCollection<Row>> failures = new ArrayList<>();
+    PCollection<Row> results;
+    if (windowing.kind() == Windowing.Kind.COUNT) {
+      CountWindows.Result counted = CountWindows.apply(keyed, windowing, aggregateFn, inputSchema, outputSchema, step);
+      results = counted.output();
+      failures.add(counted.failures());
+    } else {
+      PCollection<KV<Row, Row>> aggregated =
+          keyed.apply("Window " + windowing, window())
+              .apply("Aggregate " + aggregations, Combine.perKey(aggregateFn))
+              .setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(aggregateFn.outputSchema())));
+      results = aggregated.apply("With window and pane", ParDo.of(new OutputFn(outputSchema, topN > 0))).setRowSchema(outputSchema);
+    }
+    if (having != null) {
+      WithFailures.Result<PCollection<Row>, Row> kept =
+          results.apply("Having " + having, Filter.where(having).named(step).withOrigin(origin + ".having"));
+      results = kept.output();
+      failures.add(kept.failures());
+    }
+    if (topN > 0) {
+      results = results
+          .apply("Top " + topN + " by " + topBy, Top.of(topN, new ByField(topBy)).withoutDefaults())
+          .setCoder(ListCoder.of(SchemaCoder.of(outputSchema)))
+          .apply("Ranked", ParDo.of(new RankFn()))
+          .setRowSchema(outputSchema);
+    }
+    PCollection<Row> deadLetters = failures.isEmpty()
+        ? input.getPipeline().apply("No failures", org.apache.beam.sdk.transforms.Create.empty(DeadLetter.SCHEMA))
+        : PCollectionList.of(failures).apply("Failures", Flatten.pCollections()).setRowSchema(DeadLetter.SCHEMA);
+    return WithFailures.Result.of(results, deadLetters);
+  }
+
+  private Window<KV<Row, TimestampedValue<Row>>> window() {
+    @SuppressWarnings("unchecked")
+    Window<KV<Row, TimestampedValue<Row>>> window = Window.into((org.apache.beam.sdk.transforms.windowing.WindowFn) windowing.windowFn());
+    Trigger trigger;
+    if (windowing.kind() == Windowing.Kind.GLOBAL) {
+      trigger = Repeatedly.forever(AfterPane.elementCountAtLeast((int) Math.min(Integer.MAX_VALUE, windowing.count())));
+      return window.triggering(trigger).withAllowedLateness(Duration.ZERO).discardingFiredPanes();
+    }
+    AfterWatermark.FromEndOfWindow onTime = AfterWatermark.pastEndOfWindow();
+    Trigger withEarly = earlyFirings == null ? onTime
+        : onTime.withEarlyFirings(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(earlyFirings));
+    boolean update = latePolicy != LatePolicy.DROP && allowedLateness.getMillis() > 0;
+    if (update) {
+      trigger = earlyFirings == null
+          ? onTime.withLateFirings(AfterPane.elementCountAtLeast(1))
+          : ((AfterWatermark.AfterWatermarkEarlyAndLate) withEarly).withLateFirings(AfterPane.elementCountAtLeast(1));
+    } else {
+      trigger = withEarly;
+    }
+    window = window.triggering(trigger).withAllowedLateness(update ? allowedLateness : Duration.ZERO);
+    return latePolicy == LatePolicy.UPDATE_DELTA ? window.discardingFiredPanes() : window.accumulatingFiredPanes();
+  }
+
+  private static final class KeyFn extends DoFn<Row, KV<Row, TimestampedValue<Row>>> {
+    private final Schema keySchema;
+
+    KeyFn(Schema keySchema) {
+      this.keySchema = keySchema;
+    }
+
+    @ProcessElement
+    public void process(@Element Row row, @Timestamp Instant timestamp, OutputReceiver<KV<Row, TimestampedValue<Row>>> out) {
+      List<Object> key = new ArrayList<>(keySchema.getFieldCount());
+      for (Schema.Field field : keySchema.getFields()) {
+        key.add(row.getValue(field.getName()));
+      }
+      out.output(KV.of(Row.withSchema(keySchema).attachValues(key), TimestampedValue.of(row, timestamp)));
+    }
+  }
+
+  /** Key, window bounds, aggregates and pane timing in one row. */
+  private static final class OutputFn extends DoFn<KV<Row, Row>, Row> {
+    private final Schema outputSchema;
+    private final boolean ranked;
+
+    OutputFn(Schema outputSchema, boolean ranked) {
+      this.outputSchema = outputSchema;
+      this.ranked = ranked;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Row, Row> result, BoundedWindow window, PaneInfo pane, OutputReceiver<Row> out) {
+      out.output(output(outputSchema, result.getKey(), result.getValue(), window, pane.getTiming().name(), ranked));
+    }
+  }
+
+  static Row output(Schema outputSchema, Row key, Row aggregates, @Nullable BoundedWindow window, String pane, boolean ranked) {
+    List<Object> values = new ArrayList<>(outputSchema.getFieldCount());
+    values.addAll(key.getValues());
+    if (window instanceof IntervalWindow) {
+      values.add(((IntervalWindow) window).start());
+      values.add(((IntervalWindow) window).end());
+    } else {
+      values.add(null);
+      values.add(null);
+    }
+    values.addAll(aggregates.getValues());
+    values.add(pane);
+    if (ranked) {
+      values.add(0);
+    }
+    return Row.withSchema(outputSchema).attachValues(values);
+  }
+
+  static Row output(Schema outputSchema, Row key, Row aggregates, Instant start, Instant end, boolean ranked) {
+    List<Object> values = new ArrayList<>(outputSchema.getFieldCount());
+    values.addAll(key.getValues());
+    values.add(start);
+    values.add(end);
+    values.addAll(aggregates.getValues());
+    values.add(PaneInfo.Timing.ON_TIME.name());
+    if (ranked) {
+      values.add(0);
+    }
+    return Row.withSchema(outputSchema).attachValues(values);
+  }
+
+  /** Orders rows by a numeric aggregate; nulls lowest; ties by the row's text, so every runner agrees. */
+  private static final class ByField implements Comparator<Row>, Serializable {
+    private static final long serialVersionUID = 1L;
+    private final String field;
+
+    ByField(String field) {
+      this.field = field;
+    }
+
+    @Override
+    public int compare(Row a, Row b) {
+      Object x = a.getValue(field);
+      Object y = b.getValue(field);
+      if (x == null || y == null) {
+        return x == null ? (y == null ? 0 : -1) : 1;
+      }
+      int byValue = Double.compare(((Number) x).doubleValue(), ((Number) y).doubleValue());
+      // Smaller text ranks higher among equals (Top keeps the largest).
+      return byValue != 0 ? byValue : b.getValues().toString().compareTo(a.getValues().toString());
+    }
+  }
+
+  private static final class RankFn extends DoFn<List<Row>, Row> {
+    @ProcessElement
+    public void process(@Element List<Row> top, OutputReceiver<Row> out) {
+      int rank = 1;
+      for (Row row : top) {
+        List<Object> values = new ArrayList<>(row.getValues());
+        values.set(values.size() - 1, rank++);
+        out.output(Row.withSchema(row.getSchema()).attachValues(values));
+      }
+    }
+  }
+}

@@ -1,0 +1,146 @@
+package dev.streamtemplates.transforms.aggregate;
+
+import java.io.Serializable;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Sessions;
+import org.apache.beam.sdk.transforms.windowing.SlidingWindows;
+import org.apache.beam.sdk.transforms.windowing.WindowFn;
+import org.joda.time.Duration;
+
+/**
+ * Which events are aggregated together: tumbling, sliding and session windows in event time, a
+ * global window fired by a trigger, or count windows of the last N events per key.
+ *
+ * <pre>{@code
+ * Windowing.tumbling(Duration.standardMinutes(1))
+ * Windowing.sliding(Duration.standardMinutes(10), Duration.standardSeconds(1))
+ * Windowing.sessions(Duration.standardMinutes(5))
+ * Windowing.countSliding(3)      // the last 3 events of a key, at each event
+ * Windowing.countTumbling(100)   // every 100 events of a key
+ * Windowing.globalEvery(1000)    // one global window, fired every 1000 events
+ * }</pre>
+ */
+public final class Windowing implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** The kinds of windows. */
+  public enum Kind {
+    TUMBLING, SLIDING, SESSION, GLOBAL, COUNT
+  }
+
+  private final Kind kind;
+  private final Duration size;
+  private final Duration slide;
+  private final long count;
+  private final long countSlide;
+
+  private Windowing(Kind kind, Duration size, Duration slide, long count, long countSlide) {
+    this.kind = kind;
+    this.size = size;
+    this.slide = slide;
+    this.count = count;
+    this.countSlide = countSlide;
+  }
+
+  public static Windowing tumbling(Duration size) {
+    requirePositive(size, "size");
+    return new Windowing(Kind.TUMBLING, size, size, 0, 0);
+  }
+
+  public static Windowing sliding(Duration size, Duration slide) {
+    requirePositive(size, "size");
+    requirePositive(slide, "slide");
+    if (slide.isLongerThan(size)) {
+      throw new IllegalArgumentException("slide must be > 0 and <= size, got slide=" + slide + " size=" + size);
+    }
+    if (size.getMillis() % slide.getMillis() != 0) {
+      throw new IllegalArgumentException("size must be a whole number of slides, got size=" + size + " slide=" + slide);
+    }
+    return new Windowing(Kind.SLIDING, size, slide, 0, 0);
+  }
+
+  public static Windowing sessions(Duration gap) {
+    requirePositive(gap, "gap");
+    return new Windowing(Kind.SESSION, gap, gap, 0, 0);
+  }
+
+  /** One global window, fired each time this many more events arrived (and once at the end). */
+  public static Windowing globalEvery(long events) {
+    if (events < 1) {
+      throw new IllegalArgumentException("events must be >= 1, got events=" + events);
+    }
+    return new Windowing(Kind.GLOBAL, Duration.ZERO, Duration.ZERO, events, 0);
+  }
+
+  /** The last {@code n} events of a key, emitted at every event once n have arrived. */
+  public static Windowing countSliding(long n) {
+    return count(n, 1);
+  }
+
+  /** Consecutive groups of {@code n} events of a key. */
+  public static Windowing countTumbling(long n) {
+    return count(n, n);
+  }
+
+  /** Windows of {@code n} events of a key, a new one every {@code slide} events (1 <= slide <= n). */
+  public static Windowing count(long n, long slide) {
+    if (n < 1) {
+      throw new IllegalArgumentException("count window size must be >= 1, got size=" + n);
+    }
+    if (slide < 1 || slide > n) {
+      throw new IllegalArgumentException("slide must be > 0 and <= size, got slide=" + slide + " size=" + n);
+    }
+    return new Windowing(Kind.COUNT, Duration.ZERO, Duration.ZERO, n, slide);
+  }
+
+  private static void requirePositive(Duration duration, String what) {
+    if (duration == null || duration.getMillis() <= 0) {
+      throw new IllegalArgumentException(what + " must be > 0, got " + what + "=" + duration);
+    }
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  public long count() {
+    return count;
+  }
+
+  public long countSlide() {
+    return countSlide;
+  }
+
+  /** The Beam WindowFn for time and global windows. */
+  WindowFn<Object, ?> windowFn() {
+    switch (kind) {
+      case TUMBLING:
+        return FixedWindows.of(size);
+      case SLIDING:
+        return SlidingWindows.of(size).every(slide);
+      case SESSION:
+        return Sessions.withGapDuration(size);
+      case GLOBAL:
+        return new GlobalWindows();
+      default:
+        throw new IllegalStateException("count windows are not Beam windows");
+    }
+  }
+
+  @Override
+  public String toString() {
+    switch (kind) {
+      case TUMBLING:
+        return "tumbling " + size;
+      case SLIDING:
+        return "sliding " + size + " every " + slide;
+      case SESSION:
+        return "sessions with gap " + size;
+      case GLOBAL:
+        return "global, every " + count + " events";
+      default:
+        return "count " + count + " every " + countSlide;
+    }
+  }
+}

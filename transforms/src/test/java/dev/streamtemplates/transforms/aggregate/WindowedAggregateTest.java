@@ -1,0 +1,239 @@
+package dev.streamtemplates.transforms.aggregate;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.closeTo;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertThrows;
+
+import dev.streamtemplates.transforms.aggregate.WindowedAggregate.LatePolicy;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.List;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.WithFailures;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+
+public class WindowedAggregateTest {
+  @Rule public final transient TestPipeline pipeline = TestPipeline.create();
+
+  static final Schema PAYMENT =
+      Schema.builder().addStringField("user").addNullableField("amount", FieldType.DOUBLE).addStringField("status").build();
+
+  static TimestampedValue<Row> pay(String user, Double amount, long seconds) {
+    return pay(user, amount, "OK", seconds);
+  }
+
+  static TimestampedValue<Row> pay(String user, Double amount, String status, long seconds) {
+    return TimestampedValue.of(Row.withSchema(PAYMENT).addValues(user, amount, status).build(), new Instant(seconds * 1000));
+  }
+
+  static final Duration MINUTE = Duration.standardMinutes(1);
+
+  static WindowedAggregate sumPerUser() {
+    return WindowedAggregate.perKey("user")
+        .withWindowing(Windowing.tumbling(MINUTE))
+        .withAggregations(Aggregation.of("sum", "amount").as("total"), Aggregation.count().as("n"));
+  }
+
+  /** "user [start,end) total n PANE". */
+  static PCollection<String> summary(PCollection<Row> rows) {
+    return rows.apply("summary", MapElements.into(TypeDescriptors.strings()).via(r ->
+        r.getString("user") + " [" + r.getDateTime("windowStart").getMillis() / 1000 + "," + r.getDateTime("windowEnd").getMillis() / 1000 + ") "
+            + r.getDouble("total") + " " + r.getInt64("n") + " " + r.getString("pane")));
+  }
+
+  @Test
+  public void outOfOrderEventsAreAggregatedWhenTheWatermarkPassesTheWindowEnd() {
+    TestStream<Row> events = TestStream.create(PAYMENT)
+        .addElements(pay("ann", 5.0, 50), pay("bob", 1.0, 70), pay("ann", 2.0, 10))
+        .advanceWatermarkTo(new Instant(30_000))
+        .addElements(pay("ann", 3.0, 59), pay("ann", 100.0, 61))
+        .advanceWatermarkToInfinity();
+    PCollection<Row> out = pipeline.apply(events).apply(sumPerUser()).output();
+    PAssert.that(summary(out)).containsInAnyOrder("ann [0,60) 10.0 3 ON_TIME", "ann [60,120) 100.0 1 ON_TIME", "bob [60,120) 1.0 1 ON_TIME");
+    pipeline.run().waitUntilFinish();
+  }
+
+  static TestStream<Row> lateStream() {
+    return TestStream.create(PAYMENT)
+        .addElements(pay("ann", 5.0, 10), pay("ann", 7.0, 20))
+        .advanceWatermarkTo(new Instant(90_000)) // window [0,60) closes on time: 12.0
+        .addElements(pay("ann", 1.0, 30))         // 30 s late: within 1 minute of lateness
+        .advanceWatermarkTo(new Instant(200_000))
+        .addElements(pay("ann", 50.0, 40))        // beyond 1 minute of lateness: dropped
+        .advanceWatermarkToInfinity();
+  }
+
+  @Test
+  public void lateEventWithinAllowedLatenessUpdatesTheWindowAccumulated() {
+    PCollection<Row> out = pipeline.apply(lateStream())
+        .apply(sumPerUser().withAllowedLateness(MINUTE, LatePolicy.UPDATE_ACCUMULATED)).output();
+    PAssert.that(summary(out)).containsInAnyOrder("ann [0,60) 12.0 2 ON_TIME", "ann [0,60) 13.0 3 LATE");
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void lateEventWithinAllowedLatenessUpdatesTheWindowAsADelta() {
+    PCollection<Row> out = pipeline.apply(lateStream())
+        .apply(sumPerUser().withAllowedLateness(MINUTE, LatePolicy.UPDATE_DELTA)).output();
+    PAssert.that(summary(out)).containsInAnyOrder("ann [0,60) 12.0 2 ON_TIME", "ann [0,60) 1.0 1 LATE");
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void lateEventsAreIgnoredUnderTheDropPolicy() {
+    PCollection<Row> out = pipeline.apply(lateStream()).apply(sumPerUser()).output();
+    PAssert.that(summary(out)).containsInAnyOrder("ann [0,60) 12.0 2 ON_TIME");
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void earlyFiringsGiveEarlyPanesBeforeTheOnTimeResult() {
+    TestStream<Row> events = TestStream.create(PAYMENT)
+        .addElements(pay("ann", 5.0, 10))
+        .advanceProcessingTime(Duration.standardSeconds(11))
+        .addElements(pay("ann", 7.0, 20))
+        .advanceWatermarkToInfinity();
+    PCollection<Row> out = pipeline.apply(events)
+        .apply(sumPerUser().withEarlyFirings(Duration.standardSeconds(10)).withAllowedLateness(Duration.ZERO, LatePolicy.UPDATE_ACCUMULATED)).output();
+    PAssert.that(summary(out)).containsInAnyOrder("ann [0,60) 5.0 1 EARLY", "ann [0,60) 12.0 2 ON_TIME");
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void sessionsMergeWhenAnEventBridgesTheGap() {
+    TestStream<Row> events = TestStream.create(PAYMENT)
+        .addElements(pay("ann", 1.0, 0), pay("ann", 2.0, 400))  // 400 s apart: two sessions so far
+        .addElements(pay("ann", 4.0, 200))                         // bridges them into one
+        .addElements(pay("bob", 8.0, 1000))
+        .advanceWatermarkToInfinity();
+    PCollection<Row> out = pipeline.apply(events).apply(WindowedAggregate.perKey("user")
+        .withWindowing(Windowing.sessions(Duration.standardMinutes(5)))
+        .withAggregations(Aggregation.of("sum", "amount").as("total"), Aggregation.count().as("n"))).output();
+    PAssert.that(summary(out)).containsInAnyOrder("ann [0,700) 7.0 3 ON_TIME", "bob [1000,1300) 8.0 1 ON_TIME");
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void statisticsMatchAReferenceComputedFromTheSameNumbers() {
+    double[] values = {1e9 + 4, 1e9 + 7, 1e9 + 13, 1e9 + 16, 1e9 + 2.5, 1e9 - 3};
+    TestStream.Builder<Row> builder = TestStream.create(PAYMENT);
+    for (int i = 0; i < values.length; i++) {
+      builder = builder.addElements(pay("ann", values[i], i));
+    }
+    PCollection<Row> out = pipeline.apply(builder.addElements(pay("ann", null, 7)).advanceWatermarkToInfinity())
+        .apply(WindowedAggregate.perKey("user").withWindowing(Windowing.tumbling(MINUTE)).withAggregations(
+            Aggregation.of("stddev_samp", "amount").as("sd"), Aggregation.of("var_pop", "amount").as("vp"),
+            Aggregation.of("mean", "amount").as("mean"), Aggregation.of("count", "amount").as("n"),
+            Aggregation.count().as("rows"), Aggregation.of("min", "amount").as("lo"), Aggregation.of("max", "amount").as("hi"),
+            Aggregation.of("median", "amount").as("median"), Aggregation.of("first", "amount").as("first"),
+            Aggregation.of("last", "amount").as("last"), Aggregation.of("count_distinct", "amount").as("distinct"),
+            Aggregation.of("approx_count_distinct", "amount").as("approxDistinct"))).output();
+    // Reference: two-pass formulas in exact decimal arithmetic.
+    MathContext mc = MathContext.DECIMAL128;
+    BigDecimal sum = BigDecimal.ZERO;
+    for (double v : values) {
+      sum = sum.add(new BigDecimal(v), mc);
+    }
+    BigDecimal mean = sum.divide(BigDecimal.valueOf(values.length), mc);
+    BigDecimal squares = BigDecimal.ZERO;
+    for (double v : values) {
+      BigDecimal d = new BigDecimal(v).subtract(mean, mc);
+      squares = squares.add(d.multiply(d, mc), mc);
+    }
+    double sampleSd = Math.sqrt(squares.divide(BigDecimal.valueOf(values.length - 1), mc).doubleValue());
+    // The textbook one-pass formula cancels catastrophically on these numbers; ours must not.
+    double sumX = 0;
+    double sumX2 = 0;
+    for (double v : values) {
+      sumX += v;
+      sumX2 += v * v;
+    }
+    double naiveVar = (sumX2 - sumX * sumX / values.length) / (values.length - 1);
+    assertThat(Math.abs(naiveVar - sampleSd * sampleSd) > 1.0, org.hamcrest.Matchers.equalTo(true));
+    double popVar = squares.divide(BigDecimal.valueOf(values.length), mc).doubleValue();
+    double expectedMean = mean.doubleValue();
+    PAssert.thatSingleton(out).satisfies(row -> {
+      assertThat(row.getDouble("sd"), closeTo(sampleSd, 1e-8 * sampleSd));
+      assertThat(row.getDouble("vp"), closeTo(popVar, 1e-8 * popVar));
+      assertThat(row.getDouble("mean"), closeTo(expectedMean, 1e-6));
+      assertThat(row.getInt64("n"), org.hamcrest.Matchers.equalTo(6L));
+      assertThat(row.getInt64("rows"), org.hamcrest.Matchers.equalTo(7L));
+      assertThat(row.getDouble("lo"), org.hamcrest.Matchers.equalTo(1e9 - 3));
+      assertThat(row.getDouble("hi"), org.hamcrest.Matchers.equalTo(1e9 + 16));
+      assertThat(row.getDouble("median"), closeTo(1e9 + 5.5, 2.0));
+      assertThat(row.getDouble("first"), org.hamcrest.Matchers.equalTo(1e9 + 4));
+      assertThat(row.getDouble("last"), org.hamcrest.Matchers.equalTo(1e9 - 3));
+      assertThat(row.getInt64("distinct"), org.hamcrest.Matchers.equalTo(6L));
+      assertThat(row.getInt64("approxDistinct"), org.hamcrest.Matchers.equalTo(6L));
+      return null;
+    });
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void threeRejectionsInARowInACountWindowWithHaving() {
+    TestStream<Row> events = TestStream.create(PAYMENT)
+        .addElements(pay("s1", 1.0, "REJECTED", 3), pay("s1", 1.0, "REJECTED", 1), pay("s1", 0.0, "OK", 2))
+        .advanceWatermarkTo(new Instant(2_500))
+        .addElements(pay("s1", 1.0, "REJECTED", 4), pay("s1", 1.0, "REJECTED", 5), pay("s2", 1.0, "REJECTED", 1))
+        .addElements(pay("s1", 1.0, "REJECTED", 0)) // behind what s1 already decided: late
+        .advanceWatermarkToInfinity();
+    WithFailures.Result<PCollection<Row>, Row> result = pipeline.apply(events).apply(WindowedAggregate.perKey("user")
+        .withWindowing(Windowing.countSliding(3))
+        .withAggregations(Aggregation.of("sum", "amount").as("rejected"))
+        .withHaving("rejected == 3.0"));
+    // In event time s1 is R(1) OK(2) R(3) R(4) R(5): the only window of 3 rejections is 3..5.
+    PAssert.that(result.output().apply(MapElements.into(TypeDescriptors.strings()).via(r ->
+            r.getString("user") + " " + r.getDateTime("windowStart").getMillis() + ".." + r.getDateTime("windowEnd").getMillis())))
+        .containsInAnyOrder("s1 3000..5000");
+    PAssert.that(result.failures().apply("reasons", MapElements.into(TypeDescriptors.strings()).via(r -> r.getString("error").substring(0, 5))))
+        .containsInAnyOrder("late:");
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void topNKeysPerSlidingWindow() {
+    TestStream<Row> events = TestStream.create(PAYMENT)
+        .addElements(pay("ann", 5.0, 10), pay("bob", 9.0, 20), pay("cid", 7.0, 50), pay("ann", 6.0, 70))
+        .advanceWatermarkToInfinity();
+    PCollection<Row> out = pipeline.apply(events).apply(WindowedAggregate.perKey("user")
+        .withWindowing(Windowing.sliding(Duration.standardMinutes(2), MINUTE))
+        .withAggregations(Aggregation.of("sum", "amount").as("total"))
+        .withTopN(2, "total")).output();
+    PAssert.that(out.apply(MapElements.into(TypeDescriptors.strings()).via(r ->
+            r.getDateTime("windowStart").getMillis() / 1000 + " #" + r.getInt32("rank") + " " + r.getString("user") + " " + r.getDouble("total"))))
+        .containsInAnyOrder(
+            "-60 #1 bob 9.0", "-60 #2 cid 7.0",
+            "0 #1 ann 11.0", "0 #2 bob 9.0",
+            "60 #1 ann 6.0");
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void badConfigurationNamesTheProblem() {
+    assertThrows(IllegalArgumentException.class, () -> Windowing.sliding(MINUTE, Duration.standardMinutes(2)));
+    assertThrows(IllegalArgumentException.class, () -> Aggregation.quantile("amount", 1.5));
+    PCollection<Row> rows = pipeline.apply(TestStream.create(PAYMENT).advanceWatermarkToInfinity());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> rows.apply(WindowedAggregate.perKey("nobody")
+        .withWindowing(Windowing.tumbling(MINUTE)).withAggregations(Aggregation.of("sum", "status"), Aggregation.of("max", "missing"))));
+    assertThat(e.getMessage(), containsString("key fields [nobody] are not in the input"));
+    IllegalArgumentException types = assertThrows(IllegalArgumentException.class, () -> rows.apply("b", WindowedAggregate.perKey("user")
+        .withWindowing(Windowing.tumbling(MINUTE)).withAggregations(List.of(Aggregation.of("sum", "status"), Aggregation.of("max", "missing")))));
+    assertThat(types.getMessage(), containsString("sum needs a numeric field, but 'status' is a STRING"));
+    assertThat(types.getMessage(), containsString("field 'missing' is not in the input"));
+    pipeline.enableAbandonedNodeEnforcement(false);
+  }
+}
