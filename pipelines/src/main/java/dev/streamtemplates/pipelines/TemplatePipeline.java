@@ -167,9 +167,13 @@ public final class TemplatePipeline {
         + (deadLetter.has("topic") ? " " + deadLetter.text("topic") : "");
     if (errors.isEmpty()) {
       try {
-        PCollection<Row> all = deadLetters.isEmpty()
+        List<PCollection<Row>> global = new ArrayList<>();
+        for (int i = 0; i < deadLetters.size(); i++) {
+          global.add(DeadLetter.inGlobalWindow(deadLetters.get(i), "dead-letter/Global window " + i));
+        }
+        PCollection<Row> all = global.isEmpty()
             ? pipeline.apply("dead-letter/None", org.apache.beam.sdk.transforms.Create.empty(DeadLetter.SCHEMA))
-            : flatten("dead-letter/Merge", deadLetters);
+            : flatten("dead-letter/Merge", global);
         List<PCollection<Row>> unwritable = Sinks.write(deadLetter, "dead-letter", all.setRowSchema(DeadLetter.SCHEMA));
         if (!unwritable.isEmpty()) {
           // A dead letter that cannot be written as its sink's format is written as JSON on stdout, never dropped.

@@ -96,7 +96,7 @@ public final class Sources {
       WithFailures.Result<PCollection<Row>, Row> timed =
           rows.apply(
               name + "/Event time",
-              (eventTime.has("field") ? EventTime.fromField(eventTime.text("field")) : EventTime.ingestion()).named(name));
+              (eventTime.has("field") ? EventTime.fromField(eventTime.text("field")) : EventTime.ingestion()).named(name + ".event-time"));
       rows = timed.output();
       deadLetters.add(timed.failures());
     }

@@ -1,11 +1,13 @@
 package dev.streamtemplates.transforms.aggregate;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.coders.SetCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -126,8 +128,13 @@ final class AggregateFns {
     }
   }
 
-  /** Skips null inputs, for Beam CombineFns that cannot take them. */
-  static final class SkipNulls<InputT, AccumT, OutputT> extends CombineFn<InputT, AccumT, OutputT> {
+  /**
+   * Skips null inputs, for Beam CombineFns that cannot take them. The inner accumulator is created
+   * only when the first value arrives (an empty list until then), because some of Beam's
+   * accumulators cannot be encoded while empty (ApproximateQuantiles' has a null min and max),
+   * and runners that combine partially (Flink) encode every partial accumulator.
+   */
+  static final class SkipNulls<InputT, AccumT, OutputT> extends CombineFn<InputT, List<AccumT>, OutputT> {
     private final CombineFn<InputT, AccumT, OutputT> fn;
     private final Coder<InputT> nonNullCoder;
 
@@ -137,29 +144,44 @@ final class AggregateFns {
     }
 
     @Override
-    public AccumT createAccumulator() {
-      return fn.createAccumulator();
+    public List<AccumT> createAccumulator() {
+      return new ArrayList<>(1);
     }
 
     @Override
-    public AccumT addInput(AccumT accumulator, @Nullable InputT input) {
-      return input == null ? accumulator : fn.addInput(accumulator, input);
+    public List<AccumT> addInput(List<AccumT> accumulator, @Nullable InputT input) {
+      if (input == null) {
+        return accumulator;
+      }
+      if (accumulator.isEmpty()) {
+        accumulator.add(fn.createAccumulator());
+      }
+      accumulator.set(0, fn.addInput(accumulator.get(0), input));
+      return accumulator;
     }
 
     @Override
-    public AccumT mergeAccumulators(Iterable<AccumT> accumulators) {
-      return fn.mergeAccumulators(accumulators);
+    public List<AccumT> mergeAccumulators(Iterable<List<AccumT>> accumulators) {
+      List<AccumT> inner = new ArrayList<>();
+      for (List<AccumT> accumulator : accumulators) {
+        inner.addAll(accumulator);
+      }
+      List<AccumT> merged = new ArrayList<>(1);
+      if (!inner.isEmpty()) {
+        merged.add(fn.mergeAccumulators(inner));
+      }
+      return merged;
     }
 
     @Override
-    public OutputT extractOutput(AccumT accumulator) {
-      return fn.extractOutput(accumulator);
+    public OutputT extractOutput(List<AccumT> accumulator) {
+      return fn.extractOutput(accumulator.isEmpty() ? fn.createAccumulator() : accumulator.get(0));
     }
 
     @Override
-    public Coder<AccumT> getAccumulatorCoder(CoderRegistry registry, Coder<InputT> inputCoder)
+    public Coder<List<AccumT>> getAccumulatorCoder(CoderRegistry registry, Coder<InputT> inputCoder)
         throws org.apache.beam.sdk.coders.CannotProvideCoderException {
-      return fn.getAccumulatorCoder(registry, nonNullCoder);
+      return ListCoder.of(fn.getAccumulatorCoder(registry, nonNullCoder));
     }
   }
 

@@ -67,6 +67,9 @@ import org.joda.time.Instant;
  * debounce: an event older than the last one already decided for its key is late and goes to
  * the dead-letter output.
  *
+ * <p>On bounded input, a result whose runner reports no pane timing (Flink in batch) is reported
+ * {@code ON_TIME}: in batch every window is emitted once, after all of its input.
+ *
  * <p>Sliding windows use Beam's {@code SlidingWindows}: an event is aggregated once for each of
  * the size/slide windows that contain it.
  */
@@ -247,13 +250,14 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
           keyed.apply("Window " + windowing, window())
               .apply("Aggregate " + aggregations, Combine.perKey(aggregateFn))
               .setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(aggregateFn.outputSchema())));
-      results = aggregated.apply("With window and pane", ParDo.of(new OutputFn(outputSchema, topN > 0))).setRowSchema(outputSchema);
+      boolean bounded = input.isBounded() == PCollection.IsBounded.BOUNDED;
+      results = aggregated.apply("With window and pane", ParDo.of(new OutputFn(outputSchema, topN > 0, bounded))).setRowSchema(outputSchema);
     }
     if (having != null) {
       WithFailures.Result<PCollection<Row>, Row> kept =
           results.apply("Having " + having, Filter.where(having).named(step).withOrigin(origin + ".having"));
       results = kept.output();
-      failures.add(kept.failures());
+      failures.add(DeadLetter.inGlobalWindow(kept.failures(), "Having failures in the global window"));
     }
     if (topN > 0) {
       results = results
@@ -312,15 +316,23 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
   private static final class OutputFn extends DoFn<KV<Row, Row>, Row> {
     private final Schema outputSchema;
     private final boolean ranked;
+    private final boolean bounded;
 
-    OutputFn(Schema outputSchema, boolean ranked) {
+    OutputFn(Schema outputSchema, boolean ranked, boolean bounded) {
       this.outputSchema = outputSchema;
       this.ranked = ranked;
+      this.bounded = bounded;
     }
 
     @ProcessElement
     public void process(@Element KV<Row, Row> result, BoundedWindow window, PaneInfo pane, OutputReceiver<Row> out) {
-      out.output(output(outputSchema, result.getKey(), result.getValue(), window, pane.getTiming().name(), ranked));
+      PaneInfo.Timing timing = pane.getTiming();
+      // Flink's batch translation reports no pane (UNKNOWN). In batch every window is emitted
+      // once, after all of its input: that result is on time.
+      if (timing == PaneInfo.Timing.UNKNOWN && bounded) {
+        timing = PaneInfo.Timing.ON_TIME;
+      }
+      out.output(output(outputSchema, result.getKey(), result.getValue(), window, timing.name(), ranked));
     }
   }
 
