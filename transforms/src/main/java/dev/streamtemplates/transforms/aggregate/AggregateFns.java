@@ -163,11 +163,14 @@ final class AggregateFns {
     @Override
     public List<AccumT> mergeAccumulators(Iterable<List<AccumT>> accumulators) {
       List<AccumT> inner = new ArrayList<>();
+      // Some Beam CombineFns merge into their first accumulator; give them a fresh one, so that
+      // merging never changes an accumulator that is still in use (e.g. a slice of a sliding window).
+      inner.add(fn.createAccumulator());
       for (List<AccumT> accumulator : accumulators) {
         inner.addAll(accumulator);
       }
       List<AccumT> merged = new ArrayList<>(1);
-      if (!inner.isEmpty()) {
+      if (inner.size() > 1) {
         merged.add(fn.mergeAccumulators(inner));
       }
       return merged;

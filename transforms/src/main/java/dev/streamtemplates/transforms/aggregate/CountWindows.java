@@ -148,7 +148,7 @@ final class CountWindows {
         @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
         @StateId(NEXT_FLUSH) ValueState<Instant> nextFlush,
         @TimerId(FLUSH) Timer flush) {
-      Instant now = context.timestamp();
+      Instant now = context.fireTimestamp();
       List<TimestampedValue<Row>> ready = new ArrayList<>();
       List<TimestampedValue<Row>> later = new ArrayList<>();
       for (TimestampedValue<Row> event : buffer.read()) {

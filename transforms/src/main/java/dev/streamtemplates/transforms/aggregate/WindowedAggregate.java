@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import org.apache.beam.sdk.coders.CannotProvideCoderException;
+import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.schemas.Schema;
@@ -70,8 +72,12 @@ import org.joda.time.Instant;
  * <p>On bounded input, a result whose runner reports no pane timing (Flink in batch) is reported
  * {@code ON_TIME}: in batch every window is emitted once, after all of its input.
  *
- * <p>Sliding windows use Beam's {@code SlidingWindows}: an event is aggregated once for each of
- * the size/slide windows that contain it.
+ * <p>Sliding windows aggregate each event once, into a slice as long as the slide, and combine
+ * slices per window incrementally ({@link SlicedSliding}), so a 10-minute window sliding every
+ * second does not cost 600 times the work per event. This path is taken when every aggregate
+ * merges exactly (all but {@code quantile}, {@code median} and {@code approx_count_distinct}),
+ * with on-time results only (no early firings, late policy DROP), and where the runner has
+ * event-time timers; otherwise Beam's {@code SlidingWindows} is used, with the same results.
  */
 public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFailures.Result<PCollection<Row>, Row>> {
 
@@ -91,10 +97,12 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
   private final @Nullable String topBy;
   private final String step;
   private final String origin;
+  private final boolean slicing;
 
   private WindowedAggregate(List<String> keyFields, @Nullable Windowing windowing, List<Aggregation> aggregations,
       Duration allowedLateness, LatePolicy latePolicy, @Nullable Duration earlyFirings, @Nullable String having,
-      int topN, @Nullable String topBy, String step, String origin) {
+      int topN, @Nullable String topBy, String step, String origin, boolean slicing) {
+    this.slicing = slicing;
     this.keyFields = List.copyOf(keyFields);
     this.windowing = windowing;
     this.aggregations = List.copyOf(aggregations);
@@ -115,7 +123,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
 
   public static WindowedAggregate perKey(List<String> keyFields) {
     keyFields.forEach(f -> Filter.requireName(f, "key field"));
-    return new WindowedAggregate(keyFields, null, List.of(), Duration.ZERO, LatePolicy.DROP, null, null, 0, null, "aggregate", "aggregates");
+    return new WindowedAggregate(keyFields, null, List.of(), Duration.ZERO, LatePolicy.DROP, null, null, 0, null, "aggregate", "aggregates", true);
   }
 
   /** Aggregates all events of a window together. */
@@ -125,7 +133,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
 
   @CheckReturnValue
   public WindowedAggregate withWindowing(Windowing windowing) {
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, origin);
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, origin, slicing);
   }
 
   @CheckReturnValue
@@ -135,7 +143,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
 
   @CheckReturnValue
   public WindowedAggregate withAggregations(List<Aggregation> aggregations) {
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, origin);
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, origin, slicing);
   }
 
   /** Late events up to {@code lateness} behind the watermark are handled by {@code policy}. */
@@ -144,7 +152,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
     if (lateness == null || lateness.getMillis() < 0) {
       throw new IllegalArgumentException("allowed lateness must be >= 0, got " + lateness);
     }
-    return new WindowedAggregate(keyFields, windowing, aggregations, lateness, policy, earlyFirings, having, topN, topBy, step, origin);
+    return new WindowedAggregate(keyFields, windowing, aggregations, lateness, policy, earlyFirings, having, topN, topBy, step, origin, slicing);
   }
 
   /** Emit EARLY results every {@code period} of processing time until the window closes. */
@@ -153,13 +161,13 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
     if (period == null || period.getMillis() <= 0) {
       throw new IllegalArgumentException("early firing period must be > 0, got " + period);
     }
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, period, having, topN, topBy, step, origin);
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, period, having, topN, topBy, step, origin, slicing);
   }
 
   /** Keep only results for which a CEL condition over the aggregates (and keys) is true. */
   @CheckReturnValue
   public WindowedAggregate withHaving(String condition) {
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, condition, topN, topBy, step, origin);
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, condition, topN, topBy, step, origin, slicing);
   }
 
   /** Keep only the {@code n} keys with the largest value of aggregate {@code by} in each window. */
@@ -168,18 +176,27 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
     if (n < 1) {
       throw new IllegalArgumentException("top n must be >= 1, got n=" + n);
     }
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, n, Filter.requireName(by, "top-N aggregate"), step, origin);
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, n, Filter.requireName(by, "top-N aggregate"), step, origin, slicing);
   }
 
   @CheckReturnValue
   public WindowedAggregate named(String step) {
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, Filter.requireName(step, "step"), origin);
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, Filter.requireName(step, "step"), origin, slicing);
   }
 
   /** Where the step was declared, e.g. {@code steps[2]}, for error messages. */
   @CheckReturnValue
   public WindowedAggregate withOrigin(String origin) {
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, Filter.requireName(origin, "origin"));
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, Filter.requireName(origin, "origin"), slicing);
+  }
+
+  /**
+   * Whether sliding windows may take the slice path (default true); false forces Beam's {@code
+   * SlidingWindows}, e.g. to compare the two.
+   */
+  @CheckReturnValue
+  public WindowedAggregate withSlicing(boolean slicing) {
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, origin, slicing);
   }
 
   /** The schema of the output rows for events of {@code input}. */
@@ -246,12 +263,27 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
       results = counted.output();
       failures.add(counted.failures());
     } else {
-      PCollection<KV<Row, Row>> aggregated =
-          keyed.apply("Window " + windowing, window())
-              .apply("Aggregate " + aggregations, Combine.perKey(aggregateFn))
-              .setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(aggregateFn.outputSchema())));
-      boolean bounded = input.isBounded() == PCollection.IsBounded.BOUNDED;
-      results = aggregated.apply("With window and pane", ParDo.of(new OutputFn(outputSchema, topN > 0, bounded))).setRowSchema(outputSchema);
+      PCollection<KV<Row, Row>> aggregated;
+      boolean sliced = usesSlices(input);
+      if (sliced) {
+        Coder<Object[]> accumulatorCoder;
+        try {
+          accumulatorCoder = aggregateFn.getAccumulatorCoder(input.getPipeline().getCoderRegistry(),
+              TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(inputSchema)));
+        } catch (CannotProvideCoderException e) {
+          throw new IllegalStateException("no coder for the aggregates' accumulators: " + e.getMessage(), e);
+        }
+        aggregated = SlicedSliding.apply(keyed, windowing.size(), windowing.slide(), aggregateFn, keySchema, accumulatorCoder);
+      } else {
+        aggregated =
+            keyed.apply("Window " + windowing, window())
+                .apply("Aggregate " + aggregations, Combine.perKey(aggregateFn))
+                .setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(aggregateFn.outputSchema())));
+      }
+      // Results with no pane timing are on time: the slice path emits each window once, when the
+      // watermark passes its end; in batch, every window is emitted once, after all its input.
+      boolean onTimeIfUnknown = sliced || input.isBounded() == PCollection.IsBounded.BOUNDED;
+      results = aggregated.apply("With window and pane", ParDo.of(new OutputFn(outputSchema, topN > 0, onTimeIfUnknown))).setRowSchema(outputSchema);
     }
     if (having != null) {
       WithFailures.Result<PCollection<Row>, Row> kept =
@@ -271,6 +303,33 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
         : PCollectionList.of(failures).apply("Failures", Flatten.pCollections()).setRowSchema(DeadLetter.SCHEMA);
     return WithFailures.Result.of(results, deadLetters);
   }
+
+  /**
+   * Whether sliding windows take the slice path (each event aggregated once, see {@link
+   * SlicedSliding}): when slicing is on, every aggregate merges exactly and cheaply, results are
+   * only on time (no early firings, no late updates), and the runner has event-time timers.
+   */
+  boolean usesSlices(PCollection<Row> input) {
+    if (!slicing || windowing.kind() != Windowing.Kind.SLIDING || earlyFirings != null || latePolicy != LatePolicy.DROP) {
+      return false;
+    }
+    for (Aggregation aggregation : aggregations) {
+      if (!aggregation.function().mergesExactly()) {
+        return false;
+      }
+    }
+    String runner = input.getPipeline().getOptions().getRunner().getSimpleName();
+    boolean streaming = input.getPipeline().getOptions().as(org.apache.beam.sdk.options.StreamingOptions.class).isStreaming()
+        || input.isBounded() == PCollection.IsBounded.UNBOUNDED;
+    if (runner.startsWith("Spark") && streaming) {
+      LOG.info("{}: Spark has no event-time timers in streaming mode; sliding windows use Beam's SlidingWindows"
+          + " (each event aggregated size/slide times)", step);
+      return false;
+    }
+    return true;
+  }
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WindowedAggregate.class);
 
   private Window<KV<Row, TimestampedValue<Row>>> window() {
     @SuppressWarnings("unchecked")

@@ -104,6 +104,14 @@ public final class Windowing implements Serializable {
     return kind;
   }
 
+  public Duration size() {
+    return size;
+  }
+
+  public Duration slide() {
+    return slide;
+  }
+
   public long count() {
     return count;
   }
