@@ -31,6 +31,7 @@ import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.Trigger;
 import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.transforms.windowing.WindowFn;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -61,11 +62,12 @@ import org.joda.time.Instant;
  * <p>Time windows are Beam windows in event time. A window's {@code ON_TIME} result is emitted
  * when the watermark passes its end. With early firings, {@code EARLY} results come every given
  * period of processing time before that. Late data: with {@link LatePolicy#DROP} (the default)
- * an event behind the watermark for its window is dropped by the runner (counted in the runner's
- * own {@code droppedDueToLateness} metric where it has one); with the update policies, events up
- * to the allowed lateness produce {@code LATE} results, either the whole window again ({@code
- * UPDATE_ACCUMULATED}) or only the late events' contribution ({@code UPDATE_DELTA}); beyond it
- * they are dropped. Count windows are decided in event-time order per key, like Threshold's
+ * an event that arrives after the watermark passed the end of its window is left out of the
+ * aggregate and sent to the dead-letter output with reason {@code late: ...} (counted as {@code
+ * records/<step>-late}), for up to an hour past the window's end ({@link LateEvents}); with the
+ * update policies, events up to the allowed lateness produce {@code LATE} results, either the
+ * whole window again ({@code UPDATE_ACCUMULATED}) or only the late events' contribution ({@code
+ * UPDATE_DELTA}); beyond it the runner drops them. Count windows are decided in event-time order per key, like Threshold's
  * debounce: an event older than the last one already decided for its key is late and goes to
  * the dead-letter output.
  *
@@ -279,6 +281,13 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
             keyed.apply("Window " + windowing, window())
                 .apply("Aggregate " + aggregations, Combine.perKey(aggregateFn))
                 .setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(aggregateFn.outputSchema())));
+      }
+      if (latePolicy == LatePolicy.DROP && windowing.kind() != Windowing.Kind.GLOBAL
+          && input.isBounded() == PCollection.IsBounded.UNBOUNDED) {
+        WindowFn<?, ?> lateWindows = windowing.kind() != Windowing.Kind.SLIDING ? windowing.windowFn()
+            : sliced ? org.apache.beam.sdk.transforms.windowing.FixedWindows.of(windowing.slide())
+            : new LateEvents.LastSlidingWindow(windowing.size(), windowing.slide());
+        failures.add(DeadLetter.inGlobalWindow(LateEvents.find(keyed, lateWindows, step), "Late events in the global window"));
       }
       // Results with no pane timing are on time: the slice path emits each window once, when the
       // watermark passes its end; in batch, every window is emitted once, after all its input.

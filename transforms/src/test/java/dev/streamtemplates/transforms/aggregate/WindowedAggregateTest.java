@@ -49,7 +49,11 @@ public class WindowedAggregateTest {
 
   /** "user [start,end) total n PANE". */
   static PCollection<String> summary(PCollection<Row> rows) {
-    return rows.apply("summary", MapElements.into(TypeDescriptors.strings()).via(r ->
+    return summary(rows, "summary");
+  }
+
+  static PCollection<String> summary(PCollection<Row> rows, String name) {
+    return rows.apply(name, MapElements.into(TypeDescriptors.strings()).via(r ->
         r.getString("user") + " [" + r.getDateTime("windowStart").getMillis() / 1000 + "," + r.getDateTime("windowEnd").getMillis() / 1000 + ") "
             + r.getDouble("total") + " " + r.getInt64("n") + " " + r.getString("pane")));
   }
@@ -93,9 +97,37 @@ public class WindowedAggregateTest {
   }
 
   @Test
-  public void lateEventsAreIgnoredUnderTheDropPolicy() {
-    PCollection<Row> out = pipeline.apply(lateStream()).apply(sumPerUser()).output();
-    PAssert.that(summary(out)).containsInAnyOrder("ann [0,60) 12.0 2 ON_TIME");
+  public void lateEventsAreLeftOutAndSentToTheDeadLettersUnderTheDropPolicy() {
+    WithFailures.Result<PCollection<Row>, Row> result = pipeline.apply(lateStream()).apply(sumPerUser());
+    PAssert.that(summary(result.output())).containsInAnyOrder("ann [0,60) 12.0 2 ON_TIME");
+    PAssert.that(result.failures().apply("late reasons", MapElements.into(TypeDescriptors.strings())
+            .via(r -> r.getString("error").substring(0, 43) + " | " + r.getString("payload"))))
+        .containsInAnyOrder(
+            "late: event time 1970-01-01T00:00:30.000Z a | {\"user\":\"ann\",\"amount\":1.0,\"status\":\"OK\"}",
+            "late: event time 1970-01-01T00:00:40.000Z a | {\"user\":\"ann\",\"amount\":50.0,\"status\":\"OK\"}");
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void lateEventsOfSlidingWindowsAreReportedOnBothPaths() {
+    TestStream<Row> events = TestStream.create(PAYMENT)
+        .addElements(pay("ann", 5.0, 10), pay("ann", 7.0, 50))
+        .advanceWatermarkTo(new Instant(100_000))
+        .addElements(pay("ann", 1.0, 15))  // its slice [10,20) and all its windows have closed: late
+        .advanceWatermarkToInfinity();
+    PCollection<Row> input = pipeline.apply(events);
+    for (boolean slicing : new boolean[] {true, false}) {
+      WithFailures.Result<PCollection<Row>, Row> result = input.apply("sliding " + slicing, WindowedAggregate.perKey("user")
+          .withWindowing(Windowing.sliding(Duration.standardSeconds(30), Duration.standardSeconds(10)))
+          .withAggregations(Aggregation.of("sum", "amount").as("total"), Aggregation.count().as("n"))
+          .withSlicing(slicing));
+      PAssert.that(result.failures().apply("late " + slicing, MapElements.into(TypeDescriptors.strings())
+              .via(r -> r.getString("error").substring(0, 43))))
+          .containsInAnyOrder("late: event time 1970-01-01T00:00:15.000Z a");
+      PAssert.that(summary(result.output(), "totals " + slicing))
+          .containsInAnyOrder("ann [-10,20) 5.0 1 ON_TIME", "ann [0,30) 5.0 1 ON_TIME", "ann [10,40) 5.0 1 ON_TIME",
+              "ann [30,60) 7.0 1 ON_TIME", "ann [40,70) 7.0 1 ON_TIME", "ann [50,80) 7.0 1 ON_TIME");
+    }
     pipeline.run().waitUntilFinish();
   }
 

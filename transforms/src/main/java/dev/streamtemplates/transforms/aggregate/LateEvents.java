@@ -1,0 +1,128 @@
+package dev.streamtemplates.transforms.aggregate;
+
+import dev.streamtemplates.transforms.deadletter.DeadLetter;
+import dev.streamtemplates.transforms.deadletter.RowText;
+import java.util.Collection;
+import java.util.List;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.NonMergingWindowFn;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.transforms.windowing.WindowFn;
+import org.apache.beam.sdk.transforms.windowing.WindowMappingFn;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * Finds the events that the aggregation drops as late, so that they go to the dead-letter output
+ * with a reason instead of vanishing. Beam drops late data inside its GroupByKey, where no DoFn
+ * can see it; so a second GroupByKey over the same windows keeps them a while longer ({@code
+ * retention}) and fires a LATE pane for each event that arrives after the watermark passed its
+ * window's end. For sliding windows the window tested is the one that decides whether the event
+ * is dropped from all of its windows: its slice on the slice path, its last window otherwise.
+ *
+ * <p>Only unbounded input can have late data (in batch the watermark moves once all input is
+ * read), so nothing is added for bounded input. An event later than the retention is dropped by
+ * the runner without a record (and counted in its own {@code droppedDueToLateness} metric).
+ */
+final class LateEvents {
+  private LateEvents() {}
+
+  /** How long past a window's end its late events are still caught and reported. */
+  static final Duration RETENTION = Duration.standardHours(1);
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static PCollection<Row> find(PCollection<KV<Row, TimestampedValue<Row>>> keyed, WindowFn<?, ?> windowFn, String step) {
+    Window<KV<Row, TimestampedValue<Row>>> windows =
+        Window.<KV<Row, TimestampedValue<Row>>>into((WindowFn) windowFn)
+            .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
+            .withAllowedLateness(RETENTION)
+            .discardingFiredPanes();
+    PCollection<KV<Row, TimestampedValue<Row>>> windowed = keyed.apply("Windows for late events", windows);
+    PCollection<KV<Row, Iterable<TimestampedValue<Row>>>> grouped =
+        windowed.apply("Group late events", GroupByKey.<Row, TimestampedValue<Row>>create());
+    return grouped
+        .apply("Late panes only", ParDo.of(new LateFn(step)))
+        .setRowSchema(DeadLetter.SCHEMA);
+  }
+
+  private static final class LateFn extends DoFn<KV<Row, Iterable<TimestampedValue<Row>>>, Row> {
+    private final String step;
+    private final Counter late;
+    private final Counter deadLetters;
+
+    LateFn(String step) {
+      this.step = step;
+      this.late = Metrics.counter("records", step + "-late");
+      this.deadLetters = DeadLetter.counter(step);
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Row, Iterable<TimestampedValue<Row>>> group, PaneInfo pane, BoundedWindow window, OutputReceiver<Row> out) {
+      if (pane.getTiming() != PaneInfo.Timing.LATE) {
+        return;
+      }
+      for (TimestampedValue<Row> event : group.getValue()) {
+        late.inc();
+        deadLetters.inc();
+        out.output(DeadLetter.ofText(step, "late: event time " + event.getTimestamp() + " arrived after the watermark passed the end of its window "
+            + window + "; dropped from the aggregate", RowText.json(event.getValue()), event.getTimestamp()));
+      }
+    }
+  }
+
+  /** Each event's last sliding window: the one after which it counts in no window at all. */
+  static final class LastSlidingWindow extends NonMergingWindowFn<Object, IntervalWindow> {
+    private final Duration size;
+    private final Duration slide;
+
+    LastSlidingWindow(Duration size, Duration slide) {
+      this.size = size;
+      this.slide = slide;
+    }
+
+    @Override
+    public Collection<IntervalWindow> assignWindows(AssignContext c) {
+      long start = Math.floorDiv(c.timestamp().getMillis(), slide.getMillis()) * slide.getMillis();
+      return List.of(new IntervalWindow(new Instant(start), size));
+    }
+
+    @Override
+    public boolean isCompatible(WindowFn<?, ?> other) {
+      return equals(other);
+    }
+
+    @Override
+    public Coder<IntervalWindow> windowCoder() {
+      return IntervalWindow.getCoder();
+    }
+
+    @Override
+    public WindowMappingFn<IntervalWindow> getDefaultWindowMappingFn() {
+      throw new UnsupportedOperationException("not a side-input window");
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof LastSlidingWindow && ((LastSlidingWindow) other).size.equals(size) && ((LastSlidingWindow) other).slide.equals(slide);
+    }
+
+    @Override
+    public int hashCode() {
+      return size.hashCode() * 17 + slide.hashCode();
+    }
+  }
+}
