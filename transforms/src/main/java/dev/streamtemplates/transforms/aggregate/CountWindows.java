@@ -2,6 +2,7 @@ package dev.streamtemplates.transforms.aggregate;
 
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
+import dev.streamtemplates.transforms.time.EventTimeOrder;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -130,12 +131,7 @@ final class CountWindows {
         return;
       }
       key.write(element.getKey());
-      buffer.add(element.getValue());
-      Instant next = nextFlush.read();
-      if (next == null || timestamp.isBefore(next)) {
-        flush.withOutputTimestamp(timestamp).set(timestamp);
-        nextFlush.write(timestamp);
-      }
+      EventTimeOrder.hold(element.getValue().getValue(), timestamp, buffer, nextFlush, flush);
     }
 
     @OnTimer(FLUSH)
@@ -148,13 +144,7 @@ final class CountWindows {
         @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
         @StateId(NEXT_FLUSH) ValueState<Instant> nextFlush,
         @TimerId(FLUSH) Timer flush) {
-      Instant now = context.fireTimestamp();
-      List<TimestampedValue<Row>> ready = new ArrayList<>();
-      List<TimestampedValue<Row>> later = new ArrayList<>();
-      for (TimestampedValue<Row> event : buffer.read()) {
-        (event.getTimestamp().isAfter(now) ? later : ready).add(event);
-      }
-      ready.sort(Comparator.comparing(TimestampedValue::getTimestamp));
+      List<TimestampedValue<Row>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, nextFlush, flush);
       List<TimestampedValue<Row>> lastN = lastNState.read() == null ? new ArrayList<>() : new ArrayList<>(lastNState.read());
       long sinceEmit = sinceEmitState.read() == null ? 0 : sinceEmitState.read();
       for (TimestampedValue<Row> event : ready) {
@@ -180,20 +170,6 @@ final class CountWindows {
       sinceEmitState.write(sinceEmit);
       if (!ready.isEmpty()) {
         releasedUpTo.write(ready.get(ready.size() - 1).getTimestamp());
-      }
-      buffer.clear();
-      if (later.isEmpty()) {
-        nextFlush.clear();
-      } else {
-        Instant next = later.get(0).getTimestamp();
-        for (TimestampedValue<Row> event : later) {
-          buffer.add(event);
-          if (event.getTimestamp().isBefore(next)) {
-            next = event.getTimestamp();
-          }
-        }
-        flush.withOutputTimestamp(next).set(next);
-        nextFlush.write(next);
       }
     }
   }

@@ -3,6 +3,7 @@ package dev.streamtemplates.transforms.filter;
 import com.google.errorprone.annotations.CheckReturnValue;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
+import dev.streamtemplates.transforms.time.EventTimeOrder;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -395,12 +396,7 @@ public final class Threshold extends PTransform<PCollection<Row>, WithFailures.R
             RowText.json(element.getValue()), timestamp));
         return;
       }
-      buffer.add(TimestampedValue.of(element.getValue(), timestamp));
-      Instant next = nextFlush.read();
-      if (next == null || timestamp.isBefore(next)) {
-        flush.withOutputTimestamp(timestamp).set(timestamp);
-        nextFlush.write(timestamp);
-      }
+      EventTimeOrder.hold(element.getValue(), timestamp, buffer, nextFlush, flush);
     }
 
     @OnTimer(FLUSH)
@@ -411,13 +407,7 @@ public final class Threshold extends PTransform<PCollection<Row>, WithFailures.R
         @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
         @StateId(NEXT_FLUSH) ValueState<Instant> nextFlush,
         @TimerId(FLUSH) Timer flush) {
-      Instant now = context.fireTimestamp();
-      List<TimestampedValue<Row>> ready = new ArrayList<>();
-      List<TimestampedValue<Row>> later = new ArrayList<>();
-      for (TimestampedValue<Row> event : buffer.read()) {
-        (event.getTimestamp().isAfter(now) ? later : ready).add(event);
-      }
-      ready.sort(Comparator.comparing(TimestampedValue::getTimestamp)); // stable: ties keep arrival order
+      List<TimestampedValue<Row>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, nextFlush, flush);
       boolean beyond = Boolean.TRUE.equals(beyondState.read());
       for (TimestampedValue<Row> event : ready) {
         Double value = rule.value(event.getValue());
@@ -437,20 +427,6 @@ public final class Threshold extends PTransform<PCollection<Row>, WithFailures.R
       beyondState.write(beyond);
       if (!ready.isEmpty()) {
         releasedUpTo.write(ready.get(ready.size() - 1).getTimestamp());
-      }
-      buffer.clear();
-      if (later.isEmpty()) {
-        nextFlush.clear();
-      } else {
-        Instant next = later.get(0).getTimestamp();
-        for (TimestampedValue<Row> event : later) {
-          buffer.add(event);
-          if (event.getTimestamp().isBefore(next)) {
-            next = event.getTimestamp();
-          }
-        }
-        flush.withOutputTimestamp(next).set(next);
-        nextFlush.write(next);
       }
     }
   }

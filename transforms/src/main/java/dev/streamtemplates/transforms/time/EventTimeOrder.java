@@ -1,0 +1,63 @@
+package dev.streamtemplates.transforms.time;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.beam.sdk.state.BagState;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Instant;
+
+/**
+ * Puts a key's events back in event-time order inside a stateful DoFn: events wait in a bag and
+ * are released, sorted by timestamp, by an event-time timer once the watermark has passed them.
+ * The timer holds the output watermark at the oldest waiting event, so results emitted with an
+ * event's timestamp are never late downstream.
+ *
+ * <p>Written by hand because Beam's {@code @RequiresTimeSortedInput} is not supported by every
+ * runner we target. The DoFn declares the state and timer (Beam needs them as its fields) and
+ * calls {@link #hold} in {@code @ProcessElement} and {@link #release} in {@code @OnTimer}.
+ */
+public final class EventTimeOrder {
+  private EventTimeOrder() {}
+
+  /** Buffers one event and makes sure the timer fires when the watermark passes it. */
+  public static <T> void hold(T event, Instant timestamp, BagState<TimestampedValue<T>> buffer, ValueState<Instant> nextRelease, Timer timer) {
+    buffer.add(TimestampedValue.of(event, timestamp));
+    Instant next = nextRelease.read();
+    if (next == null || timestamp.isBefore(next)) {
+      timer.withOutputTimestamp(timestamp).set(timestamp);
+      nextRelease.write(timestamp);
+    }
+  }
+
+  /**
+   * Removes the events at or before {@code now} (the timer's firing time) and returns them in
+   * timestamp order (ties in arrival order); the others stay buffered, with the timer set for
+   * the oldest of them.
+   */
+  public static <T> List<TimestampedValue<T>> release(Instant now, BagState<TimestampedValue<T>> buffer, ValueState<Instant> nextRelease, Timer timer) {
+    List<TimestampedValue<T>> ready = new ArrayList<>();
+    List<TimestampedValue<T>> later = new ArrayList<>();
+    for (TimestampedValue<T> event : buffer.read()) {
+      (event.getTimestamp().isAfter(now) ? later : ready).add(event);
+    }
+    ready.sort(Comparator.comparing(TimestampedValue::getTimestamp));
+    buffer.clear();
+    if (later.isEmpty()) {
+      nextRelease.clear();
+    } else {
+      Instant next = later.get(0).getTimestamp();
+      for (TimestampedValue<T> event : later) {
+        buffer.add(event);
+        if (event.getTimestamp().isBefore(next)) {
+          next = event.getTimestamp();
+        }
+      }
+      timer.withOutputTimestamp(next).set(next);
+      nextRelease.write(next);
+    }
+    return ready;
+  }
+}
