@@ -312,6 +312,7 @@ public final class IntervalJoin implements Serializable {
     private final TupleTag<Row> failures;
     private final Counter pairs;
     private final Counter unmatched;
+    private final Counter unjoined;
     private final Counter failed;
     private transient RowExpression.Compiled program;
     private transient Schema conditionSchema;
@@ -330,6 +331,7 @@ public final class IntervalJoin implements Serializable {
       this.rightsSpec = StateSpecs.value(ListCoder.of(sideCoder));
       this.pairs = Metrics.counter("records", step + "-pairs");
       this.unmatched = Metrics.counter("records", step + "-unmatched");
+      this.unjoined = Metrics.counter("records", step + "-unjoined");
       this.failed = DeadLetter.counter(step);
     }
 
@@ -431,7 +433,9 @@ public final class IntervalJoin implements Serializable {
       for (Side side : sides) {
         if (expiry(side) > now) {
           kept.add(side);
-        } else if (!side.matched && emitUnmatched) {
+        } else if (!side.matched && !emitUnmatched) {
+          unjoined.inc(); // e.g. a right event without partner in a left join: counted, by design not emitted
+        } else if (!side.matched) {
           unmatched.inc();
           context.outputWithTimestamp(joined,
               row(key, side.isLeft ? side.row : null, side.isLeft ? null : side.row, side.timestamp), new Instant(Math.max(side.timestamp, hold)));
