@@ -1,0 +1,430 @@
+package dev.streamtemplates.transforms.join;
+
+import com.google.errorprone.annotations.CheckReturnValue;
+import dev.streamtemplates.transforms.deadletter.DeadLetter;
+import dev.streamtemplates.transforms.deadletter.RowText;
+import dev.streamtemplates.transforms.filter.Filter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.options.StreamingOptions;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.schemas.SchemaCoder;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * Fan-in: waits for one event from each of N named inputs that share a correlation id, and emits
+ * them as one row; decides what to do when a partner never arrives.
+ *
+ * <pre>{@code
+ * Gather.Result checks = Gather.of(Map.of("credit", credit, "address", address, "identity", identity))
+ *     .on("applicationId")
+ *     .within(Duration.standardMinutes(30))
+ *     .onTimeout(Gather.Timeout.PARTIAL)
+ *     .onDuplicate(Gather.Duplicate.KEEP_FIRST)
+ *     .expand();
+ * }</pre>
+ *
+ * <p>Output rows are {@code {key, <one nullable record per input>, missing, complete, firstAt,
+ * lastAt}}. A complete group is emitted as soon as its last input arrives. The timeout runs in
+ * event time from the group's first event: when the watermark passes {@code first + timeout}, an
+ * incomplete group is dropped (counted, {@code <step>-timed-out}), emitted as partial with the
+ * names of the missing inputs, or sent to the {@code rejected} output, by the {@link Timeout}
+ * policy. A second event from the same input is handled by the {@link Duplicate} policy. A
+ * completed group's id is remembered until its timeout passes, a timed-out one's for one more
+ * timeout: events that arrive for it meanwhile are dead-lettered, not started as a new group;
+ * then its state is cleared. Needs state and
+ * event-time timers: Direct and Flink in batch and streaming, Spark in batch.
+ */
+public final class Gather {
+
+  /** What happens to a group still incomplete when its timeout passes. */
+  public enum Timeout {
+    DROP, PARTIAL, REJECT
+  }
+
+  /** What happens to a second event from the same input for the same id. */
+  public enum Duplicate {
+    KEEP_FIRST, KEEP_LAST, DEAD_LETTER
+  }
+
+  /** The gathered rows, the rejected ones, and the dead letters. */
+  public record Result(PCollection<Row> output, PCollection<Row> rejected, PCollection<Row> failures) {}
+
+  private final Map<String, PCollection<Row>> inputs;
+  private final Map<String, String> keyFields;
+  private final Duration timeout;
+  private final Timeout onTimeout;
+  private final Duplicate onDuplicate;
+  private final String step;
+  private final String origin;
+
+  private Gather(Map<String, PCollection<Row>> inputs, Map<String, String> keyFields, Duration timeout, Timeout onTimeout,
+      Duplicate onDuplicate, String step, String origin) {
+    this.inputs = inputs;
+    this.keyFields = keyFields;
+    this.timeout = timeout;
+    this.onTimeout = onTimeout;
+    this.onDuplicate = onDuplicate;
+    this.step = step;
+    this.origin = origin;
+  }
+
+  /** Gathers the named inputs (at least two), in the given order. */
+  public static Gather of(Map<String, PCollection<Row>> inputs) {
+    if (inputs.size() < 2) {
+      throw new IllegalArgumentException("a gather needs at least two inputs, got " + inputs.keySet());
+    }
+    return new Gather(new LinkedHashMap<>(inputs), Map.of(), Duration.standardMinutes(10), Timeout.PARTIAL, Duplicate.KEEP_FIRST, "gather", "gather");
+  }
+
+  /** The correlation id is the field of this name in every input. */
+  @CheckReturnValue
+  public Gather on(String keyField) {
+    Map<String, String> keys = new LinkedHashMap<>();
+    inputs.keySet().forEach(name -> keys.put(name, Filter.requireName(keyField, "key field")));
+    return on(keys);
+  }
+
+  /** The correlation id field of each input, by input name. */
+  @CheckReturnValue
+  public Gather on(Map<String, String> keyFields) {
+    return new Gather(inputs, new LinkedHashMap<>(keyFields), timeout, onTimeout, onDuplicate, step, origin);
+  }
+
+  @CheckReturnValue
+  public Gather within(Duration timeout) {
+    if (timeout == null || timeout.getMillis() <= 0) {
+      throw new IllegalArgumentException("timeout must be > 0, got timeout=" + timeout);
+    }
+    return new Gather(inputs, keyFields, timeout, onTimeout, onDuplicate, step, origin);
+  }
+
+  @CheckReturnValue
+  public Gather onTimeout(Timeout policy) {
+    return new Gather(inputs, keyFields, timeout, policy, onDuplicate, step, origin);
+  }
+
+  @CheckReturnValue
+  public Gather onDuplicate(Duplicate policy) {
+    return new Gather(inputs, keyFields, timeout, onTimeout, policy, step, origin);
+  }
+
+  @CheckReturnValue
+  public Gather named(String step) {
+    return new Gather(inputs, keyFields, timeout, onTimeout, onDuplicate, Filter.requireName(step, "step"), origin);
+  }
+
+  @CheckReturnValue
+  public Gather withOrigin(String origin) {
+    return new Gather(inputs, keyFields, timeout, onTimeout, onDuplicate, step, Filter.requireName(origin, "origin"));
+  }
+
+  public Result expand() {
+    List<String> names = new ArrayList<>(inputs.keySet());
+    List<String> errors = new ArrayList<>();
+    Schema.Builder out = Schema.builder().addStringField("key");
+    List<SchemaCoder<Row>> coders = new ArrayList<>();
+    for (String name : names) {
+      Schema schema = inputs.get(name).getSchema();
+      String keyField = keyFields.get(name);
+      if (keyField == null) {
+        errors.add("no key field for input '" + name + "': call on(field)");
+      } else if (!schema.hasField(keyField)) {
+        errors.add("key field '" + keyField + "' is not in input '" + name + "'; fields are " + schema.getFieldNames());
+      }
+      out.addNullableField(name, FieldType.row(schema));
+      coders.add(SchemaCoder.of(schema));
+    }
+    if (!errors.isEmpty()) {
+      throw new IllegalArgumentException(origin + ": " + String.join("; ", errors));
+    }
+    Schema output = out.addArrayField("missing", FieldType.STRING).addBooleanField("complete")
+        .addDateTimeField("firstAt").addDateTimeField("lastAt").build();
+    PCollection<Row> any = inputs.values().iterator().next();
+    String runner = any.getPipeline().getOptions().getRunner().getSimpleName();
+    boolean streaming = any.getPipeline().getOptions().as(StreamingOptions.class).isStreaming()
+        || inputs.values().stream().anyMatch(p -> p.isBounded() == PCollection.IsBounded.UNBOUNDED);
+    if (runner.startsWith("Spark") && streaming) {
+      throw new IllegalArgumentException(origin + ": the gather needs event-time timers, which the Spark runner does not support"
+          + " in streaming mode; run it on Direct or Flink, or run Spark in batch");
+    }
+    ArrivalsCoder arrivalsCoder = new ArrivalsCoder(coders);
+    List<PCollection<KV<String, Arrival>>> tagged = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      String name = names.get(i);
+      tagged.add(inputs.get(name)
+          .apply(step + "/" + name + " in the global window", Window.<Row>into(new GlobalWindows()))
+          .apply(step + "/Key " + name, ParDo.of(new KeyFn(i, keyFields.get(name))))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), arrivalsCoder.arrivalCoder())));
+    }
+    TupleTag<Row> gathered = new TupleTag<>("gathered");
+    TupleTag<Row> rejected = new TupleTag<>("rejected");
+    TupleTag<Row> failures = new TupleTag<>("dead-letter");
+    PCollectionTuple result = PCollectionList.of(tagged)
+        .apply(step + "/All inputs", Flatten.pCollections())
+        .apply(step + "/Gather by id", ParDo.of(new GatherFn(names, output, arrivalsCoder, timeout.getMillis(), onTimeout, onDuplicate, step,
+                gathered, rejected, failures))
+            .withOutputTags(gathered, TupleTagList.of(rejected).and(failures)));
+    return new Result(result.get(gathered).setRowSchema(output), result.get(rejected).setRowSchema(output),
+        result.get(failures).setRowSchema(DeadLetter.SCHEMA));
+  }
+
+  /** One input's event for an id. */
+  record Arrival(int input, Row row, long timestamp) {}
+
+  /** Encodes arrivals of any input, each with its input's schema coder. */
+  static final class ArrivalsCoder extends CustomCoder<List<Arrival>> {
+    private final List<SchemaCoder<Row>> coders;
+
+    ArrivalsCoder(List<SchemaCoder<Row>> coders) {
+      this.coders = coders;
+    }
+
+    CustomCoder<Arrival> arrivalCoder() {
+      return new CustomCoder<>() {
+        @Override
+        public void encode(Arrival arrival, OutputStream out) throws IOException {
+          encodeOne(arrival, out);
+        }
+
+        @Override
+        public Arrival decode(InputStream in) throws IOException {
+          return decodeOne(in);
+        }
+      };
+    }
+
+    void encodeOne(Arrival arrival, OutputStream out) throws IOException {
+      VarIntCoder.of().encode(arrival.input(), out);
+      coders.get(arrival.input()).encode(arrival.row(), out);
+      VarLongCoder.of().encode(arrival.timestamp(), out);
+    }
+
+    Arrival decodeOne(InputStream in) throws IOException {
+      int input = VarIntCoder.of().decode(in);
+      return new Arrival(input, coders.get(input).decode(in), VarLongCoder.of().decode(in));
+    }
+
+    @Override
+    public void encode(List<Arrival> arrivals, OutputStream out) throws IOException {
+      VarIntCoder.of().encode(arrivals.size(), out);
+      for (Arrival arrival : arrivals) {
+        encodeOne(arrival, out);
+      }
+    }
+
+    @Override
+    public List<Arrival> decode(InputStream in) throws IOException {
+      int size = VarIntCoder.of().decode(in);
+      List<Arrival> arrivals = new ArrayList<>(size);
+      for (int i = 0; i < size; i++) {
+        arrivals.add(decodeOne(in));
+      }
+      return arrivals;
+    }
+  }
+
+  private static final class KeyFn extends DoFn<Row, KV<String, Arrival>> {
+    private final int input;
+    private final String keyField;
+
+    KeyFn(int input, String keyField) {
+      this.input = input;
+      this.keyField = keyField;
+    }
+
+    @ProcessElement
+    public void process(@Element Row row, @Timestamp Instant timestamp, OutputReceiver<KV<String, Arrival>> out) {
+      out.output(KV.of(String.valueOf((Object) row.getValue(keyField)), new Arrival(input, row, timestamp.getMillis())));
+    }
+  }
+
+  /** Per id: the arrivals so far, a timeout timer, and a marker once the group is emitted. */
+  private static final class GatherFn extends DoFn<KV<String, Arrival>, Row> {
+    private static final String ARRIVALS = "arrivals";
+    private static final String DONE = "done";
+    private static final String TIMEOUT = "timeout";
+
+    @StateId(ARRIVALS)
+    private final StateSpec<ValueState<List<Arrival>>> arrivalsSpec;
+
+    @StateId(DONE)
+    private final StateSpec<ValueState<Boolean>> doneSpec = StateSpecs.value();
+
+    @TimerId(TIMEOUT)
+    private final TimerSpec timeoutSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    private final List<String> names;
+    private final Schema output;
+    private final long timeout;
+    private final Timeout onTimeout;
+    private final Duplicate onDuplicate;
+    private final String step;
+    private final TupleTag<Row> gathered;
+    private final TupleTag<Row> rejected;
+    private final TupleTag<Row> failures;
+    private final Counter complete;
+    private final Counter timedOut;
+    private final Counter duplicates;
+    private final Counter failed;
+
+    GatherFn(List<String> names, Schema output, ArrivalsCoder coder, long timeout, Timeout onTimeout, Duplicate onDuplicate,
+        String step, TupleTag<Row> gathered, TupleTag<Row> rejected, TupleTag<Row> failures) {
+      this.names = names;
+      this.output = output;
+      this.arrivalsSpec = StateSpecs.value(coder);
+      this.timeout = timeout;
+      this.onTimeout = onTimeout;
+      this.onDuplicate = onDuplicate;
+      this.step = step;
+      this.gathered = gathered;
+      this.rejected = rejected;
+      this.failures = failures;
+      this.complete = Metrics.counter("records", step + "-complete");
+      this.timedOut = Metrics.counter("records", step + "-timed-out");
+      this.duplicates = Metrics.counter("records", step + "-duplicates");
+      this.failed = DeadLetter.counter(step);
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, Arrival> element, @StateId(ARRIVALS) ValueState<List<Arrival>> arrivalsState,
+        @StateId(DONE) ValueState<Boolean> done, @TimerId(TIMEOUT) Timer timer, MultiOutputReceiver out) {
+      Arrival arrival = element.getValue();
+      String input = names.get(arrival.input());
+      if (Boolean.TRUE.equals(done.read())) {
+        deadLetter(out, arrival, "'" + input + "' for id '" + element.getKey() + "' arrived after its group was emitted");
+        return;
+      }
+      List<Arrival> arrivals = arrivalsState.read() == null ? new ArrayList<>() : new ArrayList<>(arrivalsState.read());
+      if (arrivals.isEmpty()) {
+        timer.withOutputTimestamp(new Instant(arrival.timestamp())).set(new Instant(arrival.timestamp() + timeout));
+      }
+      int existing = indexOf(arrivals, arrival.input());
+      if (existing >= 0) {
+        duplicates.inc();
+        switch (onDuplicate) {
+          case KEEP_LAST:
+            arrivals.set(existing, arrival);
+            break;
+          case DEAD_LETTER:
+            deadLetter(out, arrival, "duplicate '" + input + "' for id '" + element.getKey() + "'");
+            return;
+          default:
+            return; // keep the first: counted as a duplicate
+        }
+      } else {
+        arrivals.add(arrival);
+      }
+      if (arrivals.size() == names.size()) {
+        complete.inc();
+        Row row = row(element.getKey(), arrivals);
+        out.get(gathered).outputWithTimestamp(row, new Instant(Math.max(arrival.timestamp(), lastAt(arrivals))));
+        arrivalsState.clear();
+        done.write(true);
+        return;
+      }
+      arrivalsState.write(arrivals);
+    }
+
+    @OnTimer(TIMEOUT)
+    public void onTimeout(OnTimerContext context, @Key String key, @StateId(ARRIVALS) ValueState<List<Arrival>> arrivalsState,
+        @StateId(DONE) ValueState<Boolean> done, @TimerId(TIMEOUT) Timer timer) {
+      List<Arrival> arrivals = arrivalsState.read();
+      if (arrivals == null || arrivals.isEmpty()) {
+        // The group was emitted and its id remembered until now: forget it.
+        done.clear();
+        return;
+      }
+      timedOut.inc();
+      Row row = row(key, arrivals);
+      Instant at = new Instant(Math.max(context.timestamp().getMillis(), lastAt(arrivals)));
+      if (onTimeout == Timeout.PARTIAL) {
+        context.outputWithTimestamp(gathered, row, at);
+      } else if (onTimeout == Timeout.REJECT) {
+        context.outputWithTimestamp(rejected, row, at);
+      }
+      // Remember the id for one more timeout, so that stragglers are dead-lettered, not regrouped.
+      arrivalsState.clear();
+      done.write(true);
+      timer.withOutputTimestamp(context.fireTimestamp()).set(context.fireTimestamp().plus(Duration.millis(timeout)));
+    }
+
+    private Row row(String key, List<Arrival> arrivals) {
+      List<Object> values = new ArrayList<>();
+      values.add(key);
+      List<String> missing = new ArrayList<>();
+      long first = Long.MAX_VALUE;
+      long last = Long.MIN_VALUE;
+      for (int i = 0; i < names.size(); i++) {
+        int index = indexOf(arrivals, i);
+        values.add(index < 0 ? null : arrivals.get(index).row());
+        if (index < 0) {
+          missing.add(names.get(i));
+        } else {
+          first = Math.min(first, arrivals.get(index).timestamp());
+          last = Math.max(last, arrivals.get(index).timestamp());
+        }
+      }
+      values.add(missing);
+      values.add(missing.isEmpty());
+      values.add(new Instant(first));
+      values.add(new Instant(last));
+      return Row.withSchema(output).addValues(values).build();
+    }
+
+    private void deadLetter(MultiOutputReceiver out, Arrival arrival, String reason) {
+      failed.inc();
+      out.get(failures).output(DeadLetter.ofText(step, reason, RowText.json(arrival.row()), new Instant(arrival.timestamp())));
+    }
+
+    private static int indexOf(List<Arrival> arrivals, int input) {
+      for (int i = 0; i < arrivals.size(); i++) {
+        if (arrivals.get(i).input() == input) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    private static long lastAt(List<Arrival> arrivals) {
+      long last = Long.MIN_VALUE;
+      for (Arrival arrival : arrivals) {
+        last = Math.max(last, arrival.timestamp());
+      }
+      return last;
+    }
+  }
+}
