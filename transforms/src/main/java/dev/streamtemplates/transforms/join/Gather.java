@@ -4,6 +4,7 @@ import com.google.errorprone.annotations.CheckReturnValue;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.filter.Filter;
+import dev.streamtemplates.transforms.time.EventTimeOrder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,6 +23,7 @@ import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.SchemaCoder;
+import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
@@ -39,6 +41,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.joda.time.Duration;
@@ -58,8 +61,10 @@ import org.joda.time.Instant;
  * }</pre>
  *
  * <p>Output rows are {@code {key, <one nullable record per input>, missing, complete, firstAt,
- * lastAt}}. A complete group is emitted as soon as its last input arrives. The timeout runs in
- * event time from the group's first event: when the watermark passes {@code first + timeout}, an
+ * lastAt}}. Arrivals are decided in event-time order, as the watermark passes them, so the
+ * result does not depend on the order events reach the runner: a group is complete when its last
+ * input's time is at most {@code first + timeout}, and is emitted when the watermark passes that
+ * time. The timeout runs in event time from the group's first event: at {@code first + timeout}, an
  * incomplete group is dropped (counted, {@code <step>-timed-out}), emitted as partial with the
  * names of the missing inputs, or sent to the {@code rejected} output, by the {@link Timeout}
  * policy. A second event from the same input is handled by the {@link Duplicate} policy. A
@@ -213,24 +218,25 @@ public final class Gather {
       this.coders = coders;
     }
 
+    /** The coder of one arrival; equal for equal input schemas (Flink compares the coders of a union). */
     CustomCoder<Arrival> arrivalCoder() {
-      return new CustomCoder<>() {
-        @Override
-        public void encode(Arrival arrival, OutputStream out) throws IOException {
-          encodeOne(arrival, out);
-        }
-
-        @Override
-        public Arrival decode(InputStream in) throws IOException {
-          return decodeOne(in);
-        }
-      };
+      return new ArrivalCoder(this);
     }
 
     void encodeOne(Arrival arrival, OutputStream out) throws IOException {
       VarIntCoder.of().encode(arrival.input(), out);
       coders.get(arrival.input()).encode(arrival.row(), out);
       VarLongCoder.of().encode(arrival.timestamp(), out);
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof ArrivalsCoder && ((ArrivalsCoder) other).coders.equals(coders);
+    }
+
+    @Override
+    public int hashCode() {
+      return coders.hashCode();
     }
 
     Arrival decodeOne(InputStream in) throws IOException {
@@ -257,6 +263,34 @@ public final class Gather {
     }
   }
 
+  static final class ArrivalCoder extends CustomCoder<Arrival> {
+    private final ArrivalsCoder arrivals;
+
+    ArrivalCoder(ArrivalsCoder arrivals) {
+      this.arrivals = arrivals;
+    }
+
+    @Override
+    public void encode(Arrival arrival, OutputStream out) throws IOException {
+      arrivals.encodeOne(arrival, out);
+    }
+
+    @Override
+    public Arrival decode(InputStream in) throws IOException {
+      return arrivals.decodeOne(in);
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof ArrivalCoder && ((ArrivalCoder) other).arrivals.equals(arrivals);
+    }
+
+    @Override
+    public int hashCode() {
+      return arrivals.hashCode();
+    }
+  }
+
   private static final class KeyFn extends DoFn<Row, KV<String, Arrival>> {
     private final int input;
     private final String keyField;
@@ -272,20 +306,37 @@ public final class Gather {
     }
   }
 
-  /** Per id: the arrivals so far, a timeout timer, and a marker once the group is emitted. */
+  /**
+   * Per id, decided in event-time order: arrivals wait in a buffer and are released, sorted by
+   * time, by one event-time timer as the watermark passes them; the same timer fires at the
+   * current group's timeout and at the end of the time its id is remembered. So "first",
+   * "complete" and "timed out" mean the same on every runner, whatever order events arrive in.
+   */
   private static final class GatherFn extends DoFn<KV<String, Arrival>, Row> {
-    private static final String ARRIVALS = "arrivals";
-    private static final String DONE = "done";
-    private static final String TIMEOUT = "timeout";
+    private static final String BUFFER = "buffer";
+    private static final String NEXT = "next";
+    private static final String GROUP = "group";
+    private static final String GROUP_START = "groupStart";
+    private static final String CLOSED_UNTIL = "closedUntil";
+    private static final String TICK = "tick";
 
-    @StateId(ARRIVALS)
-    private final StateSpec<ValueState<List<Arrival>>> arrivalsSpec;
+    @StateId(BUFFER)
+    private final StateSpec<BagState<TimestampedValue<Arrival>>> bufferSpec;
 
-    @StateId(DONE)
-    private final StateSpec<ValueState<Boolean>> doneSpec = StateSpecs.value();
+    @StateId(NEXT)
+    private final StateSpec<ValueState<Instant>> nextSpec = StateSpecs.value();
 
-    @TimerId(TIMEOUT)
-    private final TimerSpec timeoutSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+    @StateId(GROUP)
+    private final StateSpec<ValueState<List<Arrival>>> groupSpec;
+
+    @StateId(GROUP_START)
+    private final StateSpec<ValueState<Long>> groupStartSpec = StateSpecs.value(VarLongCoder.of());
+
+    @StateId(CLOSED_UNTIL)
+    private final StateSpec<ValueState<Long>> closedUntilSpec = StateSpecs.value(VarLongCoder.of());
+
+    @TimerId(TICK)
+    private final TimerSpec tickSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
     private final List<String> names;
     private final Schema output;
@@ -305,7 +356,8 @@ public final class Gather {
         String step, TupleTag<Row> gathered, TupleTag<Row> rejected, TupleTag<Row> failures) {
       this.names = names;
       this.output = output;
-      this.arrivalsSpec = StateSpecs.value(coder);
+      this.bufferSpec = StateSpecs.bag(TimestampedValue.TimestampedValueCoder.of(coder.arrivalCoder()));
+      this.groupSpec = StateSpecs.value(coder);
       this.timeout = timeout;
       this.onTimeout = onTimeout;
       this.onDuplicate = onDuplicate;
@@ -320,66 +372,115 @@ public final class Gather {
     }
 
     @ProcessElement
-    public void process(@Element KV<String, Arrival> element, @StateId(ARRIVALS) ValueState<List<Arrival>> arrivalsState,
-        @StateId(DONE) ValueState<Boolean> done, @TimerId(TIMEOUT) Timer timer, MultiOutputReceiver out) {
+    public void process(@Element KV<String, Arrival> element, @StateId(BUFFER) BagState<TimestampedValue<Arrival>> buffer,
+        @StateId(NEXT) ValueState<Instant> next, @TimerId(TICK) Timer tick) {
       Arrival arrival = element.getValue();
-      String input = names.get(arrival.input());
-      if (Boolean.TRUE.equals(done.read())) {
-        deadLetter(out, arrival, "'" + input + "' for id '" + element.getKey() + "' arrived after its group was emitted");
-        return;
-      }
-      List<Arrival> arrivals = arrivalsState.read() == null ? new ArrayList<>() : new ArrayList<>(arrivalsState.read());
-      if (arrivals.isEmpty()) {
-        timer.withOutputTimestamp(new Instant(arrival.timestamp())).set(new Instant(arrival.timestamp() + timeout));
-      }
-      int existing = indexOf(arrivals, arrival.input());
-      if (existing >= 0) {
-        duplicates.inc();
-        switch (onDuplicate) {
-          case KEEP_LAST:
-            arrivals.set(existing, arrival);
-            break;
-          case DEAD_LETTER:
-            deadLetter(out, arrival, "duplicate '" + input + "' for id '" + element.getKey() + "'");
-            return;
-          default:
-            return; // keep the first: counted as a duplicate
-        }
-      } else {
-        arrivals.add(arrival);
-      }
-      if (arrivals.size() == names.size()) {
-        complete.inc();
-        Row row = row(element.getKey(), arrivals);
-        out.get(gathered).outputWithTimestamp(row, new Instant(Math.max(arrival.timestamp(), lastAt(arrivals))));
-        arrivalsState.clear();
-        done.write(true);
-        return;
-      }
-      arrivalsState.write(arrivals);
+      EventTimeOrder.hold(arrival, new Instant(arrival.timestamp()), buffer, next, tick);
     }
 
-    @OnTimer(TIMEOUT)
-    public void onTimeout(OnTimerContext context, @Key String key, @StateId(ARRIVALS) ValueState<List<Arrival>> arrivalsState,
-        @StateId(DONE) ValueState<Boolean> done, @TimerId(TIMEOUT) Timer timer) {
-      List<Arrival> arrivals = arrivalsState.read();
-      if (arrivals == null || arrivals.isEmpty()) {
-        // The group was emitted and its id remembered until now: forget it.
-        done.clear();
-        return;
+    @OnTimer(TICK)
+    public void onTick(OnTimerContext context, @Key String key, @StateId(BUFFER) BagState<TimestampedValue<Arrival>> buffer,
+        @StateId(NEXT) ValueState<Instant> next, @StateId(GROUP) ValueState<List<Arrival>> groupState,
+        @StateId(GROUP_START) ValueState<Long> groupStartState, @StateId(CLOSED_UNTIL) ValueState<Long> closedUntilState,
+        @TimerId(TICK) Timer tick) {
+      long now = context.fireTimestamp().getMillis();
+      long hold = context.timestamp().getMillis();
+      List<TimestampedValue<Arrival>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, next, tick);
+      List<Arrival> group = groupState.read() == null ? new ArrayList<>() : new ArrayList<>(groupState.read());
+      Long groupStart = groupStartState.read();
+      Long closedUntil = closedUntilState.read();
+      for (TimestampedValue<Arrival> released : ready) {
+        Arrival arrival = released.getValue();
+        if (groupStart != null && arrival.timestamp() > groupStart + timeout) {
+          closedUntil = timeOut(context, key, group, groupStart, hold);
+          group = new ArrayList<>();
+          groupStart = null;
+        }
+        if (groupStart == null && closedUntil != null && arrival.timestamp() <= closedUntil) {
+          deadLetter(context, arrival, "'" + names.get(arrival.input()) + "' for id '" + key + "' arrived after its group was emitted");
+          continue;
+        }
+        if (groupStart == null) {
+          groupStart = arrival.timestamp();
+          closedUntil = null;
+        }
+        int existing = indexOf(group, arrival.input());
+        if (existing >= 0) {
+          duplicates.inc();
+          if (onDuplicate == Duplicate.KEEP_LAST) {
+            group.set(existing, arrival);
+          } else if (onDuplicate == Duplicate.DEAD_LETTER) {
+            deadLetter(context, arrival, "duplicate '" + names.get(arrival.input()) + "' for id '" + key + "'");
+          }
+          continue; // KEEP_FIRST: the earlier one in event time stays; counted as a duplicate
+        }
+        group.add(arrival);
+        if (group.size() == names.size()) {
+          complete.inc();
+          context.outputWithTimestamp(gathered, row(key, group), new Instant(Math.max(arrival.timestamp(), hold)));
+          closedUntil = groupStart + timeout;
+          group = new ArrayList<>();
+          groupStart = null;
+        }
       }
+      if (groupStart != null && groupStart + timeout <= now) {
+        closedUntil = timeOut(context, key, group, groupStart, hold);
+        group = new ArrayList<>();
+        groupStart = null;
+      }
+      if (closedUntil != null && closedUntil <= now && groupStart == null) {
+        closedUntil = null; // remembered long enough: forget the id
+      }
+      // Next tick: the oldest buffered arrival, the group's timeout, or the end of the memory of the id.
+      long nextTick = Long.MAX_VALUE;
+      Instant buffered = next.read();
+      if (buffered != null) {
+        nextTick = buffered.getMillis();
+      }
+      if (groupStart != null) {
+        nextTick = Math.min(nextTick, groupStart + timeout);
+      }
+      if (closedUntil != null) {
+        nextTick = Math.min(nextTick, closedUntil);
+      }
+      if (nextTick != Long.MAX_VALUE) {
+        long holdAt = groupStart != null ? Math.min(groupStart, nextTick) : nextTick;
+        if (buffered != null) {
+          holdAt = Math.min(holdAt, buffered.getMillis());
+        }
+        tick.withOutputTimestamp(new Instant(Math.max(hold, holdAt))).set(new Instant(nextTick));
+        next.write(new Instant(nextTick));
+        if (buffered == null) {
+          next.clear();
+        }
+      }
+      if (group.isEmpty()) {
+        groupState.clear();
+      } else {
+        groupState.write(group);
+      }
+      if (groupStart == null) {
+        groupStartState.clear();
+      } else {
+        groupStartState.write(groupStart);
+      }
+      if (closedUntil == null) {
+        closedUntilState.clear();
+      } else {
+        closedUntilState.write(closedUntil);
+      }
+    }
+
+    /** Applies the timeout policy to an incomplete group; returns until when its id is remembered. */
+    private long timeOut(OnTimerContext context, String key, List<Arrival> group, long groupStart, long hold) {
       timedOut.inc();
-      Row row = row(key, arrivals);
-      Instant at = new Instant(Math.max(context.timestamp().getMillis(), lastAt(arrivals)));
+      Instant at = new Instant(Math.max(groupStart + timeout, hold));
       if (onTimeout == Timeout.PARTIAL) {
-        context.outputWithTimestamp(gathered, row, at);
+        context.outputWithTimestamp(gathered, row(key, group), at);
       } else if (onTimeout == Timeout.REJECT) {
-        context.outputWithTimestamp(rejected, row, at);
+        context.outputWithTimestamp(rejected, row(key, group), at);
       }
-      // Remember the id for one more timeout, so that stragglers are dead-lettered, not regrouped.
-      arrivalsState.clear();
-      done.write(true);
-      timer.withOutputTimestamp(context.fireTimestamp()).set(context.fireTimestamp().plus(Duration.millis(timeout)));
+      return groupStart + 2 * timeout;
     }
 
     private Row row(String key, List<Arrival> arrivals) {
@@ -405,9 +506,10 @@ public final class Gather {
       return Row.withSchema(output).addValues(values).build();
     }
 
-    private void deadLetter(MultiOutputReceiver out, Arrival arrival, String reason) {
+    private void deadLetter(OnTimerContext context, Arrival arrival, String reason) {
       failed.inc();
-      out.get(failures).output(DeadLetter.ofText(step, reason, RowText.json(arrival.row()), new Instant(arrival.timestamp())));
+      context.outputWithTimestamp(failures, DeadLetter.ofText(step, reason, RowText.json(arrival.row()), new Instant(arrival.timestamp())),
+          new Instant(Math.max(arrival.timestamp(), context.timestamp().getMillis())));
     }
 
     private static int indexOf(List<Arrival> arrivals, int input) {
@@ -419,12 +521,5 @@ public final class Gather {
       return -1;
     }
 
-    private static long lastAt(List<Arrival> arrivals) {
-      long last = Long.MIN_VALUE;
-      for (Arrival arrival : arrivals) {
-        last = Math.max(last, arrival.timestamp());
-      }
-      return last;
-    }
   }
 }
