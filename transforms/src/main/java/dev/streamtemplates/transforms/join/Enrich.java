@@ -60,7 +60,8 @@ import org.joda.time.Instant;
  * (null when none is known). With a <b>changelog</b> (a stream of table updates), events and
  * updates of a key are put in event-time order (buffered, released by an event-time timer as the
  * watermark passes them) and an event sees the last update at or before its time; an update whose
- * fields other than the key are all null is a tombstone and deletes the key. When no value is
+ * value fields ({@link #withValueFields}; by default all but the key and DATETIME fields) are all
+ * null is a tombstone and deletes the key. When no value is
  * known at the event's time, the event either goes on unenriched at once ({@code waitingUpTo}
  * zero, the default) or waits up to that much event time for a first value and takes it. With a
  * <b>lookup</b> table (a bounded collection, e.g. a file), the table is a side input read whole,
@@ -75,9 +76,16 @@ public final class Enrich {
   private final boolean changelog;
   private final Duration wait;
   private final String step;
+  private final @Nullable List<String> valueFields;
 
   private Enrich(PCollection<Row> events, @Nullable String eventKey, @Nullable PCollection<Row> table, @Nullable String tableKey,
       boolean changelog, Duration wait, String step) {
+    this(events, eventKey, table, tableKey, changelog, wait, step, null);
+  }
+
+  private Enrich(PCollection<Row> events, @Nullable String eventKey, @Nullable PCollection<Row> table, @Nullable String tableKey,
+      boolean changelog, Duration wait, String step, @Nullable List<String> valueFields) {
+    this.valueFields = valueFields;
     this.events = events;
     this.eventKey = eventKey;
     this.table = table;
@@ -94,19 +102,46 @@ public final class Enrich {
   /** The events' field holding the table key. */
   @CheckReturnValue
   public Enrich withKey(String eventKey) {
-    return new Enrich(events, Filter.requireName(eventKey, "event key"), table, tableKey, changelog, wait, step);
+    return new Enrich(events, Filter.requireName(eventKey, "event key"), table, tableKey, changelog, wait, step, valueFields);
   }
 
   /** The table is a stream of updates, keyed by {@code tableKey}; a row of nulls deletes its key. */
   @CheckReturnValue
   public Enrich fromChangelog(PCollection<Row> updates, String tableKey) {
-    return new Enrich(events, eventKey, updates, Filter.requireName(tableKey, "table key"), true, wait, step);
+    return new Enrich(events, eventKey, updates, Filter.requireName(tableKey, "table key"), true, wait, step, valueFields);
   }
 
   /** The table is a bounded lookup (e.g. a file), keyed by {@code tableKey}, read whole. */
   @CheckReturnValue
   public Enrich fromLookup(PCollection<Row> lookup, String tableKey) {
-    return new Enrich(events, eventKey, lookup, Filter.requireName(tableKey, "table key"), false, wait, step);
+    return new Enrich(events, eventKey, lookup, Filter.requireName(tableKey, "table key"), false, wait, step, valueFields);
+  }
+
+  /**
+   * The table fields that make its value: an update with all of them null is a tombstone and
+   * deletes its key. Default: every field except the key and DATETIME fields (update times).
+   */
+  @CheckReturnValue
+  public Enrich withValueFields(List<String> fields) {
+    return new Enrich(events, eventKey, table, tableKey, changelog, wait, step, List.copyOf(fields));
+  }
+
+  private List<String> valueFields(Schema tableSchema) {
+    if (valueFields != null) {
+      for (String field : valueFields) {
+        if (!tableSchema.hasField(field)) {
+          throw new IllegalArgumentException(step + ": value field '" + field + "' is not in the table; fields are " + tableSchema.getFieldNames());
+        }
+      }
+      return valueFields;
+    }
+    List<String> fields = new ArrayList<>();
+    for (Schema.Field field : tableSchema.getFields()) {
+      if (!field.getName().equals(tableKey) && field.getType().getTypeName() != Schema.TypeName.DATETIME) {
+        fields.add(field.getName());
+      }
+    }
+    return fields;
   }
 
   /** When no value is known at an event's time, wait up to this much event time for one. */
@@ -115,12 +150,12 @@ public final class Enrich {
     if (wait == null || wait.getMillis() < 0) {
       throw new IllegalArgumentException("wait must be >= 0, got wait=" + wait);
     }
-    return new Enrich(events, eventKey, table, tableKey, changelog, wait, step);
+    return new Enrich(events, eventKey, table, tableKey, changelog, wait, step, valueFields);
   }
 
   @CheckReturnValue
   public Enrich named(String step) {
-    return new Enrich(events, eventKey, table, tableKey, changelog, wait, Filter.requireName(step, "step"));
+    return new Enrich(events, eventKey, table, tableKey, changelog, wait, Filter.requireName(step, "step"), valueFields);
   }
 
   public static Schema outputSchema(Schema events, Schema table) {
@@ -168,7 +203,7 @@ public final class Enrich {
         .setCoder(KvCoder.of(StringUtf8Coder.of(), coder));
     return PCollectionList.of(keyedEvents).and(keyedUpdates)
         .apply(step + "/Events and updates", Flatten.pCollections())
-        .apply(step + "/As of event time", ParDo.of(new ChangelogFn(coder, tableSchema, output, wait.getMillis(), step)))
+        .apply(step + "/As of event time", ParDo.of(new ChangelogFn(coder, tableSchema, valueFields(tableSchema), output, wait.getMillis(), step)))
         .setRowSchema(output);
   }
 
@@ -281,13 +316,15 @@ public final class Enrich {
     private final TimerSpec releaseSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
     private final Schema tableSchema;
+    private final List<String> valueFields;
     private final Schema output;
     private final long wait;
     private final Counter enriched;
     private final Counter unenriched;
     private final Counter deletes;
 
-    ChangelogFn(EntryCoder coder, Schema tableSchema, Schema output, long wait, String step) {
+    ChangelogFn(EntryCoder coder, Schema tableSchema, List<String> valueFields, Schema output, long wait, String step) {
+      this.valueFields = valueFields;
       this.bufferSpec = StateSpecs.bag(TimestampedValue.TimestampedValueCoder.of(coder));
       this.currentSpec = StateSpecs.value(SchemaCoder.of(tableSchema));
       this.waitingSpec = StateSpecs.value(ListCoder.of(coder));
@@ -379,15 +416,14 @@ public final class Enrich {
       context.outputWithTimestamp(Row.withSchema(output).addValues(event.row().getValues()).addValue(value).build(), new Instant(at));
     }
 
-    /** A table row whose fields other than the key are all null deletes the key. */
+    /** A table row whose value fields are all null deletes the key. */
     private boolean isTombstone(Row row) {
-      int nonNull = 0;
-      for (Object value : row.getValues()) {
-        if (value != null) {
-          nonNull++;
+      for (String field : valueFields) {
+        if (row.getValue(field) != null) {
+          return false;
         }
       }
-      return nonNull <= 1;
+      return true;
     }
   }
 
