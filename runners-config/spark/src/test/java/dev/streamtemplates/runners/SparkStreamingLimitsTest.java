@@ -18,15 +18,26 @@ import org.junit.rules.TemporaryFolder;
 public class SparkStreamingLimitsTest {
   @Rule public final TemporaryFolder work = new TemporaryFolder();
 
-  @Test
-  public void debouncedThresholdIsRefusedInSparkStreaming() {
+  private String refusal(String template) {
     Launcher launcher = new Launcher(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     Launcher.Launch launch = launcher.prepare(new String[] {
-        "threshold-crossing", "--home=" + ConformanceHarness.repoRoot(), "--outputDir=" + work.getRoot(),
+        template, "--home=" + ConformanceHarness.repoRoot(), "--outputDir=" + work.getRoot(),
         "--runner=SparkRunner", "--sparkMaster=local[1]", "--streaming=true"});
-    SpecException e = assertThrows(SpecException.class, () -> launcher.run(launch));
-    assertThat(e.getMessage(), containsString(
-        "Threshold debounce needs event-time timers, which the Spark runner does not support in streaming mode"));
-    assertThat(e.getMessage(), containsString("steps[0]"));
+    return assertThrows(SpecException.class, () -> launcher.run(launch)).getMessage();
+  }
+
+  @Test
+  public void debouncedThresholdIsRefusedInSparkStreaming() {
+    String message = refusal("threshold-crossing");
+    assertThat(message, containsString("Threshold debounce needs event-time timers, which the Spark runner does not support in streaming mode"));
+    assertThat(message, containsString("steps[0]"));
+  }
+
+  @Test
+  public void joinsGathersEnrichmentAndCountWindowsAreRefusedInSparkStreaming() {
+    assertThat(refusal("search-click-join"), containsString("the interval join needs event-time timers, which the Spark runner does not support in streaming mode"));
+    assertThat(refusal("loan-application-gather"), containsString("the gather needs event-time timers"));
+    assertThat(refusal("tweet-stock-enrichment"), containsString("enrichment from a changelog needs event-time timers"));
+    assertThat(refusal("consecutive-rejections"), containsString("count windows need event-time timers"));
   }
 }
