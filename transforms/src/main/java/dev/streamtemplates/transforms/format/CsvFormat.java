@@ -63,7 +63,7 @@ final class CsvFormat implements RecordFormat {
 
   @Override
   public void decode(byte[] payload, Receiver receiver) {
-    String text = new String(payload, StandardCharsets.UTF_8);
+    String text = new String(Boms.strip(payload), StandardCharsets.UTF_8);
     List<String> columns = header ? null : schema.getFieldNames();
     long linesConsumed = 0;
     try (CSVParser parser = CSVParser.parse(text, format())) {

@@ -23,7 +23,7 @@ final class JsonErrors {
   static String explain(Schema schema, byte[] payload, Throwable e) {
     JsonNode tree;
     try {
-      tree = TREES.readTree(payload);
+      tree = TREES.readerFor(JsonNode.class).with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readValue(payload);
     } catch (Exception syntax) {
       return "malformed JSON: " + reason(syntax);
     }

@@ -68,10 +68,13 @@ final class JsonFormat implements RecordFormat {
   }
 
   @Override
-  public void decode(byte[] payload, Receiver receiver) {
+  public void decode(byte[] original, Receiver receiver) {
+    byte[] payload = Boms.strip(original);
     if (reader == null) {
       reader =
           new ObjectMapper()
+              // "{...} garbage" is an error, not a record with the garbage silently dropped.
+              .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
               .registerModule(
                   new SimpleModule()
                       .addDeserializer(
@@ -90,11 +93,11 @@ final class JsonFormat implements RecordFormat {
         row = reader.readValue(payload, Row.class);
       }
     } catch (Exception e) {
-      receiver.failure(payload, JsonErrors.explain(schema, payload, e));
+      receiver.failure(original, JsonErrors.explain(schema, payload, e));
       return;
     }
     if (row == null) {
-      receiver.failure(payload, "not a JSON object: the payload is empty or null");
+      receiver.failure(original, "not a JSON object: the payload is empty or null");
       return;
     }
     receiver.record(row);

@@ -40,6 +40,9 @@ import org.joda.time.Instant;
 public final class ParseRecords
     extends PTransform<PCollection<byte[]>, WithFailures.Result<PCollection<Row>, Row>> {
 
+  /** Payloads larger than this (16 MiB) are dead-lettered unread, with their first kilobyte. */
+  public static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
   private static final TupleTag<Row> ROWS = new TupleTag<Row>() {};
   private static final TupleTag<Row> FAILURES = new TupleTag<Row>() {};
 
@@ -142,6 +145,7 @@ public final class ParseRecords
     public void process(@Element T element, @Timestamp Instant timestamp, MultiOutputReceiver receiver) {
       in.inc();
       byte[] payload;
+      int size;
       String key;
       if (keyed == null) {
         payload = (byte[]) element;
@@ -150,6 +154,14 @@ public final class ParseRecords
         KV<?, ?> message = (KV<?, ?>) element;
         payload = (byte[]) message.getValue();
         key = message.getKey() == null ? null : new String((byte[]) message.getKey(), StandardCharsets.UTF_8);
+      }
+      size = payload == null ? 0 : payload.length;
+      if (size > MAX_RECORD_BYTES) {
+        failed.inc();
+        byte[] head = java.util.Arrays.copyOf(payload, 1024);
+        receiver.get(FAILURES).output(DeadLetter.of(step, "oversized: the payload has " + size + " bytes, more than the limit of "
+            + MAX_RECORD_BYTES + "; the dead letter holds its first 1024 bytes", head, DeadLetter.knownTime(timestamp)));
+        return;
       }
       if (payload == null) {
         failed.inc();

@@ -86,7 +86,8 @@ final class XmlFormat implements RecordFormat {
   @Override
   public void decode(byte[] payload, Receiver receiver) {
     init();
-    String text = new String(payload, StandardCharsets.UTF_8);
+    String text = new String(Boms.strip(payload), StandardCharsets.UTF_8);
+    int records = 0;
     int resumeAt = 0; // start of the text not yet handed out as a record or a failure
     try {
       XMLStreamReader2 reader = (XMLStreamReader2) inputFactory.createXMLStreamReader(new StringReader(text));
@@ -111,6 +112,7 @@ final class XmlFormat implements RecordFormat {
           if (depth == recordDepth) {
             int end = (int) reader.getLocationInfo().getEndingCharOffset();
             decodeRecord(text.substring(recordStart, end), receiver);
+            records++;
             resumeAt = end;
             recordStart = -1;
             recordDepth = -1;
@@ -119,6 +121,9 @@ final class XmlFormat implements RecordFormat {
         }
       }
       reader.close();
+      if (records == 0) {
+        receiver.failure(payload, "no <" + recordElement + "> record in the XML document");
+      }
     } catch (XMLStreamException | RuntimeException e) {
       String rest = text.substring(Math.min(resumeAt, text.length())).trim();
       String reason = "malformed XML: " + firstLine(e.getMessage());

@@ -120,7 +120,7 @@ public final class EventTime {
         time = Instant.now();
       } else {
         try {
-          time = timeOf(row.getValue(field));
+          time = inRange(timeOf(row.getValue(field)), row.getValue(field));
         } catch (RuntimeException e) {
           failed.inc();
           out.get(Assign.FAILURES).output(DeadLetter.ofText(step, DeadLetter.reason(e), RowText.json(row), null));
@@ -142,9 +142,18 @@ public final class EventTime {
       }
       try {
         return new Instant(TextValues.parseEpochMillis(value.toString()));
-      } catch (IllegalArgumentException e) {
+      } catch (IllegalArgumentException | java.time.DateTimeException | ArithmeticException e) {
         throw new RecordException("event time field '" + field + "': " + e.getMessage());
       }
+    }
+
+    /** Beam cannot carry times outside its range (about year -290,000 to 290,000). */
+    private Instant inRange(Instant time, Object value) {
+      if (time.isBefore(org.apache.beam.sdk.transforms.windowing.BoundedWindow.TIMESTAMP_MIN_VALUE)
+          || !time.isBefore(org.apache.beam.sdk.transforms.windowing.BoundedWindow.TIMESTAMP_MAX_VALUE)) {
+        throw new RecordException("event time field '" + field + "': " + value + " is outside the range of times Beam can carry");
+      }
+      return time;
     }
 
     // Sources such as Kafka stamp records with their read time; event time may be earlier.

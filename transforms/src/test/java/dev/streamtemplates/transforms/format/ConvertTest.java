@@ -1,6 +1,7 @@
 package dev.streamtemplates.transforms.format;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
@@ -20,6 +21,20 @@ public class ConvertTest {
 
   static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  public void oversizedPayloadIsDeadLetteredUnreadWithItsFirstKilobyte() {
+    byte[] huge = new byte[ParseRecords.MAX_RECORD_BYTES + 1];
+    java.util.Arrays.fill(huge, (byte) 'x');
+    PCollection<byte[]> payloads = pipeline.apply(org.apache.beam.sdk.transforms.Create.of(List.of(huge, utf8("{\"id\":1}"))).withCoder(ByteArrayCoder.of()));
+    WithFailures.Result<PCollection<Row>, Row> parsed = payloads.apply(ParseRecords.with(Formats.json(
+        org.apache.beam.sdk.schemas.Schema.builder().addInt32Field("id").build())).named("in"));
+    PAssert.that(parsed.output().apply(MapElements.into(TypeDescriptors.integers()).via(r -> r.getInt32("id")))).containsInAnyOrder(1);
+    PAssert.that(parsed.failures().apply("sizes", MapElements.into(TypeDescriptors.strings())
+            .via(r -> r.getString("error").substring(0, 40) + " " + r.getString("payload").length())))
+        .containsInAnyOrder("oversized: the payload has 16777217 byte 1024");
+    pipeline.run().waitUntilFinish();
   }
 
   @Test

@@ -31,7 +31,9 @@ public class EventTimeTest {
                     Row.withSchema(SCHEMA).addValues("iso", "2024-05-01T10:00:00+02:00").build(),
                     Row.withSchema(SCHEMA).addValues("millis", "1714550400000").build(),
                     Row.withSchema(SCHEMA).addValues("bad", "yesterday").build(),
-                    Row.withSchema(SCHEMA).addValues("null", null).build())
+                    Row.withSchema(SCHEMA).addValues("null", null).build(),
+                    Row.withSchema(SCHEMA).addValues("far", "+999999-01-01T00:00:00Z").build(),
+                    Row.withSchema(SCHEMA).addValues("huge", "99999999999999999999").build())
                 .withRowSchema(SCHEMA));
     WithFailures.Result<PCollection<Row>, Row> timed = rows.apply(EventTime.fromField("ts"));
 
@@ -41,7 +43,9 @@ public class EventTimeTest {
     PAssert.that(timed.failures().apply(MapElements.into(TypeDescriptors.strings()).via(r -> r.getString("error"))))
         .containsInAnyOrder(
             "event time field 'ts': 'yesterday' is not an ISO-8601 time with offset (2024-05-01T10:00:00Z) or epoch milliseconds",
-            "event time field 'ts' is null");
+            "event time field 'ts' is null",
+            "event time field 'ts': +999999-01-01T00:00:00Z is outside the range of times Beam can carry",
+            "event time field 'ts': For input string: \"99999999999999999999\"");
     pipeline.run().waitUntilFinish();
   }
 

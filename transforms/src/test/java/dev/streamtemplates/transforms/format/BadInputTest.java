@@ -1,0 +1,146 @@
+package dev.streamtemplates.transforms.format;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.junit.runners.Parameterized;
+import org.junit.runners.Parameterized.Parameters;
+
+/**
+ * Malformed and hostile input, one case per row: no case may throw, every record comes out as a
+ * row or as a dead letter (in = out + dead-lettered), and each dead letter's reason says what was
+ * wrong.
+ */
+@RunWith(Parameterized.class)
+public class BadInputTest {
+  static final Schema ADDRESS = Schema.builder().addStringField("city").addStringField("country").build();
+  static final Schema ORDER =
+      Schema.builder().addStringField("id").addInt32Field("quantity").addDoubleField("price").addDateTimeField("orderTime")
+          .addNullableField("note", FieldType.STRING).addRowField("address", ADDRESS).build();
+  static final Schema FLAT =
+      Schema.builder().addStringField("id").addInt64Field("n").addNullableField("when", FieldType.DATETIME).build();
+
+  static final String GOOD_JSON =
+      "{\"id\":\"o-1\",\"quantity\":3,\"price\":2.5,\"orderTime\":\"2024-05-01T10:00:00Z\",\"address\":{\"city\":\"Lyon\",\"country\":\"FR\"}}";
+  static final String GOOD_XML_ORDER =
+      "<order><id>o-1</id><quantity>3</quantity><price>2.5</price><orderTime>2024-05-01T10:00:00Z</orderTime>"
+          + "<address><city>Lyon</city><country>FR</country></address></order>";
+
+  record Case(String name, RecordFormat format, byte[] payload, int records, int out, String reason) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Case json(String name, String payload, int out, String reason) {
+    return new Case(name, Formats.json(ORDER), payload.getBytes(StandardCharsets.UTF_8), 1, out, reason);
+  }
+
+  static Case xml(String name, String payload, int records, int out, String reason) {
+    return new Case(name, Formats.xml(ORDER, "order"), payload.getBytes(StandardCharsets.UTF_8), records, out, reason);
+  }
+
+  static Case csv(String name, String payload, int records, int out, String reason) {
+    return new Case(name, Formats.csv(FLAT, true, ','), payload.getBytes(StandardCharsets.UTF_8), records, out, reason);
+  }
+
+  static Case avro(String name, byte[] payload, int out, String reason) {
+    return new Case(name, Formats.avro(ORDER), payload, 1, out, reason);
+  }
+
+  static String replace(String what, String with) {
+    return GOOD_JSON.replace(what, with);
+  }
+
+  @Parameters(name = "{0}")
+  public static List<Case> cases() {
+    List<Case> cases = new ArrayList<>();
+    // JSON
+    cases.add(json("json truncated", GOOD_JSON.substring(0, 30), 0, "malformed JSON"));
+    cases.add(json("json empty payload", "", 0, "malformed JSON: No content"));
+    cases.add(json("json null literal", "null", 0, "not a JSON object"));
+    cases.add(json("json array instead of object", "[1,2]", 0, "not a JSON object"));
+    cases.add(json("json string instead of object", "\"order\"", 0, "not a JSON object"));
+    cases.add(json("json int field holds a string", replace("\"quantity\":3", "\"quantity\":\"three\""), 0, "field 'quantity'"));
+    cases.add(json("json int overflow", replace("\"quantity\":3", "\"quantity\":99999999999"), 0, "field 'quantity'"));
+    cases.add(json("json double field holds a boolean", replace("\"price\":2.5", "\"price\":true"), 0, "field 'price'"));
+    cases.add(json("json missing required field", replace("\"price\":2.5,", ""), 0, "required field 'price'"));
+    cases.add(json("json extra fields are ignored", replace("{", "{\"coupon\":\"X\",\"tags\":[1,2],"), 1, null));
+    cases.add(json("json nested record holds a string", replace("{\"city\":\"Lyon\",\"country\":\"FR\"}", "\"Lyon\""), 0, "field 'address'"));
+    cases.add(json("json nested required field missing", replace("\"city\":\"Lyon\",", ""), 0, "required field 'address.city'"));
+    cases.add(json("json bad time", replace("2024-05-01T10:00:00Z", "tomorrow"), 0, "field 'orderTime'"));
+    cases.add(json("json time as epoch millis", replace("\"2024-05-01T10:00:00Z\"", "1714557600000"), 1, null));
+    cases.add(new Case("json non-UTF-8 bytes", Formats.json(ORDER), new byte[] {'{', (byte) 0xff, (byte) 0xfe, '}'}, 1, 0, "JSON"));
+    cases.add(new Case("json with a byte-order mark", Formats.json(ORDER),
+        concat(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}, GOOD_JSON.getBytes(StandardCharsets.UTF_8)), 1, 1, null));
+    cases.add(json("json nested 5000 deep", "[".repeat(5000) + "]".repeat(5000), 0, "JSON"));
+    cases.add(json("json NaN literal", replace("2.5", "NaN"), 0, "JSON"));
+    cases.add(json("json leading zeros", replace("\"quantity\":3", "\"quantity\":007"), 0, "JSON"));
+    cases.add(json("json trailing garbage", GOOD_JSON + " {\"id\":\"o-2\"}", 0, "JSON"));
+    cases.add(json("json raw newline in a string", replace("o-1", "o-\n1"), 0, "JSON"));
+    cases.add(json("json duplicate key, last wins", replace("\"id\":\"o-1\"", "\"id\":\"o-0\",\"id\":\"o-1\""), 1, null));
+    cases.add(json("json null for a required field", replace("\"price\":2.5", "\"price\":null"), 0, "required field 'price'"));
+    // XML
+    cases.add(xml("xml entity expansion bomb", "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;\">]>"
+        + "<orders><order><id>&lol2;</id></order></orders>", 1, 0, "DOCTYPE declarations are not allowed"));
+    cases.add(xml("xml external entity", "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>"
+        + "<orders><order><id>&xxe;</id></order></orders>", 1, 0, "DOCTYPE declarations are not allowed"));
+    cases.add(xml("xml unclosed tag", "<orders>" + GOOD_XML_ORDER + "<order><id>o-2</id>", 2, 1, "malformed XML"));
+    cases.add(xml("xml wrong type", "<orders>" + GOOD_XML_ORDER.replace(">3<", ">three<") + "</orders>", 1, 0, "field 'quantity'"));
+    cases.add(xml("xml missing element", "<orders>" + GOOD_XML_ORDER.replace("<price>2.5</price>", "") + "</orders>", 1, 0, "required field 'price'"));
+    cases.add(xml("xml extra elements ignored", "<orders>" + GOOD_XML_ORDER.replace("<id>", "<coupon>X</coupon><id>") + "</orders>", 1, 1, null));
+    cases.add(xml("xml CDATA value", "<orders>" + GOOD_XML_ORDER.replace("<id>o-1</id>", "<id><![CDATA[o-1]]></id>") + "</orders>", 1, 1, null));
+    cases.add(new Case("xml non-UTF-8 bytes", Formats.xml(ORDER, "order"), new byte[] {'<', 'a', '>', (byte) 0xff, '<', '/', 'a', '>'}, 1, 0, "XML"));
+    cases.add(xml("xml empty document", "", 1, 0, "malformed XML"));
+    cases.add(xml("xml plain text", "hello there", 1, 0, "malformed XML"));
+    cases.add(xml("xml without any record element", "<orders><purchase><id>o-1</id></purchase></orders>", 1, 0, "no <order> record"));
+    cases.add(xml("xml nested element where a value belongs", "<orders>" + GOOD_XML_ORDER.replace("<id>o-1</id>", "<id><x>1</x></id>") + "</orders>", 1, 0, "field 'id'"));
+    // CSV
+    cases.add(csv("csv wrong cell count", "id,n,when\na,1,\nb,2,,extra\n", 2, 1, "has 4 cells, expected 3"));
+    cases.add(csv("csv unterminated quote", "id,n,when\na,1,\n\"b,2,\n", 2, 1, "malformed CSV"));
+    cases.add(csv("csv bad number", "id,n,when\na,one,\n", 1, 0, "field 'n'"));
+    cases.add(csv("csv header without a required column", "id,when\na,\nb,\n", 2, 0, "required field 'n'"));
+    cases.add(csv("csv with a byte-order mark", "\uFEFFid,n,when\na,1,\n", 1, 1, null));
+    cases.add(csv("csv bad time", "id,n,when\na,1,noon\n", 1, 0, "field 'when'"));
+    // Avro
+    byte[] good = Formats.avro(ORDER).encode(org.apache.beam.sdk.values.Row.withSchema(ORDER).addValues("o-1", 3, 2.5,
+        new org.joda.time.Instant(0), null, org.apache.beam.sdk.values.Row.withSchema(ADDRESS).addValues("Lyon", "FR").build()).build());
+    cases.add(avro("avro garbage bytes", new byte[] {(byte) 0xff, 0x01, 0x02}, 0, "not an Avro record"));
+    cases.add(avro("avro truncated record", java.util.Arrays.copyOf(good, good.length / 2), 0, "not an Avro record"));
+    cases.add(avro("avro empty payload", new byte[0], 0, "not an Avro record"));
+    cases.add(avro("avro valid record", good, 1, null));
+    return cases;
+  }
+
+  private final Case test;
+
+  public BadInputTest(Case test) {
+    this.test = test;
+  }
+
+  @Test
+  public void noCrashAndEveryRecordIsWrittenOrDeadLetteredWithAReason() {
+    FormatsTest.Collected out = new FormatsTest.Collected();
+    test.format().decode(test.payload(), out);
+    assertThat(test.name() + ": in = out + dead-lettered", out.rows.size() + out.reasons.size(), equalTo(test.records()));
+    assertThat(test.name() + ": rows out " + out.reasons, out.rows.size(), equalTo(test.out()));
+    if (test.reason() != null) {
+      assertThat(test.name(), String.join(" | ", out.reasons), containsString(test.reason()));
+    }
+  }
+
+  static byte[] concat(byte[] a, byte[] b) {
+    byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, both, a.length, b.length);
+    return both;
+  }
+}
