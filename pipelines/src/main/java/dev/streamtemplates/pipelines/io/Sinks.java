@@ -73,7 +73,7 @@ public final class Sinks {
       return deadLetters;
     }
 
-    RecordFormat format = SpecFormats.format(withDefaultFormat(sink, formatName), rows.getSchema(), avroSchema);
+    RecordFormat format = SpecFormats.format(sink, formatName, rows.getSchema(), avroSchema);
     if ("kafka".equals(type)) {
       String keyField = sink.text("keyField", null);
       if (keyField != null && !rows.getSchema().hasField(keyField)) {
@@ -120,15 +120,6 @@ public final class Sinks {
         throw new IllegalArgumentException(sink.childPath("type") + ": unknown sink type '" + type + "'");
     }
     return deadLetters;
-  }
-
-  private static SpecNode withDefaultFormat(SpecNode sink, String format) {
-    if (sink.has("format")) {
-      return sink;
-    }
-    com.fasterxml.jackson.databind.node.ObjectNode copy = ((com.fasterxml.jackson.databind.node.ObjectNode) sink.json()).deepCopy();
-    copy.put("format", format);
-    return new SpecNode(copy, sink.path());
   }
 
   private static Duration window(SpecNode sink) {

@@ -56,7 +56,7 @@ public final class Sources {
     String name = source.text("name");
     org.apache.avro.Schema avroSchema = SpecFormats.avroSchema(source, "schema");
     Schema schema = SpecFormats.beamSchema(avroSchema);
-    RecordFormat format = SpecFormats.format(source, schema, avroSchema);
+    RecordFormat format = SpecFormats.format(source, source.text("format"), schema, avroSchema);
     List<PCollection<Row>> deadLetters = new ArrayList<>();
     PCollection<Row> rows;
     boolean kafka = "kafka".equals(source.text("type"));

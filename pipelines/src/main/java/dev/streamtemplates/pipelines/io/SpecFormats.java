@@ -30,9 +30,8 @@ final class SpecFormats {
     }
   }
 
-  /** The record format named by {@code spec.format}, for rows of {@code schema}. */
-  static RecordFormat format(SpecNode spec, Schema schema, org.apache.avro.Schema avroSchemaOrNull) {
-    String format = spec.text("format");
+  /** The record format {@code format}, configured by {@code spec}, for rows of {@code schema}. */
+  static RecordFormat format(SpecNode spec, String format, Schema schema, org.apache.avro.Schema avroSchemaOrNull) {
     switch (format) {
       case "json":
         return Formats.json(schema);

@@ -1,5 +1,6 @@
 package dev.streamtemplates.transforms.aggregate;
 
+import dev.streamtemplates.transforms.time.EventTimeTimers;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
@@ -49,13 +50,7 @@ final class CountWindows {
 
   static Result apply(PCollection<KV<Row, TimestampedValue<Row>>> keyed, Windowing windowing, RowAggregateFn aggregateFn,
       Schema inputSchema, Schema outputSchema, String step) {
-    String runner = keyed.getPipeline().getOptions().getRunner().getSimpleName();
-    boolean streaming = keyed.getPipeline().getOptions().as(org.apache.beam.sdk.options.StreamingOptions.class).isStreaming()
-        || keyed.isBounded() == PCollection.IsBounded.UNBOUNDED;
-    if (runner.startsWith("Spark") && streaming) {
-      throw new IllegalArgumentException("count windows need event-time timers, which the Spark runner does not support"
-          + " in streaming mode; run them on Direct or Flink, or run Spark in batch");
-    }
+    EventTimeTimers.require("count windows need", keyed);
     PCollectionTuple result = keyed.apply("Count windows " + windowing,
         ParDo.of(new CountWindowFn(windowing.count(), windowing.countSlide(), aggregateFn, outputSchema, inputSchema, step))
             .withOutputTags(OUT, TupleTagList.of(FAILURES)));

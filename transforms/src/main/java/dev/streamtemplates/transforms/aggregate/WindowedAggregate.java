@@ -1,5 +1,6 @@
 package dev.streamtemplates.transforms.aggregate;
 
+import dev.streamtemplates.transforms.time.EventTimeTimers;
 import com.google.errorprone.annotations.CheckReturnValue;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.filter.Filter;
@@ -327,10 +328,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
         return false;
       }
     }
-    String runner = input.getPipeline().getOptions().getRunner().getSimpleName();
-    boolean streaming = input.getPipeline().getOptions().as(org.apache.beam.sdk.options.StreamingOptions.class).isStreaming()
-        || input.isBounded() == PCollection.IsBounded.UNBOUNDED;
-    if (runner.startsWith("Spark") && streaming) {
+    if (EventTimeTimers.missing(input)) {
       LOG.info("{}: Spark has no event-time timers in streaming mode; sliding windows use Beam's SlidingWindows"
           + " (each event aggregated size/slide times)", step);
       return false;

@@ -4,6 +4,7 @@ import com.google.errorprone.annotations.CheckReturnValue;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
+import dev.streamtemplates.transforms.time.EventTimeTimers;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,7 +14,6 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.SchemaCoder;
@@ -208,7 +208,7 @@ public final class Threshold extends PTransform<PCollection<Row>, WithFailures.R
       if (keyField == null) {
         throw new IllegalArgumentException("debounce needs a key: call withKeyField(field)");
       }
-      refuseSparkStreaming(input);
+      EventTimeTimers.require("Threshold debounce needs", input);
       Schema schema = input.getSchema();
       PCollection<KV<String, Row>> keyed =
           input.apply("Key by " + keyField, ParDo.of(new KeyFn(keyField)))
@@ -216,17 +216,6 @@ public final class Threshold extends PTransform<PCollection<Row>, WithFailures.R
       result = keyed.apply("Crossings in event time", ParDo.of(new DebounceFn(rule, step, schema)).withOutputTags(ALERTS, TupleTagList.of(FAILURES)));
     }
     return WithFailures.Result.of(result.get(ALERTS).setRowSchema(alertSchema), result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
-  }
-
-  private static void refuseSparkStreaming(PCollection<Row> input) {
-    String runner = input.getPipeline().getOptions().getRunner().getSimpleName();
-    boolean streaming = input.getPipeline().getOptions().as(StreamingOptions.class).isStreaming()
-        || input.isBounded() == PCollection.IsBounded.UNBOUNDED;
-    if (runner.startsWith("Spark") && streaming) {
-      throw new IllegalArgumentException(
-          "Threshold debounce needs event-time timers, which the Spark runner does not support in streaming mode;"
-              + " run it on Direct or Flink, run Spark in batch, or turn debounce off");
-    }
   }
 
   /** The comparison and the alert layout; serializable, shared by both DoFns. */

@@ -3,6 +3,7 @@ package dev.streamtemplates.transforms.join;
 import com.google.errorprone.annotations.CheckReturnValue;
 import dev.streamtemplates.transforms.filter.Filter;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
+import dev.streamtemplates.transforms.time.EventTimeTimers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,7 +18,6 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.SchemaCoder;
@@ -185,13 +185,7 @@ public final class Enrich {
           .apply(step + "/As a map", View.asMap());
       return events.apply(step + "/Look up", ParDo.of(new LookupFn(eventKey, lookup, output)).withSideInputs(lookup)).setRowSchema(output);
     }
-    String runner = events.getPipeline().getOptions().getRunner().getSimpleName();
-    boolean streaming = events.getPipeline().getOptions().as(StreamingOptions.class).isStreaming()
-        || events.isBounded() == PCollection.IsBounded.UNBOUNDED || table.isBounded() == PCollection.IsBounded.UNBOUNDED;
-    if (runner.startsWith("Spark") && streaming) {
-      throw new IllegalArgumentException(step + ": enrichment from a changelog needs event-time timers, which the Spark runner"
-          + " does not support in streaming mode; run it on Direct or Flink, or run Spark in batch");
-    }
+    EventTimeTimers.require(step + ": enrichment from a changelog needs", events, table);
     EntryCoder coder = new EntryCoder(SchemaCoder.of(eventSchema), SchemaCoder.of(tableSchema));
     PCollection<KV<String, Entry>> keyedEvents = events
         .apply(step + "/Events in the global window", Window.<Row>into(new GlobalWindows()))

@@ -5,6 +5,7 @@ import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.filter.Filter;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
+import dev.streamtemplates.transforms.time.EventTimeTimers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,7 +20,6 @@ import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.SchemaCoder;
@@ -178,14 +178,7 @@ public final class Gather {
     }
     Schema output = out.addArrayField("missing", FieldType.STRING).addBooleanField("complete")
         .addDateTimeField("firstAt").addDateTimeField("lastAt").build();
-    PCollection<Row> any = inputs.values().iterator().next();
-    String runner = any.getPipeline().getOptions().getRunner().getSimpleName();
-    boolean streaming = any.getPipeline().getOptions().as(StreamingOptions.class).isStreaming()
-        || inputs.values().stream().anyMatch(p -> p.isBounded() == PCollection.IsBounded.UNBOUNDED);
-    if (runner.startsWith("Spark") && streaming) {
-      throw new IllegalArgumentException(origin + ": the gather needs event-time timers, which the Spark runner does not support"
-          + " in streaming mode; run it on Direct or Flink, or run Spark in batch");
-    }
+    EventTimeTimers.require(origin + ": the gather needs", inputs.values().toArray(new PCollection<?>[0]));
     ArrivalsCoder arrivalsCoder = new ArrivalsCoder(coders);
     List<PCollection<KV<String, Arrival>>> tagged = new ArrayList<>();
     for (int i = 0; i < names.size(); i++) {

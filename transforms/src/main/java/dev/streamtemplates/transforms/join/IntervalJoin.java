@@ -1,5 +1,6 @@
 package dev.streamtemplates.transforms.join;
 
+import dev.streamtemplates.transforms.time.EventTimeTimers;
 import com.google.errorprone.annotations.CheckReturnValue;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
@@ -19,7 +20,6 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.SchemaCoder;
@@ -188,13 +188,7 @@ public final class IntervalJoin implements Serializable {
     RowExpression compiled = condition == null ? null
         : RowExpression.compile(origin + ".condition", Schema.builder().addRowField("left", leftSchema).addRowField("right", rightSchema).build(), condition)
             .requireBoolean();
-    String runner = left.getPipeline().getOptions().getRunner().getSimpleName();
-    boolean streaming = left.getPipeline().getOptions().as(StreamingOptions.class).isStreaming()
-        || left.isBounded() == PCollection.IsBounded.UNBOUNDED || right.isBounded() == PCollection.IsBounded.UNBOUNDED;
-    if (runner.startsWith("Spark") && streaming) {
-      throw new IllegalArgumentException(origin + ": the interval join needs event-time timers, which the Spark runner does not support"
-          + " in streaming mode; run it on Direct or Flink, or run Spark in batch");
-    }
+    EventTimeTimers.require(origin + ": the interval join needs", left, right);
     SideCoder sideCoder = new SideCoder(SchemaCoder.of(leftSchema), SchemaCoder.of(rightSchema));
     // The join's own bound replaces windows: both sides are joined in the global window.
     PCollection<KV<String, Side>> lefts = left

@@ -1,0 +1,37 @@
+package dev.streamtemplates.transforms.time;
+
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.StreamingOptions;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * Where event-time timers are missing: the Spark runner has none in streaming mode (Beam's own
+ * runner test exclusions). Transforms that need them call {@link #require} when the pipeline is
+ * built, so the job is refused with a message instead of running wrong.
+ */
+public final class EventTimeTimers {
+  private EventTimeTimers() {}
+
+  /** Whether the pipeline of {@code inputs} runs on Spark in streaming mode. */
+  public static boolean missing(PCollection<?>... inputs) {
+    PipelineOptions options = inputs[0].getPipeline().getOptions();
+    boolean streaming = options.as(StreamingOptions.class).isStreaming();
+    for (PCollection<?> input : inputs) {
+      streaming |= input.isBounded() == PCollection.IsBounded.UNBOUNDED;
+    }
+    return streaming && options.getRunner().getSimpleName().startsWith("Spark");
+  }
+
+  /**
+   * Refuses the pipeline where event-time timers are missing.
+   *
+   * @param what what needs them, e.g. {@code "the interval join needs"}; the message goes on
+   *     {@code " event-time timers, which the Spark runner does not support in streaming mode"}
+   */
+  public static void require(String what, PCollection<?>... inputs) {
+    if (missing(inputs)) {
+      throw new IllegalArgumentException(what + " event-time timers, which the Spark runner does not support in streaming mode;"
+          + " run it on Direct or Flink, or run Spark in batch");
+    }
+  }
+}
