@@ -134,26 +134,7 @@ public final class RowExpression implements Serializable {
     }
     CelValidationResult result = compiler(schema).compile(text);
     if (result.hasError()) {
-      StringBuilder message = new StringBuilder();
-      int shown = 0;
-      for (CelIssue issue : result.getErrors()) {
-        if (shown++ == 5) {
-          message.append("; and ").append(result.getErrors().size() - 5).append(" more errors in ").append(origin);
-          break;
-        }
-        if (message.length() > 0) {
-          message.append("; ");
-        }
-        message.append(origin).append(": ");
-        int line = issue.getSourceLocation().getLine();
-        int column = issue.getSourceLocation().getColumn();
-        if (line > 0) {
-          // CEL columns are 0-based; people count from 1.
-          message.append(line).append(':').append(column + 1).append(": ");
-        }
-        message.append(issue.getMessage());
-      }
-      throw new ExpressionException(message.toString());
+      throw new ExpressionException(errors(origin, result));
     }
     CelAbstractSyntaxTree ast;
     try {
@@ -210,23 +191,14 @@ public final class RowExpression implements Serializable {
   public Compiled program() {
     try {
       CelAbstractSyntaxTree ast = compiler(schema).compile(text).getAst();
-      CelRuntime runtime =
-          CelRuntimeFactory.standardCelRuntimeBuilder()
-              .setOptions(LIMITS)
-              .addLibraries(EXTENSIONS.stream().map(CelRuntimeLibrary.class::cast).toList())
-              .build();
-      return new Compiled(this, runtime.createProgram(ast));
+      return new Compiled(this, program(ast));
     } catch (Exception e) {
       throw new ExpressionException(origin + ": " + e.getMessage());
     }
   }
 
   private static CelCompiler compiler(Schema schema) {
-    CelCompilerBuilder builder =
-        CelCompilerFactory.standardCelCompilerBuilder()
-            .setOptions(LIMITS)
-            .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
-            .addLibraries(EXTENSIONS.stream().map(CelCompilerLibrary.class::cast).toList());
+    CelCompilerBuilder builder = compilerBuilder();
     boolean eventIsAField = false;
     for (Schema.Field field : schema.getFields()) {
       if (isIdentifier(field.getName())) {
@@ -238,6 +210,48 @@ public final class RowExpression implements Serializable {
       builder.addVar(EVENT, MapType.create(SimpleType.STRING, SimpleType.DYN));
     }
     return builder.build();
+  }
+
+  /** Up to five of CEL's errors, each prefixed with the origin and a 1-based line:column. */
+  static String errors(String origin, CelValidationResult result) {
+    StringBuilder message = new StringBuilder();
+    int shown = 0;
+    for (CelIssue issue : result.getErrors()) {
+      if (shown++ == 5) {
+        message.append("; and ").append(result.getErrors().size() - 5).append(" more errors in ").append(origin);
+        break;
+      }
+      if (message.length() > 0) {
+        message.append("; ");
+      }
+      message.append(origin).append(": ");
+      int line = issue.getSourceLocation().getLine();
+      int column = issue.getSourceLocation().getColumn();
+      if (line > 0) {
+        // CEL columns are 0-based; people count from 1.
+        message.append(line).append(':').append(column + 1).append(": ");
+      }
+      message.append(issue.getMessage());
+    }
+    return message.toString();
+  }
+
+  /** A compiler with our options, macros and extensions; the caller declares the variables. */
+  static CelCompilerBuilder compilerBuilder() {
+    return CelCompilerFactory.standardCelCompilerBuilder()
+        .setOptions(LIMITS)
+        .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+        .addLibraries(EXTENSIONS.stream().map(CelCompilerLibrary.class::cast).toList());
+  }
+
+  /** The evaluable program of a checked expression, with our options and extensions. */
+  static CelRuntime.Program program(CelAbstractSyntaxTree ast) throws dev.cel.common.CelException {
+    CelRuntime runtime =
+        CelRuntimeFactory.standardCelRuntimeBuilder()
+            .setOptions(LIMITS)
+            .addLibraries(EXTENSIONS.stream().map(CelRuntimeLibrary.class::cast).toList())
+            .build();
+    return runtime.createProgram(ast);
   }
 
   static boolean isIdentifier(String name) {

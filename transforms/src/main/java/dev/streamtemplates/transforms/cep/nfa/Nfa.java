@@ -1,0 +1,211 @@
+package dev.streamtemplates.transforms.cep.nfa;
+
+import dev.streamtemplates.transforms.cep.Pattern;
+import dev.streamtemplates.transforms.cep.Pattern.Contiguity;
+import dev.streamtemplates.transforms.cep.Pattern.Kind;
+import dev.streamtemplates.transforms.cep.Pattern.Stage;
+import dev.streamtemplates.transforms.cep.SkipStrategy;
+import dev.streamtemplates.transforms.expr.ExpressionException;
+import dev.streamtemplates.transforms.expr.ScopedExpression;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * The automaton compiled from a {@link Pattern}: immutable, serializable, and shared by every key.
+ * Per-key run state lives apart from it, in the runtime.
+ *
+ * <p>Each positive stage is a {@link Node}; negations become {@link Guard}s on the node they
+ * precede (or on the end of the pattern). A partial match ("run") sits at a node with a count of
+ * events taken there, and waits at a set of <em>points</em>: the node itself, while its loop can
+ * take more, and the nodes it can proceed to once its count reaches the minimum ({@link
+ * Node#proceed()}, through optional nodes). Conditions are type-checked here, with every variable
+ * they may read declared: {@code event}, {@code prev}, and earlier stages by name.
+ */
+public final class Nfa implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** At most this many positive stages: a run keeps its waiting points in one {@code long}. */
+  public static final int MAX_STAGES = 62;
+
+  /** A negation that guards the way into a node (or into the end of the pattern). */
+  public record Guard(String name, Kind kind, ScopedExpression condition, boolean eventOnly) implements Serializable {}
+
+  /**
+   * A positive stage.
+   *
+   * @param proceed the nodes a run can move to once this node's minimum is met, in order
+   * @param proceedFinal whether the end of the pattern is among them
+   */
+  public record Node(int index, String name, Contiguity contiguity, int min, int max, boolean optional, boolean greedy,
+      Contiguity inner, ScopedExpression condition, boolean eventOnly, @Nullable ScopedExpression until, boolean untilEventOnly,
+      List<Guard> guards, int[] proceed, boolean proceedFinal) implements Serializable {
+
+    public boolean looping() {
+      return max > 1;
+    }
+  }
+
+  private final String patternName;
+  private final Schema eventSchema;
+  private final Node[] nodes;
+  private final int[] start;
+  private final List<Guard> finalGuards;
+  private final long withinMillis;
+  private final SkipStrategy skip;
+  private final int skipStage;
+
+  private Nfa(String patternName, Schema eventSchema, Node[] nodes, int[] start, List<Guard> finalGuards, long withinMillis,
+      SkipStrategy skip, int skipStage) {
+    this.patternName = patternName;
+    this.eventSchema = eventSchema;
+    this.nodes = nodes;
+    this.start = start;
+    this.finalGuards = finalGuards;
+    this.withinMillis = withinMillis;
+    this.skip = skip;
+    this.skipStage = skipStage;
+  }
+
+  /**
+   * Compiles a pattern over events of {@code eventSchema}.
+   *
+   * @param origin where the pattern was declared, e.g. {@code steps[2]}, for error messages
+   * @throws IllegalArgumentException naming the stage, for a malformed pattern or a condition that
+   *     does not type-check
+   */
+  public static Nfa compile(String origin, Pattern pattern, Schema eventSchema) {
+    pattern.validate();
+    List<Stage> positive = pattern.stages().stream().filter(s -> s.kind() == Kind.POSITIVE).toList();
+    if (positive.size() > MAX_STAGES) {
+      throw new IllegalArgumentException(origin + ": pattern '" + pattern.name() + "' has " + positive.size()
+          + " positive stages; at most " + MAX_STAGES + " are supported");
+    }
+    FieldType eventType = FieldType.row(eventSchema);
+    List<String> errors = new ArrayList<>();
+    Node[] nodes = new Node[positive.size()];
+    List<Guard> pending = new ArrayList<>();
+    int index = 0;
+    for (int s = 0; s < pattern.stages().size(); s++) {
+      Stage stage = pattern.stages().get(s);
+      Map<String, FieldType> scope = new LinkedHashMap<>();
+      scope.put("event", eventType);
+      scope.put("prev", eventType);
+      for (int k = 0; k < index; k++) {
+        scope.put(positive.get(k).name(), positive.get(k).looping() ? FieldType.array(eventType) : eventType);
+      }
+      String where = origin + ".stages." + stage.name();
+      if (stage.kind() != Kind.POSITIVE) {
+        ScopedExpression condition = condition(where + ".where", scope, stage.condition(), errors);
+        if (condition != null) {
+          pending.add(new Guard(stage.name(), stage.kind(), condition, eventOnly(condition)));
+        }
+        continue;
+      }
+      if (stage.looping()) {
+        scope.put(stage.name(), FieldType.array(eventType));
+      }
+      ScopedExpression condition = condition(where + ".where", scope, stage.condition(), errors);
+      ScopedExpression until = stage.until() == null ? null : condition(where + ".until", scope, stage.until(), errors);
+      nodes[index] = new Node(index, stage.name(), stage.contiguity(), stage.min(), stage.max(), stage.optional(), stage.greedy(),
+          stage.inner(), condition, condition != null && eventOnly(condition), until, until != null && eventOnly(until),
+          List.copyOf(pending), null, false);
+      pending.clear();
+      index++;
+    }
+    if (!errors.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", errors));
+    }
+    // Where each node can proceed to: the next node, and past it while it is optional.
+    for (int i = 0; i < nodes.length; i++) {
+      List<Integer> targets = new ArrayList<>();
+      boolean toFinal = true;
+      for (int j = i + 1; j < nodes.length; j++) {
+        targets.add(j);
+        if (!nodes[j].optional()) {
+          toFinal = false;
+          break;
+        }
+      }
+      Node n = nodes[i];
+      nodes[i] = new Node(n.index(), n.name(), n.contiguity(), n.min(), n.max(), n.optional(), n.greedy(), n.inner(), n.condition(),
+          n.eventOnly(), n.until(), n.untilEventOnly(), n.guards(), targets.stream().mapToInt(Integer::intValue).toArray(), toFinal);
+    }
+    List<Integer> starts = new ArrayList<>();
+    for (Node node : nodes) {
+      starts.add(node.index());
+      if (!node.optional()) {
+        break;
+      }
+    }
+    long within = pattern.within() == null ? 0 : pattern.within().getMillis();
+    int skipStage = -1;
+    if (pattern.skipStrategy().stage() != null) {
+      for (Node node : nodes) {
+        if (node.name().equals(pattern.skipStrategy().stage())) {
+          skipStage = node.index();
+        }
+      }
+    }
+    return new Nfa(pattern.name(), eventSchema, nodes, starts.stream().mapToInt(Integer::intValue).toArray(), List.copyOf(pending),
+        within, pattern.skipStrategy(), skipStage);
+  }
+
+  private static @Nullable ScopedExpression condition(String origin, Map<String, FieldType> scope, String text, List<String> errors) {
+    try {
+      return ScopedExpression.compile(origin, scope, text).requireBoolean();
+    } catch (ExpressionException e) {
+      errors.add(e.getMessage());
+      return null;
+    }
+  }
+
+  private static boolean eventOnly(ScopedExpression condition) {
+    return condition.referencedVariables().stream().allMatch("event"::equals);
+  }
+
+  public String patternName() {
+    return patternName;
+  }
+
+  public Schema eventSchema() {
+    return eventSchema;
+  }
+
+  public int size() {
+    return nodes.length;
+  }
+
+  public Node node(int index) {
+    return nodes[index];
+  }
+
+  /** The nodes a new run can start at: the first, and past it while it is optional. */
+  public int[] start() {
+    return start.clone();
+  }
+
+  /** Negations at the end of the pattern (absence): the match waits for {@link #withinMillis()} to pass. */
+  public List<Guard> finalGuards() {
+    return finalGuards;
+  }
+
+  /** The time bound of a match in milliseconds, or 0 for none. */
+  public long withinMillis() {
+    return withinMillis;
+  }
+
+  public SkipStrategy skip() {
+    return skip;
+  }
+
+  /** The node named by skipToFirst/skipToLast, or -1. */
+  public int skipStage() {
+    return skipStage;
+  }
+}
