@@ -1,0 +1,147 @@
+package dev.streamtemplates.transforms.cep.runtime;
+
+import dev.streamtemplates.transforms.cep.nfa.Nfa;
+import dev.streamtemplates.transforms.expr.ExpressionException;
+import dev.streamtemplates.transforms.expr.ScopedExpression;
+import dev.cel.runtime.CelEvaluationException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.values.Row;
+import org.joda.time.Instant;
+
+/**
+ * Turns matches into rows. A match row is {@code {key, pattern, <one field per stage>, firstAt,
+ * lastAt}}: a stage that takes one event is a nullable record of the input schema, a looping stage
+ * a list of them. With an {@code emit} projection, the stage fields are replaced by the projected
+ * fields, each a CEL expression over {@code key}, {@code firstAt}, {@code lastAt} and the stages.
+ * A timed-out partial match has the full form plus {@code timedOutAt}.
+ */
+public final class MatchRows implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final Nfa nfa;
+  private final Schema full;
+  private final Schema timedOut;
+  private final Schema output;
+  private final LinkedHashMap<String, ScopedExpression> emit;
+  private transient Map<String, ScopedExpression.Compiled> programs;
+
+  private MatchRows(Nfa nfa, Schema full, Schema timedOut, Schema output, LinkedHashMap<String, ScopedExpression> emit) {
+    this.nfa = nfa;
+    this.full = full;
+    this.timedOut = timedOut;
+    this.output = output;
+    this.emit = emit;
+  }
+
+  /**
+   * @param emit field name to CEL expression, in output order; empty for the full match row
+   * @throws IllegalArgumentException naming the field whose expression fails to compile or has no fixed type
+   */
+  public static MatchRows of(String origin, Nfa nfa, Map<String, String> emit) {
+    FieldType event = FieldType.row(nfa.eventSchema());
+    Schema.Builder builder = Schema.builder().addStringField("key").addStringField("pattern");
+    Map<String, FieldType> scope = new LinkedHashMap<>();
+    scope.put("key", FieldType.STRING);
+    for (int i = 0; i < nfa.size(); i++) {
+      Nfa.Node node = nfa.node(i);
+      FieldType type = node.looping() ? FieldType.array(event) : event.withNullable(true);
+      builder.addField(node.name(), type);
+      scope.put(node.name(), type);
+    }
+    builder.addDateTimeField("firstAt").addDateTimeField("lastAt");
+    scope.put("firstAt", FieldType.DATETIME);
+    scope.put("lastAt", FieldType.DATETIME);
+    Schema full = builder.build();
+    Schema timedOut = Schema.builder().addFields(full.getFields()).addDateTimeField("timedOutAt").build();
+    LinkedHashMap<String, ScopedExpression> compiled = new LinkedHashMap<>();
+    Schema output = full;
+    if (!emit.isEmpty()) {
+      Schema.Builder projected = Schema.builder().addStringField("key").addStringField("pattern");
+      List<String> errors = new ArrayList<>();
+      for (Map.Entry<String, String> field : emit.entrySet()) {
+        String where = origin + ".emit." + field.getKey();
+        if (List.of("key", "pattern", "firstAt", "lastAt").contains(field.getKey())) {
+          errors.add(where + ": '" + field.getKey() + "' is always in the output; choose another name");
+          continue;
+        }
+        try {
+          ScopedExpression expression = ScopedExpression.compile(where, scope, field.getValue());
+          FieldType type = expression.resultType().orElseThrow(() -> new ExpressionException(where + ": cannot tell the type of '"
+              + field.getValue() + "'; convert it, e.g. string(...), double(...) or int(...)"));
+          compiled.put(field.getKey(), expression);
+          projected.addField(field.getKey(), type.withNullable(true));
+        } catch (ExpressionException e) {
+          errors.add(e.getMessage());
+        }
+      }
+      if (!errors.isEmpty()) {
+        throw new IllegalArgumentException(String.join("; ", errors));
+      }
+      output = projected.addDateTimeField("firstAt").addDateTimeField("lastAt").build();
+    }
+    return new MatchRows(nfa, full, timedOut, output, compiled);
+  }
+
+  /** The schema of the match output. */
+  public Schema outputSchema() {
+    return output;
+  }
+
+  public Schema timedOutSchema() {
+    return timedOut;
+  }
+
+  /** The match as an output row (projected when there is an emit projection). */
+  public Row match(String key, Match match) throws CelEvaluationException {
+    if (emit.isEmpty()) {
+      return fullRow(full, key, match).build();
+    }
+    if (programs == null) {
+      programs = new LinkedHashMap<>();
+      emit.forEach((name, expression) -> programs.put(name, expression.program()));
+    }
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("key", key);
+    values.put("firstAt", ScopedExpression.celValue(new Instant(match.firstTs()), FieldType.DATETIME));
+    values.put("lastAt", ScopedExpression.celValue(new Instant(match.lastTs()), FieldType.DATETIME));
+    for (int i = 0; i < nfa.size(); i++) {
+      List<Row> taken = match.stages().get(i);
+      if (nfa.node(i).looping()) {
+        values.put(nfa.node(i).name(), taken.stream().map(ScopedExpression::celValue).toList());
+      } else {
+        values.put(nfa.node(i).name(), taken.isEmpty() ? null : ScopedExpression.celValue(taken.get(0)));
+      }
+    }
+    Row.Builder row = Row.withSchema(output).addValues(key, nfa.patternName());
+    for (Map.Entry<String, ScopedExpression.Compiled> field : programs.entrySet()) {
+      Object value = field.getValue().eval(values::get);
+      row.addValue(ScopedExpression.beamValue(value, output.getField(field.getKey()).getType()));
+    }
+    return row.addValues(new Instant(match.firstTs()), new Instant(match.lastTs())).build();
+  }
+
+  /** The full row of a match, for the dead-letter payload when the projection fails. */
+  public Row fullMatch(String key, Match match) {
+    return fullRow(full, key, match).build();
+  }
+
+  /** A timed-out partial match. */
+  public Row timedOut(String key, Match partial) {
+    return fullRow(timedOut, key, partial).addValue(new Instant(partial.timedOutAt())).build();
+  }
+
+  private Row.Builder fullRow(Schema schema, String key, Match match) {
+    Row.Builder row = Row.withSchema(schema).addValues(key, nfa.patternName());
+    for (int i = 0; i < nfa.size(); i++) {
+      List<Row> taken = match.stages().get(i);
+      row.addValue(nfa.node(i).looping() ? taken : (taken.isEmpty() ? null : taken.get(0)));
+    }
+    return row.addValues(new Instant(match.firstTs()), new Instant(match.lastTs()));
+  }
+}
