@@ -185,12 +185,12 @@ public final class SlidingTopNBenchmark {
     }
   }
 
-  private static long longArg(String[] args, String name, long fallback) {
+  public static long longArg(String[] args, String name, long fallback) {
     String value = stringArg(args, name, null);
     return value == null ? fallback : Long.parseLong(value);
   }
 
-  private static String stringArg(String[] args, String name, String fallback) {
+  public static String stringArg(String[] args, String name, String fallback) {
     for (String arg : args) {
       if (arg.startsWith("--" + name + "=")) {
         return arg.substring(name.length() + 3);
