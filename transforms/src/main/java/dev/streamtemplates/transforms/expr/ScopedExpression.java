@@ -139,7 +139,14 @@ public final class ScopedExpression implements Serializable {
   /** Compiles the evaluable program. Call once per DoFn instance, in {@code @Setup}. */
   public Compiled program() {
     try {
-      return new Compiled(this, RowExpression.program(compiler(variables).compile(text).getAst()));
+      CelAbstractSyntaxTree ast = compiler(variables).compile(text).getAst();
+      FieldType event = variables.get("event");
+      RowPredicate fast = null;
+      if (event != null && event.getTypeName() == org.apache.beam.sdk.schemas.Schema.TypeName.ROW
+          && referenced.stream().allMatch("event"::equals)) {
+        fast = RowPredicate.of(ast.getExpr(), event.getRowSchema()).orElse(null);
+      }
+      return new Compiled(this, RowExpression.program(ast), fast);
     } catch (Exception e) {
       throw new ExpressionException(origin + ": " + e.getMessage());
     }
@@ -156,9 +163,22 @@ public final class ScopedExpression implements Serializable {
     private final ScopedExpression expression;
     private final CelRuntime.Program program;
 
-    private Compiled(ScopedExpression expression, CelRuntime.Program program) {
+    private final @Nullable RowPredicate fast;
+
+    private Compiled(ScopedExpression expression, CelRuntime.Program program, @Nullable RowPredicate fast) {
       this.expression = expression;
       this.program = program;
+      this.fast = fast;
+    }
+
+    /** Whether {@link #testEvent} evaluates this condition straight on the row (see {@link RowPredicate}). */
+    public boolean hasRowFastPath() {
+      return fast != null;
+    }
+
+    /** Tests a condition that reads only {@code event}; only when {@link #hasRowFastPath()}. */
+    public boolean testEvent(Row event) {
+      return fast.test(event);
     }
 
     /**
@@ -177,14 +197,18 @@ public final class ScopedExpression implements Serializable {
 
     /**
      * Evaluates a condition. Missing data is false: a key absent from a record, or a failure that
-     * involves a null. Other failures are thrown, for the caller to dead-letter.
+     * involves a null (e.g. {@code event.n > 3} with a null {@code n}). Other failures (division by
+     * zero, a bad regex, ...) are thrown, for the caller to dead-letter.
      */
     public boolean test(Function<String, Object> values) throws CelEvaluationException {
       Object result;
       try {
         result = eval(values);
       } catch (CelEvaluationException e) {
-        if (e.getErrorCode() == dev.cel.common.CelErrorCode.ATTRIBUTE_NOT_FOUND || String.valueOf(e.getMessage()).contains("null")) {
+        // Conditions are type-checked against the schema, so at run time a missing overload comes
+        // from a null field read through a record (dyn), as does a message that names null.
+        if (e.getErrorCode() == dev.cel.common.CelErrorCode.ATTRIBUTE_NOT_FOUND || e.getErrorCode() == dev.cel.common.CelErrorCode.OVERLOAD_NOT_FOUND
+            || String.valueOf(e.getMessage()).contains("null")) {
           return false;
         }
         throw e;

@@ -140,6 +140,13 @@ public final class Matcher {
     if (within <= 0) {
       return;
     }
+    boolean any = false;
+    for (Run run : state.runs) {
+      any |= run.startTs() + within <= upTo;
+    }
+    if (!any) {
+      return;
+    }
     List<Run> expired = new ArrayList<>();
     List<Run> alive = new ArrayList<>(state.runs.size());
     for (Run run : state.runs) {
@@ -348,7 +355,8 @@ public final class Matcher {
       return evaluate(program, state, run, event, out);
     }
     if (cache[slot] == 0) {
-      cache[slot] = evaluate(program, state, null, event, out) ? (byte) 2 : (byte) 1;
+      boolean result = program.hasRowFastPath() ? program.testEvent(event.row()) : evaluate(program, state, null, event, out);
+      cache[slot] = result ? (byte) 2 : (byte) 1;
     }
     return cache[slot] == 2;
   }
