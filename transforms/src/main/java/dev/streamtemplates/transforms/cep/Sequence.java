@@ -167,7 +167,7 @@ public final class Sequence extends PTransform<PCollection<Row>, PCollectionTupl
             + " or run on Direct or Flink");
       }
     }
-    SequenceFns.Tags tags = new SequenceFns.Tags(MATCHES, TIMED_OUT, LATE, FAILURES);
+    SequenceFns.Spec spec = new SequenceFns.Spec(nfa, rows, step, MATCHES, TIMED_OUT, LATE, FAILURES);
     PCollectionTuple keying = input.apply("Key by " + (keyField == null ? "nothing" : keyField),
         ParDo.of(new KeyFn(keyField, step, FAILURES)).withOutputTags(KEYED, TupleTagList.of(FAILURES)));
     PCollection<KV<String, Row>> byKey =
@@ -176,7 +176,7 @@ public final class Sequence extends PTransform<PCollection<Row>, PCollectionTupl
     if (resolved == Mode.TIMERS) {
       matched = byKey
           .apply("In the global window", Window.<KV<String, Row>>into(new GlobalWindows()))
-          .apply("Match " + pattern.name(), ParDo.of(new SequenceFns.TimerFn(nfa, rows, step, tags))
+          .apply("Match " + pattern.name(), ParDo.of(new SequenceFns.TimerFn(spec))
               .withOutputTags(MATCHES, TupleTagList.of(TIMED_OUT).and(LATE).and(FAILURES)));
     } else {
       Duration within = pattern.within();
@@ -190,7 +190,7 @@ public final class Sequence extends PTransform<PCollection<Row>, PCollectionTupl
               .withTimestampCombiner(TimestampCombiner.EARLIEST)
               .discardingFiredPanes())
           .apply("Group by key", GroupByKey.create())
-          .apply("Match " + pattern.name(), ParDo.of(new SequenceFns.WindowFn(nfa, rows, step, tags))
+          .apply("Match " + pattern.name(), ParDo.of(new SequenceFns.WindowFn(spec))
               .withOutputTags(MATCHES, TupleTagList.of(TIMED_OUT).and(LATE).and(FAILURES)));
       matched = PCollectionTuple.of(MATCHES, global(windowed.get(MATCHES).setRowSchema(rows.outputSchema()), "matches"))
           .and(TIMED_OUT, global(windowed.get(TIMED_OUT).setRowSchema(rows.timedOutSchema()), "timed-out"))

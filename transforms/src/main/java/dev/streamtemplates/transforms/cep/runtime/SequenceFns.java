@@ -37,9 +37,9 @@ import org.joda.time.Instant;
 public final class SequenceFns {
   private SequenceFns() {}
 
-  /** The output tags of both DoFns. */
-  public record Tags(TupleTag<Row> matches, TupleTag<Row> timedOut, TupleTag<Row> late, TupleTag<Row> failures)
-      implements java.io.Serializable {}
+  /** What both DoFns are given: the automaton, the output rows, the step name and the output tags. */
+  public record Spec(Nfa nfa, MatchRows rows, String step, TupleTag<Row> matches, TupleTag<Row> timedOut, TupleTag<Row> late,
+      TupleTag<Row> failures) implements java.io.Serializable {}
 
   /** Same timestamp: order by the record's text, so ties are broken the same way on every runner. */
   static final Comparator<TimestampedValue<Row>> EVENT_ORDER =
@@ -50,7 +50,7 @@ public final class SequenceFns {
   private abstract static class Results implements Matcher.Output {
     final MatchRows rows;
     final String step;
-    final Tags tags;
+    final Spec tags;
     final Counter matched;
     final Counter timedOutCount;
     final Counter failed;
@@ -61,10 +61,10 @@ public final class SequenceFns {
     long keepFrom = Long.MIN_VALUE;
     long keepBefore = Long.MAX_VALUE;
 
-    Results(MatchRows rows, String step, Tags tags) {
-      this.rows = rows;
-      this.step = step;
-      this.tags = tags;
+    Results(Spec spec) {
+      this.rows = spec.rows();
+      this.step = spec.step();
+      this.tags = spec;
       this.matched = Metrics.counter("records", step + "-matches");
       this.timedOutCount = Metrics.counter("records", step + "-timed-out");
       this.failed = DeadLetter.counter(step);
@@ -135,26 +135,20 @@ public final class SequenceFns {
     @TimerId(TICK)
     private final TimerSpec tickSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
-    private final Nfa nfa;
-    private final MatchRows rows;
-    private final String step;
-    private final Tags tags;
+    private final Spec spec;
     private final Counter lateCount;
     private transient Matcher matcher;
 
-    public TimerFn(Nfa nfa, MatchRows rows, String step, Tags tags) {
-      this.nfa = nfa;
-      this.rows = rows;
-      this.step = step;
-      this.tags = tags;
-      this.bufferSpec = StateSpecs.bag(TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(nfa.eventSchema())));
-      this.stateSpec = StateSpecs.value(KeyStateCoder.of(nfa.eventSchema()));
-      this.lateCount = Metrics.counter("records", step + "-late");
+    public TimerFn(Spec spec) {
+      this.spec = spec;
+      this.bufferSpec = StateSpecs.bag(TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(spec.nfa().eventSchema())));
+      this.stateSpec = StateSpecs.value(KeyStateCoder.of(spec.nfa().eventSchema()));
+      this.lateCount = Metrics.counter("records", spec.step() + "-late");
     }
 
     @Setup
     public void setup() {
-      matcher = new Matcher(nfa);
+      matcher = new Matcher(spec.nfa());
     }
 
     @ProcessElement
@@ -164,7 +158,7 @@ public final class SequenceFns {
       KeyState keyState = state.read();
       if (keyState != null && timestamp.getMillis() <= keyState.matchedUpTo()) {
         lateCount.inc();
-        out.get(tags.late()).output(element.getValue());
+        out.get(spec.late()).output(element.getValue());
         return;
       }
       buffer.add(TimestampedValue.of(element.getValue(), timestamp));
@@ -186,7 +180,7 @@ public final class SequenceFns {
       }
       ready.sort(EVENT_ORDER);
       KeyState keyState = state.read() == null ? new KeyState() : state.read();
-      Results results = new Results(rows, step, tags) {
+      Results results = new Results(spec) {
         @Override
         void emit(TupleTag<Row> tag, Row row, long timestamp) {
           context.outputWithTimestamp(tag, row, new Instant(timestamp));
@@ -199,7 +193,7 @@ public final class SequenceFns {
       }
       matcher.expire(keyState, now.getMillis(), results);
       buffer.clear();
-      long next = keyState.nextDeadline(nfa.withinMillis());
+      long next = keyState.nextDeadline(spec.nfa().withinMillis());
       for (TimestampedValue<Row> event : later) {
         buffer.add(event);
         next = Math.min(next, event.getTimestamp().getMillis());
@@ -224,24 +218,18 @@ public final class SequenceFns {
    * window whose first half holds them.
    */
   public static final class WindowFn extends DoFn<KV<String, Iterable<TimestampedValue<Row>>>, Row> {
-    private final Nfa nfa;
-    private final MatchRows rows;
-    private final String step;
-    private final Tags tags;
+    private final Spec spec;
     private final Counter lateCount;
     private transient Matcher matcher;
 
-    public WindowFn(Nfa nfa, MatchRows rows, String step, Tags tags) {
-      this.nfa = nfa;
-      this.rows = rows;
-      this.step = step;
-      this.tags = tags;
-      this.lateCount = Metrics.counter("records", step + "-late");
+    public WindowFn(Spec spec) {
+      this.spec = spec;
+      this.lateCount = Metrics.counter("records", spec.step() + "-late");
     }
 
     @Setup
     public void setup() {
-      matcher = new Matcher(nfa);
+      matcher = new Matcher(spec.nfa());
     }
 
     @ProcessElement
@@ -249,13 +237,13 @@ public final class SequenceFns {
         @Timestamp Instant timestamp, MultiOutputReceiver out) {
       IntervalWindow interval = (IntervalWindow) window;
       long start = interval.start().getMillis();
-      long half = start + nfa.withinMillis();
+      long half = start + spec.nfa().withinMillis();
       if (pane.getTiming() == PaneInfo.Timing.LATE) {
         for (TimestampedValue<Row> event : element.getValue()) {
           long at = event.getTimestamp().getMillis();
           if (at >= start && at < half) {
             lateCount.inc();
-            out.get(tags.late()).outputWithTimestamp(event.getValue(), timestamp);
+            out.get(spec.late()).outputWithTimestamp(event.getValue(), timestamp);
           }
         }
         return;
@@ -263,7 +251,7 @@ public final class SequenceFns {
       List<TimestampedValue<Row>> events = new ArrayList<>();
       element.getValue().forEach(events::add);
       events.sort(EVENT_ORDER);
-      Results results = new Results(rows, step, tags) {
+      Results results = new Results(spec) {
         @Override
         void emit(TupleTag<Row> tag, Row row, long at) {
           out.get(tag).outputWithTimestamp(row, new Instant(Math.max(at, timestamp.getMillis())));
