@@ -219,6 +219,7 @@ public final class CepFlinkBenchmark {
           pending.add(ts);
         }
       }
+      pending.removeIf(a -> a + WITHIN <= now);
       buffer.clear();
       pendingState.clear();
       pending.forEach(pendingState::add);
