@@ -9,7 +9,7 @@ import org.apache.beam.sdk.values.Row;
  * contestant reads identical input. Times advance one millisecond per event, plus up to {@code
  * disorder} milliseconds of lateness, which puts events out of order.
  */
-public final class CepEvents {
+public final class CepEvents implements java.io.Serializable {
   public static final Schema SCHEMA = Schema.builder().addStringField("key").addStringField("type").addInt64Field("ts").build();
 
   private final long seed;
