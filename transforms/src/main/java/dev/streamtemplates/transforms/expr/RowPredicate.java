@@ -143,48 +143,53 @@ abstract class RowPredicate {
     }
   }
 
-  /** An integer field against an integer literal, exactly; op 0..5 is ==, !=, <, <=, >, >=. */
-  private static final class CompareLong extends RowPredicate {
-    private final int index;
-    private final int op;
+  /** A numeric field against a literal, op 0..5 being ==, !=, <, <=, >, >=; a null field differs from everything and orders as false. */
+  private abstract static class NumberCompare extends RowPredicate {
+    final int index;
+    final int op;
+
+    NumberCompare(int index, int op) {
+      this.index = index;
+      this.op = op;
+    }
+
+    @Override
+    final boolean test(Row row) {
+      Object value = row.getValue(index);
+      return value == null ? op == 1 : compare((Number) value);
+    }
+
+    abstract boolean compare(Number value);
+  }
+
+  /** An integer field against an integer literal, exactly. */
+  private static final class CompareLong extends NumberCompare {
     private final long literal;
 
     CompareLong(int index, int op, long literal) {
-      this.index = index;
-      this.op = op;
+      super(index, op);
       this.literal = literal;
     }
 
     @Override
-    boolean test(Row row) {
-      Object value = row.getValue(index);
-      if (value == null) {
-        return op == 1;
-      }
-      int order = Long.compare(((Number) value).longValue(), literal);
+    boolean compare(Number value) {
+      int order = Long.compare(value.longValue(), literal);
       return op == 0 ? order == 0 : op == 1 ? order != 0 : op == 2 ? order < 0 : op == 3 ? order <= 0 : op == 4 ? order > 0 : order >= 0;
     }
   }
 
-  /** A number against a literal as doubles, IEEE comparisons as CEL makes them (NaN is unordered). */
-  private static final class CompareDouble extends RowPredicate {
-    private final int index;
-    private final int op;
+  /** As doubles, with IEEE comparisons as CEL makes them (NaN is unordered, -0.0 == 0.0). */
+  private static final class CompareDouble extends NumberCompare {
     private final double literal;
 
     CompareDouble(int index, int op, double literal) {
-      this.index = index;
-      this.op = op;
+      super(index, op);
       this.literal = literal;
     }
 
     @Override
-    boolean test(Row row) {
-      Object value = row.getValue(index);
-      if (value == null) {
-        return op == 1;
-      }
-      double v = ((Number) value).doubleValue();
+    boolean compare(Number value) {
+      double v = value.doubleValue();
       return op == 0 ? v == literal : op == 1 ? v != literal : op == 2 ? v < literal : op == 3 ? v <= literal : op == 4 ? v > literal : v >= literal;
     }
   }

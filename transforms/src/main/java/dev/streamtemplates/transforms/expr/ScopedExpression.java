@@ -42,13 +42,16 @@ public final class ScopedExpression implements Serializable {
   private final LinkedHashMap<String, FieldType> variables;
   private final String text;
   private final String celResultType;
+  private final @Nullable FieldType resultType;
   private final Set<String> referenced;
 
-  private ScopedExpression(String origin, LinkedHashMap<String, FieldType> variables, String text, String celResultType, Set<String> referenced) {
+  private ScopedExpression(String origin, LinkedHashMap<String, FieldType> variables, String text, String celResultType,
+      @Nullable FieldType resultType, Set<String> referenced) {
     this.origin = origin;
     this.variables = variables;
     this.text = text;
     this.celResultType = celResultType;
+    this.resultType = resultType;
     this.referenced = referenced;
   }
 
@@ -84,7 +87,7 @@ public final class ScopedExpression implements Serializable {
       }
     }
     CelType type = ast.getResultType();
-    return new ScopedExpression(origin, declared, text, type.name(), Set.copyOf(referenced));
+    return new ScopedExpression(origin, declared, text, type.name(), CelTypes.toBeam(type), Set.copyOf(referenced));
   }
 
   /** The CEL value of a Beam value of the given type, as the resolver passed to {@link Compiled} returns it. */
@@ -104,15 +107,7 @@ public final class ScopedExpression implements Serializable {
 
   /** The Beam type of a CEL result type, or empty for {@code dyn}. */
   public Optional<FieldType> resultType() {
-    return Optional.ofNullable(CelTypes.toBeam(resultCelType()));
-  }
-
-  private CelType resultCelType() {
-    try {
-      return compiler(variables).compile(text).getAst().getResultType();
-    } catch (Exception e) {
-      throw new ExpressionException(origin + ": " + e.getMessage());
-    }
+    return Optional.ofNullable(resultType);
   }
 
   public String origin() {

@@ -7,6 +7,7 @@ import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.Timer;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.values.TimestampedValue;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
@@ -38,26 +39,44 @@ public final class EventTimeOrder {
    * the oldest of them.
    */
   public static <T> List<TimestampedValue<T>> release(Instant now, BagState<TimestampedValue<T>> buffer, ValueState<Instant> nextRelease, Timer timer) {
+    Released<T> released = take(now, buffer, Comparator.comparing(TimestampedValue::getTimestamp));
+    schedule(released.oldestLeft(), nextRelease, timer);
+    return released.ready();
+  }
+
+  /** The events taken from the buffer, in order, and the time of the oldest one left (null if none). */
+  public record Released<T>(List<TimestampedValue<T>> ready, @Nullable Instant oldestLeft) {}
+
+  /**
+   * Removes the events at or before {@code now} and returns them sorted by {@code order}, with
+   * the time of the oldest event left; for a caller that sets the timer itself with {@link
+   * #schedule}, e.g. at whichever comes first of that event and a deadline of its own.
+   */
+  public static <T> Released<T> take(Instant now, BagState<TimestampedValue<T>> buffer, Comparator<TimestampedValue<T>> order) {
     List<TimestampedValue<T>> ready = new ArrayList<>();
     List<TimestampedValue<T>> later = new ArrayList<>();
     for (TimestampedValue<T> event : buffer.read()) {
       (event.getTimestamp().isAfter(now) ? later : ready).add(event);
     }
-    ready.sort(Comparator.comparing(TimestampedValue::getTimestamp));
+    ready.sort(order);
     buffer.clear();
-    if (later.isEmpty()) {
+    Instant oldest = null;
+    for (TimestampedValue<T> event : later) {
+      buffer.add(event);
+      if (oldest == null || event.getTimestamp().isBefore(oldest)) {
+        oldest = event.getTimestamp();
+      }
+    }
+    return new Released<>(ready, oldest);
+  }
+
+  /** Sets the timer (holding the output watermark there) for {@code at}, or clears the schedule when it is null. */
+  public static void schedule(@Nullable Instant at, ValueState<Instant> nextRelease, Timer timer) {
+    if (at == null) {
       nextRelease.clear();
     } else {
-      Instant next = later.get(0).getTimestamp();
-      for (TimestampedValue<T> event : later) {
-        buffer.add(event);
-        if (event.getTimestamp().isBefore(next)) {
-          next = event.getTimestamp();
-        }
-      }
-      timer.withOutputTimestamp(next).set(next);
-      nextRelease.write(next);
+      timer.withOutputTimestamp(at).set(at);
+      nextRelease.write(at);
     }
-    return ready;
   }
 }

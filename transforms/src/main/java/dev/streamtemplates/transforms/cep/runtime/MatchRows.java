@@ -88,6 +88,15 @@ public final class MatchRows implements Serializable {
     return new MatchRows(nfa, full, timedOut, output, compiled);
   }
 
+  /** Compiles the emit projection; call it in {@code @Setup} (later calls do nothing). */
+  public void prepare() {
+    if (programs == null) {
+      Map<String, ScopedExpression.Compiled> compiled = new LinkedHashMap<>();
+      emit.forEach((name, expression) -> compiled.put(name, expression.program()));
+      programs = compiled;
+    }
+  }
+
   /** The schema of the match output. */
   public Schema outputSchema() {
     return output;
@@ -102,10 +111,7 @@ public final class MatchRows implements Serializable {
     if (emit.isEmpty()) {
       return fullRow(full, key, match).build();
     }
-    if (programs == null) {
-      programs = new LinkedHashMap<>();
-      emit.forEach((name, expression) -> programs.put(name, expression.program()));
-    }
+    prepare();
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("key", key);
     values.put("firstAt", ScopedExpression.celValue(new Instant(match.firstTs()), FieldType.DATETIME));

@@ -55,6 +55,7 @@ public final class Matcher {
   private final ScopedExpression.@Nullable Compiled[] untils;
   private final ScopedExpression.Compiled[][] guards;
   private final boolean[][] guardEventOnly;
+  private final Kind[][] guardKinds;
   private final Map<String, Integer> nodeIndex = new HashMap<>();
   private final byte[] conditionCache;
   private final byte[] untilCache;
@@ -69,13 +70,16 @@ public final class Matcher {
     this.untils = new ScopedExpression.Compiled[size];
     this.guards = new ScopedExpression.Compiled[size + 1][];
     this.guardEventOnly = new boolean[size + 1][];
+    this.guardKinds = new Kind[size + 1][];
     for (int i = 0; i <= size; i++) {
       List<Guard> list = i < size ? nfa.node(i).guards() : nfa.finalGuards();
       guards[i] = new ScopedExpression.Compiled[list.size()];
       guardEventOnly[i] = new boolean[list.size()];
+      guardKinds[i] = new Kind[list.size()];
       for (int g = 0; g < list.size(); g++) {
         guards[i][g] = list.get(g).condition().program();
         guardEventOnly[i][g] = list.get(g).eventOnly();
+        guardKinds[i][g] = list.get(g).kind();
       }
     }
     for (int i = 0; i < size; i++) {
@@ -181,13 +185,12 @@ public final class Matcher {
     boolean adjacent = event.seq == run.lastSeq() + 1;
     // The negations right after this run's stage: an event they forbid kills the whole run,
     // its loop included (what follows the stage must not contain it).
-    ScopedExpression.Compiled[] negations = guards[i + 1 < size ? i + 1 : size];
-    List<Guard> negationSpecs = i + 1 < size ? nfa.node(i + 1).guards() : nfa.finalGuards();
-    for (int g = 0; g < negations.length; g++) {
-      if (negationSpecs.get(g).kind() == Kind.NOT_NEXT && !adjacent) {
+    int slot = Math.min(i + 1, size);
+    for (int g = 0; g < guards[slot].length; g++) {
+      if (guardKinds[slot][g] == Kind.NOT_NEXT && !adjacent) {
         continue;
       }
-      if (guard(i + 1 < size ? i + 1 : size, g, state, run, event, out)) {
+      if (guard(slot, g, state, run, event, out)) {
         return;
       }
     }
@@ -294,7 +297,7 @@ public final class Matcher {
       long[] range = pruneRange(match);
       if (range != null) {
         state.runs = without(state.runs, range);
-        held = new ArrayList<>(without(held, range));
+        held = without(held, range);
       }
     }
     state.held = held;

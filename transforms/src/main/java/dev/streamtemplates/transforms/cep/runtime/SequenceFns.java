@@ -3,6 +3,7 @@ package dev.streamtemplates.transforms.cep.runtime;
 import dev.streamtemplates.transforms.cep.nfa.Nfa;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
+import dev.streamtemplates.transforms.time.EventTimeOrder;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -149,6 +150,7 @@ public final class SequenceFns {
     @Setup
     public void setup() {
       matcher = new Matcher(spec.nfa());
+      spec.rows().prepare();
     }
 
     @ProcessElement
@@ -161,24 +163,14 @@ public final class SequenceFns {
         out.get(spec.late()).output(element.getValue());
         return;
       }
-      buffer.add(TimestampedValue.of(element.getValue(), timestamp));
-      Instant next = scheduled.read();
-      if (next == null || timestamp.isBefore(next)) {
-        tick.withOutputTimestamp(timestamp).set(timestamp);
-        scheduled.write(timestamp);
-      }
+      EventTimeOrder.hold(element.getValue(), timestamp, buffer, scheduled, tick);
     }
 
     @OnTimer(TICK)
     public void onTick(OnTimerContext context, @Key String key, @StateId(BUFFER) BagState<TimestampedValue<Row>> buffer,
         @StateId(SCHEDULED) ValueState<Instant> scheduled, @StateId(STATE) ValueState<KeyState> state, @TimerId(TICK) Timer tick) {
       Instant now = context.fireTimestamp();
-      List<TimestampedValue<Row>> ready = new ArrayList<>();
-      List<TimestampedValue<Row>> later = new ArrayList<>();
-      for (TimestampedValue<Row> event : buffer.read()) {
-        (event.getTimestamp().isAfter(now) ? later : ready).add(event);
-      }
-      ready.sort(EVENT_ORDER);
+      EventTimeOrder.Released<Row> released = EventTimeOrder.take(now, buffer, EVENT_ORDER);
       KeyState keyState = state.read() == null ? new KeyState() : state.read();
       Results results = new Results(spec) {
         @Override
@@ -188,24 +180,17 @@ public final class SequenceFns {
       };
       results.key = key;
       results.floor = context.timestamp().getMillis();
-      for (TimestampedValue<Row> event : ready) {
+      for (TimestampedValue<Row> event : released.ready()) {
         matcher.advance(keyState, event.getValue(), event.getTimestamp().getMillis(), results);
       }
       matcher.expire(keyState, now.getMillis(), results);
-      buffer.clear();
-      long next = keyState.nextDeadline(spec.nfa().withinMillis());
-      for (TimestampedValue<Row> event : later) {
-        buffer.add(event);
-        next = Math.min(next, event.getTimestamp().getMillis());
-      }
       state.write(keyState);
-      if (next == Long.MAX_VALUE) {
-        scheduled.clear();
-      } else {
-        Instant at = new Instant(next);
-        tick.withOutputTimestamp(at).set(at);
-        scheduled.write(at);
+      // The timer fires at the oldest waiting event or the next time bound, whichever comes first.
+      long next = keyState.nextDeadline(spec.nfa().withinMillis());
+      if (released.oldestLeft() != null) {
+        next = Math.min(next, released.oldestLeft().getMillis());
       }
+      EventTimeOrder.schedule(next == Long.MAX_VALUE ? null : new Instant(next), scheduled, tick);
     }
   }
 
@@ -230,6 +215,7 @@ public final class SequenceFns {
     @Setup
     public void setup() {
       matcher = new Matcher(spec.nfa());
+      spec.rows().prepare();
     }
 
     @ProcessElement
