@@ -60,6 +60,15 @@ public final class TemplatePipeline {
   public record Built(List<String> sources, List<String> steps, List<String> sinks, String deadLetterSink) {}
 
   public static Built build(Pipeline pipeline, SpecNode root, String home) {
+    return build(pipeline, root, home, Map.of());
+  }
+
+  /**
+   * Builds the spec with some sources already bound: a source named in {@code boundSources} is
+   * not read from its spec but taken from the map (rows of the source's schema, with event-time
+   * timestamps set). Benchmarks and soak jobs use this to feed a generator into a template.
+   */
+  public static Built build(Pipeline pipeline, SpecNode root, String home, Map<String, PCollection<Row>> boundSources) {
     String template = root.text("name");
     Map<String, StepProvider> types = stepTypes();
     List<String> errors = new ArrayList<>();
@@ -121,6 +130,10 @@ public final class TemplatePipeline {
     Map<String, PCollection<Row>> outputs = new HashMap<>();
     List<PCollection<Row>> deadLetters = new ArrayList<>();
     for (SpecNode source : sources) {
+      if (boundSources.containsKey(source.text("name"))) {
+        outputs.put(source.text("name"), boundSources.get(source.text("name")));
+        continue;
+      }
       try {
         Sources.Read read = Sources.read(pipeline, source);
         outputs.put(source.text("name"), read.rows());
