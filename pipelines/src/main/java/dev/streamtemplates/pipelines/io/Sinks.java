@@ -83,14 +83,19 @@ public final class Sinks {
       WithFailures.Result<PCollection<KV<byte[], byte[]>>, Row> keyed =
           rows.apply(name + "/Encode " + formatName, SerializeRecords.with(format).named(name).keyedBy(keyField));
       deadLetters.add(keyed.failures());
-      keyed.output().apply(
-          name + "/Kafka",
+      KafkaIO.Write<byte[], byte[]> write =
           KafkaIO.<byte[], byte[]>write()
               .withBootstrapServers(sink.text("bootstrapServers"))
               .withTopic(sink.text("topic"))
               .withKeySerializer(ByteArraySerializer.class)
               .withValueSerializer(ByteArraySerializer.class)
-              .withProducerConfigUpdates(new LinkedHashMap<>(sink.stringMap("properties"))));
+              .withProducerConfigUpdates(new LinkedHashMap<>(sink.stringMap("properties")));
+      if (sink.has("exactlyOnce")) {
+        // Kafka transactions committed when the runner checkpoints (@RequiresStableInput).
+        SpecNode eos = sink.child("exactlyOnce");
+        write = write.withEOS((int) eos.number("numShards", 1), eos.text("groupId"));
+      }
+      keyed.output().apply(name + "/Kafka", write);
       return deadLetters;
     }
     WithFailures.Result<PCollection<byte[]>, Row> encoded = rows.apply(name + "/Encode " + formatName, SerializeRecords.with(format).named(name));

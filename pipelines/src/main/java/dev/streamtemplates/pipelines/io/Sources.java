@@ -44,9 +44,13 @@ import org.joda.time.Duration;
  * <p>Event time: from {@code eventTime.field} when given, else from the Kafka record timestamp
  * when {@code eventTime.kafkaTimestamp} is true, else ingestion time. For Kafka, the watermark
  * trails the largest event time seen by {@code eventTime.maxOutOfOrderness} (default 0s), so
- * events up to that much out of order are on time.
+ * events up to that much out of order are on time, and a partition with no new record for {@code
+ * eventTime.idleTimeout} (default 30s) stops holding it back (see {@link KafkaTimestamps}).
  */
 public final class Sources {
+  /** How long a Kafka partition may have no new record before it stops holding the watermark back. */
+  public static final String DEFAULT_IDLE_TIMEOUT = "30s";
+
   private Sources() {}
 
   /** What a source produced: rows with event time, and its dead letters. */
@@ -145,10 +149,11 @@ public final class Sources {
             .withConsumerConfigUpdates(consumer);
     SpecNode eventTime = source.child("eventTime");
     Duration maxDelay = Durations.parse(eventTime.text("maxOutOfOrderness", "0s"), eventTime.childPath("maxOutOfOrderness"));
+    Duration idleTimeout = Durations.parse(eventTime.text("idleTimeout", DEFAULT_IDLE_TIMEOUT), eventTime.childPath("idleTimeout"));
     if (eventTime.has("field")) {
-      read = read.withTimestampPolicyFactory(new KafkaFieldTimestamps(format, eventTime.text("field"), maxDelay));
+      read = read.withTimestampPolicyFactory(KafkaTimestamps.fromField(format, eventTime.text("field"), maxDelay, idleTimeout));
     } else if (eventTime.bool("kafkaTimestamp", false)) {
-      read = read.withCreateTime(maxDelay);
+      read = read.withTimestampPolicyFactory(KafkaTimestamps.fromRecordTimestamp(maxDelay, idleTimeout));
     } else {
       read = read.withProcessingTime();
     }

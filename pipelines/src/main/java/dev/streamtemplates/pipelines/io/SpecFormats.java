@@ -36,7 +36,17 @@ final class SpecFormats {
       case "json":
         return Formats.json(schema);
       case "avro":
-        return avroSchemaOrNull != null ? Formats.avro(avroSchemaOrNull) : Formats.avro(schema);
+        org.apache.avro.Schema avro = avroSchemaOrNull != null ? avroSchemaOrNull : AvroUtils.toAvroSchema(schema);
+        String wire = spec.text("wireFormat", "plain");
+        if ("confluent".equals(wire)) {
+          Integer id = spec.has("schemaId") ? (int) spec.number("schemaId", 0) : null;
+          try {
+            return Formats.confluentAvro(avro, id, spec.text("schemaRegistryUrl", null));
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(spec.path() + ": " + e.getMessage());
+          }
+        }
+        return Formats.avro(avro);
       case "xml":
         return Formats.xml(schema, spec.text("recordElement"));
       case "csv":

@@ -3,6 +3,7 @@ package dev.streamtemplates.transforms.format;
 import org.apache.avro.Schema.Parser;
 import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
 import org.apache.beam.sdk.schemas.Schema;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Factories for the four record formats.
@@ -23,6 +24,17 @@ public final class Formats {
   /** One Avro binary-encoded record per payload, written and read with the given Avro schema. */
   public static RecordFormat avro(org.apache.avro.Schema avroSchema) {
     return new AvroFormat(avroSchema.toString(), AvroUtils.toBeamSchema(avroSchema));
+  }
+
+  /**
+   * Avro records in the Confluent wire format (magic byte, 4-byte schema id, Avro binary), read
+   * and written with the given local schema. {@code schemaId} is the id under which that schema is
+   * registered (needed to write; when reading, records with that id use the local schema as is).
+   * Records with other ids are looked up at {@code registryUrl} when given, else dead-lettered.
+   */
+  public static RecordFormat confluentAvro(
+      org.apache.avro.Schema avroSchema, @Nullable Integer schemaId, @Nullable String registryUrl) {
+    return new ConfluentAvroFormat(avroSchema.toString(), AvroUtils.toBeamSchema(avroSchema), schemaId, registryUrl);
   }
 
   /** Avro binary records with the Avro schema derived from a Beam schema. */
