@@ -148,7 +148,7 @@ public final class ConformanceHarness {
     return dropped;
   }
 
-  private static void compare(String what, List<String> actual, Path expectedFile, boolean update) throws IOException {
+  static void compare(String what, List<String> actual, Path expectedFile, boolean update) throws IOException {
     if (update) {
       Files.createDirectories(expectedFile.getParent());
       Files.write(expectedFile, actual, StandardCharsets.UTF_8);
@@ -202,7 +202,7 @@ public final class ConformanceHarness {
     return canonical(lines);
   }
 
-  private static List<String> canonical(List<String> jsonLines) {
+  static List<String> canonical(List<String> jsonLines) {
     List<String> out = new ArrayList<>();
     for (String line : jsonLines) {
       if (line.isBlank()) {

@@ -1,4 +1,4 @@
-package dev.streamtemplates.pipelines.io;
+package dev.streamtemplates.templates;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
@@ -26,8 +26,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -35,29 +33,17 @@ import org.junit.rules.TemporaryFolder;
 /** A spec reading from and writing to a real Kafka broker, with keys, event time and dead letters. */
 public class KafkaSourceSinkTest {
   @ClassRule public static final TemporaryFolder FOLDER = new TemporaryFolder();
-  private static KafkaBroker kafka;
-
-  @BeforeClass
-  public static void startBroker() throws Exception {
-    kafka = KafkaBroker.start(FOLDER.newFolder("kafka").toPath());
-  }
-
-  @AfterClass
-  public static void stopBroker() {
-    if (kafka != null) {
-      kafka.close();
-    }
-  }
+  @ClassRule public static final KafkaBrokerRule KAFKA = new KafkaBrokerRule();
 
   @Test
   public void jsonFromKafkaIsMappedAndWrittenToKafkaWithKeysAndBadRecordsDeadLettered() throws Exception {
-    kafka.createTopics("payments", "payments-out");
+    KAFKA.broker().createTopics("payments", "payments-out");
     Path dir = FOLDER.newFolder("run").toPath();
     Files.writeString(dir.resolve("payment.avsc"),
         "{\"type\":\"record\",\"name\":\"Payment\",\"fields\":[{\"name\":\"id\",\"type\":\"string\"},"
             + "{\"name\":\"amount\",\"type\":\"double\"},{\"name\":\"at\",\"type\":\"string\"}]}");
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.broker().bootstrapServers(),
         ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
         ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
       producer.send(new ProducerRecord<>("payments", "acct-1", "{\"id\":\"p1\",\"amount\":10.0,\"at\":\"2024-05-01T10:00:00Z\"}"));
@@ -71,14 +57,14 @@ public class KafkaSourceSinkTest {
         "name: kafka-demo\n"
             + "description: Kafka to Kafka.\n"
             + "sources:\n"
-            + "  - {name: payments, type: kafka, bootstrapServers: '" + kafka.bootstrapServers() + "', topics: payments,"
+            + "  - {name: payments, type: kafka, bootstrapServers: '" + KAFKA.broker().bootstrapServers() + "', topics: payments,"
             + " groupId: kafka-demo, startOffset: earliest, format: json, schema: '" + dir.resolve("payment.avsc") + "',"
             + " keyField: account, eventTime: {field: at, maxOutOfOrderness: 5s}, maxRecords: 5,"
             + " properties: {sasl.jaas.config: 'never logged'}}\n"
             + "steps:\n"
             + "  - {name: cents, type: MapFields, input: payments, fields: {cents: 'int(amount * 100.0)'}, drop: [amount]}\n"
             + "sinks:\n"
-            + "  - {name: out, input: cents, type: kafka, bootstrapServers: '" + kafka.bootstrapServers() + "', topic: payments-out,"
+            + "  - {name: out, input: cents, type: kafka, bootstrapServers: '" + KAFKA.broker().bootstrapServers() + "', topic: payments-out,"
             + " format: json, keyField: id}\n"
             + "deadLetter: {type: file, format: json, path: '" + dir.resolve("dlq/dead") + "'}\n";
     // sasl.jaas.config would switch the client to SASL; the broker here is PLAINTEXT, so drop it from the run.
@@ -90,7 +76,7 @@ public class KafkaSourceSinkTest {
 
     List<String> out = new ArrayList<>();
     try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.broker().bootstrapServers(),
         ConsumerConfig.GROUP_ID_CONFIG, "check",
         ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
         ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,

@@ -1,4 +1,4 @@
-package dev.streamtemplates.pipelines.io;
+package dev.streamtemplates.templates;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -64,8 +64,12 @@ public final class KafkaBroker implements AutoCloseable {
   }
 
   public void createTopics(String... topics) throws Exception {
+    createTopics(1, topics);
+  }
+
+  public void createTopics(int partitions, String... topics) throws Exception {
     try (AdminClient admin = admin()) {
-      admin.createTopics(java.util.Arrays.stream(topics).map(t -> new NewTopic(t, 1, (short) 1)).toList()).all().get(30, TimeUnit.SECONDS);
+      admin.createTopics(java.util.Arrays.stream(topics).map(t -> new NewTopic(t, partitions, (short) 1)).toList()).all().get(30, TimeUnit.SECONDS);
     }
   }
 
