@@ -93,7 +93,8 @@ public final class Sinks {
       if (sink.has("exactlyOnce")) {
         // Kafka transactions committed when the runner checkpoints (@RequiresStableInput).
         SpecNode eos = sink.child("exactlyOnce");
-        write = write.withEOS((int) eos.number("numShards", 1), eos.text("groupId"));
+        write = write.withEOS((int) eos.number("numShards", 1), eos.text("groupId"))
+            .withProducerFactoryFn(TransactionRecoveringProducer.factory());
       }
       keyed.output().apply(name + "/Kafka", write);
       return deadLetters;
