@@ -148,7 +148,7 @@ public final class ConformanceHarness {
     return dropped;
   }
 
-  static void compare(String what, List<String> actual, Path expectedFile, boolean update) throws IOException {
+  public static void compare(String what, List<String> actual, Path expectedFile, boolean update) throws IOException {
     if (update) {
       Files.createDirectories(expectedFile.getParent());
       Files.write(expectedFile, actual, StandardCharsets.UTF_8);
@@ -170,7 +170,7 @@ public final class ConformanceHarness {
   }
 
   /** Records of all files written under an output prefix, as sorted canonical JSON strings. */
-  static List<String> readRecords(String prefix, String format) throws IOException {
+  public static List<String> readRecords(String prefix, String format) throws IOException {
     Path base = Path.of(prefix);
     Path dir = base.getParent();
     String name = base.getFileName().toString();
@@ -202,7 +202,7 @@ public final class ConformanceHarness {
     return canonical(lines);
   }
 
-  static List<String> canonical(List<String> jsonLines) {
+  public static List<String> canonical(List<String> jsonLines) {
     List<String> out = new ArrayList<>();
     for (String line : jsonLines) {
       if (line.isBlank()) {
