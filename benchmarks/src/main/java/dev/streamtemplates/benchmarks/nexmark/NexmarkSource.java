@@ -10,14 +10,12 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
@@ -25,13 +23,9 @@ import org.joda.time.Instant;
  * kinds asked for, each with its event time, as Java records or as Rows.
  *
  * <p>Bounded: {@code GenerateSequence.from(0).to(events)}, split by the runner like any bounded
- * source. Unbounded: the same indices from Beam's unbounded counting source, rate-limited to
- * {@code ratePerSecond} (a very large rate: as fast as the job takes them), stopping after {@code
- * events}; the source's timestamp of index {@code i} is its nominal time less the out-of-order
- * bound, which is never after the event's own time and never decreases, so the source's watermark
- * is never passed by a later event. Beam marks a counting source with a record limit bounded;
- * the generated collections are marked unbounded so that templates take their streaming paths
- * (late-data detection, pane timing) as they would on Kafka.
+ * source. Unbounded: {@link UnboundedIndices}, rate-limited to {@code ratePerSecond} (a very
+ * large rate: as fast as the job takes them) and ending after {@code events}, with a watermark
+ * that trails the events by the out-of-order bound, so no event is late.
  */
 public final class NexmarkSource {
   public static final TupleTag<Row> PERSON_ROWS = new TupleTag<>("person-rows") {};
@@ -48,36 +42,26 @@ public final class NexmarkSource {
     if (ratePerSecond == null) {
       return pipeline.apply("Indices", GenerateSequence.from(0).to(config.events()));
     }
-    NexmarkGenerator generator = new NexmarkGenerator(config);
-    long lag = config.maxOutOfOrderMillis();
-    SerializableFunction<Long, Instant> lowerBound = i -> new Instant(generator.nominalMillis(i) - lag);
-    return pipeline.apply("Indices", GenerateSequence.from(0).to(config.events())
-        .withRate(ratePerSecond, Duration.standardSeconds(1)).withTimestampFn(lowerBound));
+    return pipeline.apply("Indices", org.apache.beam.sdk.io.Read.from(new UnboundedIndices(config, ratePerSecond)));
   }
 
   /** Rows of the kinds asked for: {@link #PERSON_ROWS}, {@link #AUCTION_ROWS}, {@link #BID_ROWS}. */
-  public static PCollectionTuple rows(PCollection<Long> indices, GeneratorConfig config, Set<Kind> kinds, boolean unbounded) {
+  public static PCollectionTuple rows(PCollection<Long> indices, GeneratorConfig config, Set<Kind> kinds) {
     PCollectionTuple out = indices.apply("Events as rows", ParDo.of(new RowsFn(config, kinds))
         .withOutputTags(BID_ROWS, TupleTagList.of(PERSON_ROWS).and(AUCTION_ROWS)));
     out.get(PERSON_ROWS).setRowSchema(NexmarkRows.PERSON);
     out.get(AUCTION_ROWS).setRowSchema(NexmarkRows.AUCTION);
     out.get(BID_ROWS).setRowSchema(NexmarkRows.BID);
-    if (unbounded) {
-      out.getAll().values().forEach(c -> c.setIsBoundedInternal(PCollection.IsBounded.UNBOUNDED));
-    }
     return out;
   }
 
   /** Java records of the kinds asked for: {@link #PERSONS}, {@link #AUCTIONS}, {@link #BIDS}. */
-  public static PCollectionTuple pojos(PCollection<Long> indices, GeneratorConfig config, Set<Kind> kinds, boolean unbounded) {
+  public static PCollectionTuple pojos(PCollection<Long> indices, GeneratorConfig config, Set<Kind> kinds) {
     PCollectionTuple out = indices.apply("Events", ParDo.of(new PojosFn(config, kinds))
         .withOutputTags(BIDS, TupleTagList.of(PERSONS).and(AUCTIONS)));
     out.get(PERSONS).setCoder(new EventCoders.PersonCoder());
     out.get(AUCTIONS).setCoder(new EventCoders.AuctionCoder());
     out.get(BIDS).setCoder(new EventCoders.BidCoder());
-    if (unbounded) {
-      out.getAll().values().forEach(c -> c.setIsBoundedInternal(PCollection.IsBounded.UNBOUNDED));
-    }
     return out;
   }
 
