@@ -17,7 +17,7 @@ final class SparkContexts {
   static synchronized void provide(PipelineOptions options) {
     if (context == null) {
       context = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("nexmark")
-          .set("spark.ui.enabled", "false").set("spark.serializer", "org.apache.spark.serializer.KryoSerializer"));
+          .set("spark.ui.enabled", "false"));
     }
     SparkContextOptions spark = options.as(SparkContextOptions.class);
     spark.setUsesProvidedSparkContext(true);
