@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.Row;
@@ -69,6 +70,20 @@ public final class TemplatePipeline {
    * timestamps set). Benchmarks and soak jobs use this to feed a generator into a template.
    */
   public static Built build(Pipeline pipeline, SpecNode root, String home, Map<String, PCollection<Row>> boundSources) {
+    return build(pipeline, root, home, boundSources, Map.of());
+  }
+
+  /** The name under which {@code boundSinks} may take the dead letters instead of the spec's dead-letter sink. */
+  public static final String DEAD_LETTER_SINK = "deadLetter";
+
+  /**
+   * Builds the spec with some sources and sinks bound: as above for sources; a sink named in
+   * {@code boundSinks} is not written as its spec says but its rows are given to the bound
+   * transform (e.g. a benchmark's count and checksum), and a transform bound to {@link
+   * #DEAD_LETTER_SINK} takes every dead letter instead of the spec's dead-letter sink.
+   */
+  public static Built build(Pipeline pipeline, SpecNode root, String home, Map<String, PCollection<Row>> boundSources,
+      Map<String, PTransform<PCollection<Row>, ?>> boundSinks) {
     String template = root.text("name");
     Map<String, StepProvider> types = stepTypes();
     List<String> errors = new ArrayList<>();
@@ -163,6 +178,11 @@ public final class TemplatePipeline {
       }
       try {
         PCollection<Row> rows = inputs.size() == 1 ? inputs.get(0) : flatten(sink.text("name") + "/Merge inputs", inputs);
+        PTransform<PCollection<Row>, ?> bound = boundSinks.get(sink.text("name"));
+        if (bound != null) {
+          rows.apply(sink.text("name"), bound);
+          continue;
+        }
         deadLetters.addAll(Sinks.write(sink, sink.text("name"), rows));
       } catch (IllegalArgumentException e) {
         errors.add(message(sink, e));
@@ -187,6 +207,11 @@ public final class TemplatePipeline {
         PCollection<Row> all = global.isEmpty()
             ? pipeline.apply("dead-letter/None", org.apache.beam.sdk.transforms.Create.empty(DeadLetter.SCHEMA))
             : flatten("dead-letter/Merge", global);
+        PTransform<PCollection<Row>, ?> bound = boundSinks.get(DEAD_LETTER_SINK);
+        if (bound != null) {
+          all.setRowSchema(DeadLetter.SCHEMA).apply("dead-letter", bound);
+          return new Built(names(sources), names(steps), names(sinks), "bound");
+        }
         List<PCollection<Row>> unwritable = Sinks.write(deadLetter, "dead-letter", all.setRowSchema(DeadLetter.SCHEMA));
         if (!unwritable.isEmpty()) {
           // A dead letter that cannot be written as its sink's format is written as JSON on stdout, never dropped.

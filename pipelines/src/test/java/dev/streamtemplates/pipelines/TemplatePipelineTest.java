@@ -20,6 +20,15 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PDone;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
@@ -140,6 +149,46 @@ public class TemplatePipelineTest {
     SpecNode root = TemplateSpec.parse("csv-demo", spec(STEPS)).resolve(Map.of());
     SpecException e = assertThrows(SpecException.class, () -> TemplatePipeline.build(pipeline, root, dir.toString()));
     assertThat(e.errors().get(0), containsString("sources[0].schema: no such schema file"));
+  }
+
+
+  @Test
+  public void boundSourcesAndSinksReplaceTheSpecsReadsAndWrites() throws IOException {
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+    SpecNode root = TemplateSpec.parse("csv-demo", spec(STEPS.replace("celsius * 9.0 / 5.0 + 32.0", "int(100.0 / (celsius - 1.0))")))
+        .resolve(Map.of());
+    org.apache.beam.sdk.schemas.Schema schema = org.apache.beam.sdk.schemas.Schema.builder().addStringField("sensor")
+        .addDoubleField("celsius").addDateTimeField("at").build();
+    org.joda.time.Instant at = org.joda.time.Instant.parse("2024-05-01T10:00:00Z");
+    PCollection<Row> readings = pipeline.apply(Create.timestamped(
+            TimestampedValue.of(Row.withSchema(schema).addValues("s-1", 11.0, at).build(), at),
+            TimestampedValue.of(Row.withSchema(schema).addValues("s-2", 1.0, at).build(), at)))
+        .setRowSchema(schema);
+    TemplatePipeline.build(pipeline, root, dir.toString(), Map.of("readings", readings), Map.of(
+        "out", new AssertRows("fahrenheit", "10"),
+        TemplatePipeline.DEAD_LETTER_SINK, new AssertRows("step", "convert")));
+    pipeline.run().waitUntilFinish();
+
+    assertThat(Files.exists(dir.resolve("out")), org.hamcrest.Matchers.is(false));
+    assertThat(Files.exists(dir.resolve("dlq")), org.hamcrest.Matchers.is(false));
+  }
+
+  /** Asserts that the rows are exactly one, whose {@code field} reads {@code value}. */
+  private static final class AssertRows extends PTransform<PCollection<Row>, PDone> {
+    private final String field;
+    private final String value;
+
+    AssertRows(String field, String value) {
+      this.field = field;
+      this.value = value;
+    }
+
+    @Override
+    public PDone expand(PCollection<Row> rows) {
+      PAssert.that(rows.apply(MapElements.into(TypeDescriptors.strings()).via((Row r) -> String.valueOf((Object) r.getValue(field)))))
+          .containsInAnyOrder(value);
+      return PDone.in(rows.getPipeline());
+    }
   }
 
   private static List<String> lines(Path dir) throws IOException {

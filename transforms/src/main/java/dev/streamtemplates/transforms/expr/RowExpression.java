@@ -191,7 +191,9 @@ public final class RowExpression implements Serializable {
   public Compiled program() {
     try {
       CelAbstractSyntaxTree ast = compiler(schema).compile(text).getAst();
-      return new Compiled(this, program(ast));
+      RowPredicate fast = "bool".equals(celResultType) && !schema.hasField(EVENT)
+          ? RowPredicate.ofFieldVariables(ast.getExpr(), schema).orElse(null) : null;
+      return new Compiled(this, program(ast), fast);
     } catch (Exception e) {
       throw new ExpressionException(origin + ": " + e.getMessage());
     }
@@ -262,10 +264,44 @@ public final class RowExpression implements Serializable {
   public static final class Compiled {
     private final RowExpression expression;
     private final CelRuntime.Program program;
+    // A condition of comparisons of fields with literals, evaluated straight on the row when none
+    // of the fields it reads is null (with a null, CEL decides: errors and null-safety are its).
+    private final @Nullable RowPredicate fast;
+    private final int[] fastFields;
+    private @Nullable Schema checkedSchema; // the last row schema found equal to the expression's
 
-    private Compiled(RowExpression expression, CelRuntime.Program program) {
+    private Compiled(RowExpression expression, CelRuntime.Program program, @Nullable RowPredicate fast) {
       this.expression = expression;
       this.program = program;
+      this.fast = fast;
+      java.util.BitSet fields = new java.util.BitSet();
+      if (fast != null) {
+        fast.fields(fields);
+      }
+      this.fastFields = fields.stream().toArray();
+    }
+
+    /** Whether conditions are evaluated straight on the row (see {@link RowPredicate}) when their fields are not null. */
+    public boolean hasFastPath() {
+      return fast != null;
+    }
+
+    private boolean fastApplies(Row row) {
+      if (fast == null) {
+        return false;
+      }
+      if (row.getSchema() != checkedSchema) {
+        if (!row.getSchema().equals(expression.schema)) {
+          return false;
+        }
+        checkedSchema = row.getSchema();
+      }
+      for (int field : fastFields) {
+        if (row.getValue(field) == null) {
+          return false;
+        }
+      }
+      return true;
     }
 
     /** Evaluates against one row and returns the raw CEL result. */
@@ -291,6 +327,9 @@ public final class RowExpression implements Serializable {
 
     /** Evaluates a condition; a non-boolean result is an error. */
     public boolean test(Row row) throws CelEvaluationException {
+      if (fastApplies(row)) {
+        return fast.test(row);
+      }
       Object result = evalRaw(row);
       if (result instanceof Boolean) {
         return (Boolean) result;

@@ -2,6 +2,7 @@ package dev.streamtemplates.transforms.expr;
 
 import dev.cel.common.ast.CelConstant;
 import dev.cel.common.ast.CelExpr;
+import java.util.BitSet;
 import java.util.Optional;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.TypeName;
@@ -23,12 +24,24 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 abstract class RowPredicate {
   abstract boolean test(Row row);
 
+  /** Adds the indices of the fields this predicate reads. */
+  abstract void fields(BitSet into);
+
   /** The fast form of a checked expression over {@code event} of {@code schema}, if it has one. */
   static Optional<RowPredicate> of(CelExpr expr, Schema schema) {
-    return Optional.ofNullable(build(expr, schema));
+    return Optional.ofNullable(build(expr, schema, false));
   }
 
-  private static @Nullable RowPredicate build(CelExpr expr, Schema schema) {
+  /**
+   * The fast form of a checked expression over a row whose fields are also top-level variables
+   * (as in {@link RowExpression}): {@code amount > 10} as well as {@code event.amount > 10}, and
+   * besides comparisons, {@code field in [literals]} and {@code intField % n <op> int}.
+   */
+  static Optional<RowPredicate> ofFieldVariables(CelExpr expr, Schema schema) {
+    return Optional.ofNullable(build(expr, schema, true));
+  }
+
+  private static @Nullable RowPredicate build(CelExpr expr, Schema schema, boolean fieldVariables) {
     if (expr.getKind() != CelExpr.ExprKind.Kind.CALL || expr.call().target().isPresent() || expr.call().args().size() != 2) {
       return null;
     }
@@ -36,12 +49,31 @@ abstract class RowPredicate {
     CelExpr left = expr.call().args().get(0);
     CelExpr right = expr.call().args().get(1);
     if (function.equals("_&&_") || function.equals("_||_")) {
-      RowPredicate a = build(left, schema);
-      RowPredicate b = build(right, schema);
+      RowPredicate a = build(left, schema, fieldVariables);
+      RowPredicate b = build(right, schema, fieldVariables);
       if (a == null || b == null) {
         return null;
       }
       return function.equals("_&&_") ? new And(a, b) : new Or(a, b);
+    }
+    if (function.equals("@in") && fieldVariables) {
+      // field in [c1, c2, ...]: field == c1 || field == c2 || ...
+      int index = field(left, schema, true);
+      if (index < 0 || right.getKind() != CelExpr.ExprKind.Kind.LIST || right.list().elements().isEmpty()) {
+        return null;
+      }
+      RowPredicate any = null;
+      for (CelExpr element : right.list().elements()) {
+        if (element.getKind() != CelExpr.ExprKind.Kind.CONSTANT) {
+          return null;
+        }
+        RowPredicate one = compare(index, schema.getField(index).getType().getTypeName(), 0, element.constant());
+        if (one == null) {
+          return null;
+        }
+        any = any == null ? one : new Or(any, one);
+      }
+      return any;
     }
     int op = switch (function) {
       case "_==_" -> 0;
@@ -62,21 +94,54 @@ abstract class RowPredicate {
       right = t;
       swapped = true;
     }
-    if (left.getKind() != CelExpr.ExprKind.Kind.SELECT || right.getKind() != CelExpr.ExprKind.Kind.CONSTANT) {
-      return null;
-    }
-    CelExpr operand = left.select().operand();
-    String field = left.select().field();
-    if (left.select().testOnly() || operand.getKind() != CelExpr.ExprKind.Kind.IDENT || !operand.ident().name().equals("event")
-        || !schema.hasField(field)) {
+    if (right.getKind() != CelExpr.ExprKind.Kind.CONSTANT) {
       return null;
     }
     if (swapped && op >= 2) {
       op = new int[] {0, 1, 4, 5, 2, 3}[op];
     }
-    int index = schema.indexOf(field);
-    TypeName type = schema.getField(index).getType().getTypeName();
-    CelConstant constant = right.constant();
+    if (fieldVariables && left.getKind() == CelExpr.ExprKind.Kind.CALL && left.call().function().equals("_%_")
+        && left.call().args().size() == 2 && !left.call().target().isPresent()) {
+      // intField % n <op> int, with n a non-zero int literal: as CEL computes it (Java's remainder).
+      int index = field(left.call().args().get(0), schema, true);
+      CelExpr divisor = left.call().args().get(1);
+      if (index < 0 || !isInteger(schema.getField(index).getType().getTypeName()) || divisor.getKind() != CelExpr.ExprKind.Kind.CONSTANT
+          || divisor.constant().getKind() != CelConstant.Kind.INT64_VALUE || divisor.constant().int64Value() == 0
+          || right.constant().getKind() != CelConstant.Kind.INT64_VALUE) {
+        return null;
+      }
+      return new CompareRemainder(index, op, divisor.constant().int64Value(), right.constant().int64Value());
+    }
+    int index = field(left, schema, fieldVariables);
+    if (index < 0) {
+      return null;
+    }
+    return compare(index, schema.getField(index).getType().getTypeName(), op, right.constant());
+  }
+
+  /** The index of the field {@code expr} reads ({@code event.f}, or {@code f} with field variables), or -1. */
+  private static int field(CelExpr expr, Schema schema, boolean fieldVariables) {
+    if (fieldVariables && expr.getKind() == CelExpr.ExprKind.Kind.IDENT) {
+      String name = expr.ident().name();
+      return schema.hasField(name) && RowExpression.isIdentifier(name) ? schema.indexOf(name) : -1;
+    }
+    if (expr.getKind() != CelExpr.ExprKind.Kind.SELECT) {
+      return -1;
+    }
+    CelExpr operand = expr.select().operand();
+    String field = expr.select().field();
+    if (expr.select().testOnly() || operand.getKind() != CelExpr.ExprKind.Kind.IDENT || !operand.ident().name().equals("event")
+        || !schema.hasField(field)) {
+      return -1;
+    }
+    return schema.indexOf(field);
+  }
+
+  private static boolean isInteger(TypeName type) {
+    return type == TypeName.BYTE || type == TypeName.INT16 || type == TypeName.INT32 || type == TypeName.INT64;
+  }
+
+  private static @Nullable RowPredicate compare(int index, TypeName type, int op, CelConstant constant) {
     switch (constant.getKind()) {
       case STRING_VALUE:
         // Only equality: CEL orders strings by code point, Java by UTF-16 unit.
@@ -84,7 +149,7 @@ abstract class RowPredicate {
       case BOOLEAN_VALUE:
         return type == TypeName.BOOLEAN && op <= 1 ? new Equals(index, op, constant.booleanValue()) : null;
       case INT64_VALUE:
-        if (type == TypeName.BYTE || type == TypeName.INT16 || type == TypeName.INT32 || type == TypeName.INT64) {
+        if (isInteger(type)) {
           return new CompareLong(index, op, constant.int64Value());
         }
         return type == TypeName.DOUBLE || type == TypeName.FLOAT ? new CompareDouble(index, op, constant.int64Value()) : null;
@@ -108,6 +173,12 @@ abstract class RowPredicate {
     boolean test(Row row) {
       return a.test(row) && b.test(row);
     }
+
+    @Override
+    void fields(BitSet into) {
+      a.fields(into);
+      b.fields(into);
+    }
   }
 
   private static final class Or extends RowPredicate {
@@ -122,6 +193,12 @@ abstract class RowPredicate {
     @Override
     boolean test(Row row) {
       return a.test(row) || b.test(row);
+    }
+
+    @Override
+    void fields(BitSet into) {
+      a.fields(into);
+      b.fields(into);
     }
   }
 
@@ -140,6 +217,11 @@ abstract class RowPredicate {
     @Override
     boolean test(Row row) {
       return literal.equals(row.getValue(index)) == equal;
+    }
+
+    @Override
+    void fields(BitSet into) {
+      into.set(index);
     }
   }
 
@@ -160,6 +242,29 @@ abstract class RowPredicate {
     }
 
     abstract boolean compare(Number value);
+
+    @Override
+    final void fields(BitSet into) {
+      into.set(index);
+    }
+  }
+
+  /** {@code intField % divisor <op> literal}, in Java's (and CEL's) truncated remainder. */
+  private static final class CompareRemainder extends NumberCompare {
+    private final long divisor;
+    private final long literal;
+
+    CompareRemainder(int index, int op, long divisor, long literal) {
+      super(index, op);
+      this.divisor = divisor;
+      this.literal = literal;
+    }
+
+    @Override
+    boolean compare(Number value) {
+      int order = Long.compare(value.longValue() % divisor, literal);
+      return op == 0 ? order == 0 : op == 1 ? order != 0 : op == 2 ? order < 0 : op == 3 ? order <= 0 : op == 4 ? order > 0 : order >= 0;
+    }
   }
 
   /** An integer field against an integer literal, exactly. */

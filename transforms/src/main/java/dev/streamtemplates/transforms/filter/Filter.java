@@ -103,9 +103,26 @@ public final class Filter extends PTransform<PCollection<Row>, WithFailures.Resu
       this.failed = DeadLetter.counter(step);
     }
 
+    // Counted per bundle and added to the counters once: a metric update per element costs more
+    // than a cheap condition.
+    private transient long keptInBundle;
+    private transient long droppedInBundle;
+
     @Setup
     public void setup() {
       program = expression.program();
+    }
+
+    @StartBundle
+    public void startBundle() {
+      keptInBundle = 0;
+      droppedInBundle = 0;
+    }
+
+    @FinishBundle
+    public void finishBundle() {
+      kept.inc(keptInBundle);
+      dropped.inc(droppedInBundle);
     }
 
     @ProcessElement
@@ -119,10 +136,10 @@ public final class Filter extends PTransform<PCollection<Row>, WithFailures.Resu
         return;
       }
       if (keep) {
-        kept.inc();
+        keptInBundle++;
         out.get(KEPT).output(row);
       } else {
-        dropped.inc();
+        droppedInBundle++;
       }
     }
   }

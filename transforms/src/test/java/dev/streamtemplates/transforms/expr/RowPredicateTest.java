@@ -42,4 +42,34 @@ public class RowPredicateTest {
     assertThat(ScopedExpression.compile("c", Map.of("event", FieldType.row(SCHEMA)), "!(event.n > 3)").program().hasRowFastPath(), equalTo(false));
     assertThat(ScopedExpression.compile("c", Map.of("event", FieldType.row(SCHEMA)), "event.type < 'B'").program().hasRowFastPath(), equalTo(false));
   }
+
+  @Test
+  public void filterConditionsOverFieldVariablesTakeTheFastPathWithCelsAnswers() throws Exception {
+    List<String> conditions = List.of("n > 3", "type in ['A', 'B']", "n % 3 == 1", "n % -4 != 0", "n % 123 == 0", "3 < n % 5",
+        "x in [1.0, 2.5]", "n in [1, 5]", "type == 'A' && n % 2 == 0", "event.n >= 3 || ok == true", "x < 2.5 || ok");
+    List<Row> rows = new ArrayList<>();
+    for (String type : new String[] {"A", "B", "C", null}) {
+      for (Long n : new Long[] {1L, 3L, 5L, 246L, -7L, -246L, Long.MIN_VALUE, Long.MAX_VALUE, null}) {
+        for (Double x : new Double[] {1.0, 2.5, Double.NaN, -0.0, null}) {
+          for (Boolean ok : new Boolean[] {true, false, null}) {
+            rows.add(Row.withSchema(SCHEMA).addValues(type, n, x, ok).build());
+          }
+        }
+      }
+    }
+    for (String condition : conditions) {
+      RowExpression.Compiled program = RowExpression.compile("c", SCHEMA, condition).requireBoolean().program();
+      boolean fast = !condition.equals("x < 2.5 || ok"); // a bare boolean is not a comparison: CEL's
+      assertThat(condition + " fast path", program.hasFastPath(), equalTo(fast));
+      for (Row row : rows) {
+        if (!row.getValues().contains(null)) {
+          assertThat(condition + " on " + row, program.test(row), equalTo(program.evalRaw(row)));
+        }
+      }
+    }
+    // With a null, CEL decides, null-safety included.
+    RowExpression.Compiled notA = RowExpression.compile("c", SCHEMA, "type != 'A'").program();
+    Row nullType = Row.withSchema(SCHEMA).addValues(null, 1L, 1.0, true).build();
+    assertThat(notA.testNullSafe(nullType), equalTo(RowExpression.compile("c", SCHEMA, "!(type == 'A')").program().testNullSafe(nullType)));
+  }
 }

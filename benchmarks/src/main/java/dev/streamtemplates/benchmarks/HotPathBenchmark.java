@@ -1,0 +1,141 @@
+package dev.streamtemplates.benchmarks;
+
+import dev.streamtemplates.benchmarks.nexmark.GeneratorConfig;
+import dev.streamtemplates.benchmarks.nexmark.NexmarkGenerator;
+import dev.streamtemplates.benchmarks.nexmark.NexmarkRows;
+import dev.streamtemplates.transforms.expr.RowExpression;
+import dev.streamtemplates.transforms.expr.ScopedExpression;
+import dev.streamtemplates.transforms.format.Formats;
+import dev.streamtemplates.transforms.format.RecordFormat;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.values.Row;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * The per-record hot paths of a template, one record per operation, on Nexmark bids: CEL
+ * evaluation (a MapFields expression; a Filter condition on the row fast path and the same
+ * condition through CEL; a Sequence condition over {@code event} both ways) and decoding one
+ * JSON line or one Avro binary record to a Row. Results in ns per record.
+ *
+ * <pre>
+ * bin/bench --jmh          (or: java -cp ... org.openjdk.jmh.Main HotPathBenchmark -wi 2 -i 3 -f 1)
+ * </pre>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+@Fork(value = 1, jvmArgs = {"-Xmx2g"})
+public class HotPathBenchmark {
+  private static final int ROWS = 1024;
+
+  private Row[] bids;
+  private byte[][] json;
+  private byte[][] avro;
+  private int next;
+  private RowExpression.Compiled euros;
+  private RowExpression.Compiled selection;
+  private ScopedExpression.Compiled scoped;
+  private RecordFormat jsonFormat;
+  private RecordFormat avroFormat;
+  private final RecordFormat.Receiver sink = new RecordFormat.Receiver() {
+    @Override
+    public void record(Row row) {
+      last = row;
+    }
+
+    @Override
+    public void failure(byte[] rawRecord, String reason) {
+      throw new IllegalStateException(reason);
+    }
+  };
+  private Row last;
+
+  @Setup
+  public void setup() {
+    NexmarkGenerator generator = new NexmarkGenerator(GeneratorConfig.of(ROWS * 50L));
+    bids = new Row[ROWS];
+    json = new byte[ROWS][];
+    avro = new byte[ROWS][];
+    jsonFormat = Formats.json(NexmarkRows.BID);
+    avroFormat = Formats.avro(NexmarkRows.BID);
+    for (int i = 0; i < ROWS; i++) {
+      bids[i] = NexmarkRows.row(generator.bid(i * 50L + 10));
+      json[i] = jsonFormat.encode(bids[i]);
+      avro[i] = avroFormat.encode(bids[i]);
+    }
+    euros = RowExpression.compile("price", NexmarkRows.BID, "price * 908 / 1000").program();
+    selection = RowExpression.compile("condition", NexmarkRows.BID, "auction % 123 == 0 && price > 1000").requireBoolean().program();
+    if (!selection.hasFastPath()) {
+      throw new IllegalStateException("the Filter condition should take the row fast path");
+    }
+    scoped = ScopedExpression.compile("where", Map.of("event", FieldType.row(NexmarkRows.BID)), "event.channel == 'Google' && event.price > 1000")
+        .program();
+    String sample = new String(json[0], StandardCharsets.UTF_8);
+    if (!sample.contains("\"auction\"")) {
+      throw new IllegalStateException("unexpected JSON " + sample);
+    }
+  }
+
+  private Row nextBid() {
+    return bids[next++ & (ROWS - 1)];
+  }
+
+  @Benchmark
+  public Object celMapFieldsExpression() throws Exception {
+    return euros.eval(nextBid(), FieldType.INT64);
+  }
+
+  @Benchmark
+  public boolean celFilterRowFastPath() throws Exception {
+    return selection.testNullSafe(nextBid());
+  }
+
+  @Benchmark
+  public Object celFilterGeneralCel() throws Exception {
+    return selection.evalRaw(nextBid());
+  }
+
+  @Benchmark
+  public boolean celSequenceConditionRowFastPath() throws Exception {
+    return scoped.testEvent(nextBid());
+  }
+
+  @Benchmark
+  public boolean celSequenceConditionGeneralCel() throws Exception {
+    Map<String, Object> event = ScopedExpression.celValue(nextBid());
+    return scoped.test(name -> event);
+  }
+
+  @Benchmark
+  public Row decodeJsonLineToRow() {
+    jsonFormat.decode(json[next++ & (ROWS - 1)], sink);
+    return last;
+  }
+
+  @Benchmark
+  public Row decodeAvroRecordToRow() {
+    avroFormat.decode(avro[next++ & (ROWS - 1)], sink);
+    return last;
+  }
+
+  @Benchmark
+  public void rowFieldAccessBaseline(Blackhole hole) {
+    Row bid = nextBid();
+    hole.consume(bid.getInt64("price"));
+  }
+}

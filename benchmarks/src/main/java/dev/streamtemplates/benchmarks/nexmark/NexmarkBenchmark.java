@@ -1,0 +1,195 @@
+package dev.streamtemplates.benchmarks.nexmark;
+
+import static dev.streamtemplates.benchmarks.SlidingTopNBenchmark.longArg;
+import static dev.streamtemplates.benchmarks.SlidingTopNBenchmark.stringArg;
+
+import dev.streamtemplates.benchmarks.nexmark.NexmarkQueries.Query;
+import dev.streamtemplates.pipelines.TemplatePipeline;
+import dev.streamtemplates.pipelines.spec.SpecNode;
+import dev.streamtemplates.pipelines.spec.TemplateSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+
+/**
+ * Nexmark queries Q0, Q1, Q2, Q3, Q5, Q7 and Q11, each as our template spec and as a hand-written
+ * Beam pipeline, side by side on one runner in one JVM, on the same generated events.
+ *
+ * <p>For each query: a warm-up run of each contestant on a tenth of the events, then timed runs
+ * (wall clock from {@code run()} to the end of {@code waitUntilFinish()}, job start-up and event
+ * generation included, best of {@code --repeat}). Both contestants must produce the same number
+ * of results and the same checksum, and the template no dead letters, or the run fails. Prints a
+ * table and appends to {@code benchmarks/results/nexmark.csv}.
+ *
+ * <pre>
+ * java ... NexmarkBenchmark --runner=FlinkRunner [--mode=batch|streaming] [--events=1000000]
+ *     [--queries=q0,q1,q2,q3,q5,q7,q11] [--repeat=1] [--rate=100000000] [--outOfOrder=1000] [--home=.]
+ * </pre>
+ *
+ * <p>Runners: {@code DirectRunner} (immutability and encodability checks off: they copy and
+ * re-encode every element, a test aid that no production runner has), {@code FlinkRunner}
+ * ({@code [local]}, parallelism 2, object reuse), {@code SparkRunner} ({@code local[2]}, one
+ * Spark context for the whole run). {@code --mode=streaming} reads the generator as an unbounded
+ * source (see {@link UnboundedIndices}) with {@code --streaming=true}.
+ */
+public final class NexmarkBenchmark {
+  private static int runs;
+
+  public static void main(String[] args) throws IOException {
+    String runner = stringArg(args, "runner", "FlinkRunner");
+    boolean streaming = stringArg(args, "mode", "batch").equals("streaming");
+    long events = longArg(args, "events", 1_000_000);
+    int repeat = (int) longArg(args, "repeat", 1);
+    long rate = longArg(args, "rate", 100_000_000);
+    String home = stringArg(args, "home", System.getProperty("user.dir"));
+    Path results = Path.of(stringArg(args, "results", "benchmarks/results"));
+    GeneratorConfig config = GeneratorConfig.of(events).withMaxOutOfOrderMillis(longArg(args, "outOfOrder", 1000));
+    List<Query> queries = new ArrayList<>();
+    for (String id : stringArg(args, "queries", String.join(",", NexmarkQueries.ids())).split(",")) {
+      queries.add(NexmarkQueries.byId(id.trim()));
+    }
+    String mode = streaming ? "streaming" : "batch";
+    System.out.printf(Locale.ROOT, "Nexmark on %s (%s): %,d events, %,d events/s of event time, out of order up to %d ms%n",
+        runner, mode, events, config.eventsPerSecond(), config.maxOutOfOrderMillis());
+
+    List<String[]> table = new ArrayList<>();
+    for (Query query : queries) {
+      GeneratorConfig warm = config.withEvents(Math.max(10_000, events / 10));
+      run(query, true, runner, streaming, rate, warm, home, "warm-up");
+      run(query, false, runner, streaming, rate, warm, home, "warm-up");
+      Result template = null;
+      Result hand = null;
+      for (int r = 0; r < repeat; r++) {
+        template = best(template, run(query, true, runner, streaming, rate, config, home, "template"));
+        hand = best(hand, run(query, false, runner, streaming, rate, config, home, "hand-written"));
+      }
+      if (template.rows != hand.rows || template.checksum != hand.checksum) {
+        throw new IllegalStateException(query.id() + " on " + runner + ": the contestants disagree: template " + template.rows
+            + " results (checksum " + Long.toHexString(template.checksum) + "), hand-written " + hand.rows + " (checksum "
+            + Long.toHexString(hand.checksum) + ")");
+      }
+      if (template.deadLetters != 0) {
+        throw new IllegalStateException(query.id() + ": the template dead-lettered " + template.deadLetters + " records");
+      }
+      double ratio = hand.seconds / template.seconds;
+      table.add(new String[] {query.id(), String.format(Locale.ROOT, "%.0f", events / template.seconds),
+          String.format(Locale.ROOT, "%.0f", events / hand.seconds), String.format(Locale.ROOT, "%.2f", ratio),
+          Long.toString(template.rows)});
+      append(results.resolve("nexmark.csv"), String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%.3f,%.3f,%.0f,%.0f,%.3f,%d,%s%n",
+          java.time.Instant.now(), runner, mode, query.id(), events, template.seconds, hand.seconds, events / template.seconds,
+          events / hand.seconds, ratio, template.rows, Long.toHexString(template.checksum)));
+    }
+    System.out.printf("%n| query | runner | mode | template events/s | hand-written events/s | template / hand-written | results |%n");
+    System.out.println("|---|---|---|---|---|---|---|");
+    for (String[] row : table) {
+      System.out.printf(Locale.ROOT, "| %s | %s | %s | %,d | %,d | %s | %,d |%n", row[0], runner, mode, Long.parseLong(row[1]),
+          Long.parseLong(row[2]), row[3], Long.parseLong(row[4]));
+    }
+    System.out.println("appended to " + results.resolve("nexmark.csv"));
+    SparkContexts.stop();
+  }
+
+  record Result(double seconds, long rows, long checksum, long deadLetters) {}
+
+  private static Result best(Result a, Result b) {
+    return a == null || b.seconds < a.seconds ? b : a;
+  }
+
+  static Result run(Query query, boolean template, String runner, boolean streaming, long rate, GeneratorConfig config, String home,
+      String label) {
+    String namespace = "bench-" + (++runs);
+    Pipeline pipeline = Pipeline.create(options(runner, streaming));
+    PCollection<Long> indices = NexmarkSource.indices(pipeline, config, streaming ? rate : null);
+    if (template) {
+      PCollectionTuple rows = NexmarkSource.rows(indices, config, query.inputs());
+      Map<String, PCollection<Row>> sources = new HashMap<>();
+      sources.put("persons", rows.get(NexmarkSource.PERSON_ROWS));
+      sources.put("auctions", rows.get(NexmarkSource.AUCTION_ROWS));
+      sources.put("bids", rows.get(NexmarkSource.BID_ROWS));
+      SpecNode root = TemplateSpec.parse(query.id(), resource(query.spec())).resolve(Map.of(TemplateSpec.HOME, home));
+      Map<String, PTransform<PCollection<Row>, ?>> sinks = Map.of(
+          "out", Checksum.of(namespace, (Row r, BoundedWindow w) -> query.digest(r)),
+          TemplatePipeline.DEAD_LETTER_SINK, Checksum.of(namespace + "-dead-letters", (Row r, BoundedWindow w) -> 0L));
+      TemplatePipeline.build(pipeline, root, home, sources, sinks);
+    } else {
+      query.handWritten(NexmarkSource.pojos(indices, config, query.inputs()), namespace);
+    }
+    long start = System.nanoTime();
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    long rows = 0;
+    long checksum = 0;
+    long deadLetters = 0;
+    for (MetricResult<Long> counter : result.metrics().queryMetrics(MetricsFilter.builder().build()).getCounters()) {
+      String ns = counter.getName().getNamespace();
+      long value = counter.getAttempted();
+      if (ns.equals(namespace) && counter.getName().getName().equals(Checksum.ROWS)) {
+        rows += value;
+      } else if (ns.equals(namespace) && counter.getName().getName().equals(Checksum.SUM)) {
+        checksum += value;
+      } else if (ns.equals(namespace + "-dead-letters") && counter.getName().getName().equals(Checksum.ROWS)) {
+        deadLetters += value;
+      }
+    }
+    System.out.printf(Locale.ROOT, "  %-4s %-13s %-8s %,10d events in %6.1f s (%,9.0f events/s) %,9d results, checksum %016x%n",
+        query.id(), label, template ? "template" : "", config.events(), seconds, config.events() / seconds, rows, checksum);
+    return new Result(seconds, rows, checksum, deadLetters);
+  }
+
+  static PipelineOptions options(String runner, boolean streaming) {
+    List<String> args = new ArrayList<>(List.of("--runner=" + runner));
+    switch (runner) {
+      case "DirectRunner" -> args.addAll(List.of("--enforceImmutability=false", "--enforceEncodability=false", "--targetParallelism=2"));
+      case "FlinkRunner" -> args.addAll(List.of("--flinkMaster=[local]", "--parallelism=2", "--objectReuse=true", "--fasterCopy=true"));
+      case "SparkRunner" -> args.addAll(List.of("--sparkMaster=local[2]", "--enableSparkMetricSinks=false"));
+      default -> throw new IllegalArgumentException("--runner must be DirectRunner, FlinkRunner or SparkRunner, got " + runner);
+    }
+    if (streaming) {
+      args.add("--streaming=true");
+    }
+    PipelineOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).create();
+    if (runner.equals("SparkRunner")) {
+      SparkContexts.provide(options);
+    }
+    return options;
+  }
+
+  static String resource(String name) {
+    try (InputStream in = NexmarkBenchmark.class.getClassLoader().getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("no " + name + " on the classpath");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  static void append(Path csv, String line) throws IOException {
+    Files.createDirectories(csv.getParent());
+    boolean header = !Files.exists(csv);
+    Files.writeString(csv, (header ? "when,runner,mode,query,events,template_s,hand_written_s,template_events_per_s,"
+        + "hand_written_events_per_s,template_over_hand_written,results,checksum\n" : "") + line,
+        StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+  }
+}

@@ -1,0 +1,115 @@
+package dev.streamtemplates.benchmarks.nexmark;
+
+import dev.streamtemplates.benchmarks.nexmark.Events.Auction;
+import dev.streamtemplates.benchmarks.nexmark.Events.Bid;
+import dev.streamtemplates.benchmarks.nexmark.Events.Kind;
+import dev.streamtemplates.benchmarks.nexmark.Events.Person;
+import java.util.EnumSet;
+import java.util.Set;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.io.GenerateSequence;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
+
+/**
+ * The generator as a Beam source: the indices {@code 0 .. events-1}, turned into events of the
+ * kinds asked for, each with its event time, as Java records or as Rows.
+ *
+ * <p>Bounded: {@code GenerateSequence.from(0).to(events)}, split by the runner like any bounded
+ * source. Unbounded: {@link UnboundedIndices}, rate-limited to {@code ratePerSecond} (a very
+ * large rate: as fast as the job takes them) and ending after {@code events}, with a watermark
+ * that trails the events by the out-of-order bound, so no event is late.
+ */
+public final class NexmarkSource {
+  public static final TupleTag<Row> PERSON_ROWS = new TupleTag<>("person-rows") {};
+  public static final TupleTag<Row> AUCTION_ROWS = new TupleTag<>("auction-rows") {};
+  public static final TupleTag<Row> BID_ROWS = new TupleTag<>("bid-rows") {};
+  public static final TupleTag<Person> PERSONS = new TupleTag<>("persons") {};
+  public static final TupleTag<Auction> AUCTIONS = new TupleTag<>("auctions") {};
+  public static final TupleTag<Bid> BIDS = new TupleTag<>("bids") {};
+
+  private NexmarkSource() {}
+
+  /** The event indices: bounded when {@code ratePerSecond} is null, else unbounded at that rate. */
+  public static PCollection<Long> indices(Pipeline pipeline, GeneratorConfig config, @Nullable Long ratePerSecond) {
+    if (ratePerSecond == null) {
+      return pipeline.apply("Indices", GenerateSequence.from(0).to(config.events()));
+    }
+    return pipeline.apply("Indices", org.apache.beam.sdk.io.Read.from(new UnboundedIndices(config, ratePerSecond)));
+  }
+
+  /** Rows of the kinds asked for: {@link #PERSON_ROWS}, {@link #AUCTION_ROWS}, {@link #BID_ROWS}. */
+  public static PCollectionTuple rows(PCollection<Long> indices, GeneratorConfig config, Set<Kind> kinds) {
+    PCollectionTuple out = indices.apply("Events as rows", ParDo.of(new RowsFn(config, kinds))
+        .withOutputTags(BID_ROWS, TupleTagList.of(PERSON_ROWS).and(AUCTION_ROWS)));
+    out.get(PERSON_ROWS).setRowSchema(NexmarkRows.PERSON);
+    out.get(AUCTION_ROWS).setRowSchema(NexmarkRows.AUCTION);
+    out.get(BID_ROWS).setRowSchema(NexmarkRows.BID);
+    return out;
+  }
+
+  /** Java records of the kinds asked for: {@link #PERSONS}, {@link #AUCTIONS}, {@link #BIDS}. */
+  public static PCollectionTuple pojos(PCollection<Long> indices, GeneratorConfig config, Set<Kind> kinds) {
+    PCollectionTuple out = indices.apply("Events", ParDo.of(new PojosFn(config, kinds))
+        .withOutputTags(BIDS, TupleTagList.of(PERSONS).and(AUCTIONS)));
+    out.get(PERSONS).setCoder(new EventCoders.PersonCoder());
+    out.get(AUCTIONS).setCoder(new EventCoders.AuctionCoder());
+    out.get(BIDS).setCoder(new EventCoders.BidCoder());
+    return out;
+  }
+
+  private static final class RowsFn extends DoFn<Long, Row> {
+    private final NexmarkGenerator generator;
+    private final EnumSet<Kind> kinds;
+
+    RowsFn(GeneratorConfig config, Set<Kind> kinds) {
+      this.generator = new NexmarkGenerator(config);
+      this.kinds = EnumSet.copyOf(kinds);
+    }
+
+    @ProcessElement
+    public void process(@Element Long i, MultiOutputReceiver out) {
+      Kind kind = NexmarkGenerator.kind(i);
+      if (!kinds.contains(kind)) {
+        return;
+      }
+      Instant at = new Instant(generator.millis(i));
+      switch (kind) {
+        case PERSON -> out.get(PERSON_ROWS).outputWithTimestamp(NexmarkRows.row(generator.person(i)), at);
+        case AUCTION -> out.get(AUCTION_ROWS).outputWithTimestamp(NexmarkRows.row(generator.auction(i)), at);
+        default -> out.get(BID_ROWS).outputWithTimestamp(NexmarkRows.row(generator.bid(i)), at);
+      }
+    }
+  }
+
+  private static final class PojosFn extends DoFn<Long, Bid> {
+    private final NexmarkGenerator generator;
+    private final EnumSet<Kind> kinds;
+
+    PojosFn(GeneratorConfig config, Set<Kind> kinds) {
+      this.generator = new NexmarkGenerator(config);
+      this.kinds = EnumSet.copyOf(kinds);
+    }
+
+    @ProcessElement
+    public void process(@Element Long i, MultiOutputReceiver out) {
+      Kind kind = NexmarkGenerator.kind(i);
+      if (!kinds.contains(kind)) {
+        return;
+      }
+      Instant at = new Instant(generator.millis(i));
+      switch (kind) {
+        case PERSON -> out.get(PERSONS).outputWithTimestamp(generator.person(i), at);
+        case AUCTION -> out.get(AUCTIONS).outputWithTimestamp(generator.auction(i), at);
+        default -> out.get(BIDS).outputWithTimestamp(generator.bid(i), at);
+      }
+    }
+  }
+}
