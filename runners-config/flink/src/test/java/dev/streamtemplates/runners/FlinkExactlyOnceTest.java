@@ -42,7 +42,7 @@ import org.junit.Test;
  * Exactly once under failure: the {@code windowed-metrics} template on Flink ([local], streaming,
  * checkpoints every second), Kafka in, Kafka out through transactions ({@code exactlyOnce} on the
  * sink, i.e. {@code KafkaIO.write().withEOS}), over 1,000,000 events produced while it runs. A
- * {@code FailOnce} step inserted after the source throws once, mid-stream, 3 s after the first
+ * {@code FailOnce} step inserted after the source throws once, mid-stream, 10 s after the first
  * committed output appears (so after the sink's first commits were checkpointed: see the README
  * on Beam's exactly-once sink); Flink restarts the job from its
  * last completed checkpoint and replays from the checkpointed Kafka offsets. Reading the output
@@ -110,6 +110,7 @@ public class FlinkExactlyOnceTest {
 
     Pipeline pipeline = Pipeline.create(launch.options());
     TemplatePipeline.build(pipeline, new SpecNode(spec, launch.root().path()), launch.home());
+    warmUpTransactions(kafka);
     PipelineResult result = pipeline.run();
     Thread producer = new Thread(() -> produce(kafka), "eos-producer");
     producer.start();
@@ -142,7 +143,25 @@ public class FlinkExactlyOnceTest {
   }
 
   /**
-   * A live stream: the events are produced while the job runs, at about 40,000 per second, so
+   * Makes the broker create its transaction log before the job starts: on a fresh broker the
+   * first transaction waits seconds for it, which delays the sink's first commit and the
+   * checkpoint after it.
+   */
+  private static void warmUpTransactions(KafkaBroker kafka) {
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        ProducerConfig.TRANSACTIONAL_ID_CONFIG, "eos-warm-up",
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+      producer.initTransactions();
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>("eos-dead-letter-warm-up", "warm-up"));
+      producer.commitTransaction();
+    }
+  }
+
+  /**
+   * A live stream: the events are produced while the job runs, at about 25,000 per second, so
    * that the failure can be injected mid-stream.
    */
   private static void produce(KafkaBroker kafka) {
@@ -156,7 +175,7 @@ public class FlinkExactlyOnceTest {
       for (int i = 0; i < EVENTS; i++) {
         producer.send(new ProducerRecord<>("eos-requests", "api-" + (i % SERVERS), event(i)));
         if (i % 4_000 == 0) {
-          long due = start + i * 25_000L; // 25 us per event
+          long due = start + i * 40_000L; // 40 us per event
           long wait = due - System.nanoTime();
           if (wait > 0) {
             java.util.concurrent.locks.LockSupport.parkNanos(wait);
@@ -190,7 +209,7 @@ public class FlinkExactlyOnceTest {
           }
         }
         if (!rows.isEmpty() && armAt == Long.MAX_VALUE) {
-          armAt = System.nanoTime() + Duration.ofSeconds(3).toNanos(); // a few checkpoints after the first commits
+          armAt = System.nanoTime() + Duration.ofSeconds(10).toNanos(); // several checkpoints after the first commits
         }
         if (System.nanoTime() >= armAt) {
           FailOnceStep.ARMED.set(true);
