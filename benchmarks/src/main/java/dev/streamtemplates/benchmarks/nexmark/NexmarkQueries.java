@@ -93,8 +93,10 @@ public final class NexmarkQueries {
         .orElseThrow(() -> new IllegalArgumentException("no query '" + id + "'; queries are " + ALL.stream().map(Query::id).toList()));
   }
 
-  static long bidDigest(long auction, long bidder, long price, String channel, long dateTime) {
-    return Checksum.mix(auction, bidder, price, channel.hashCode(), dateTime);
+  static final Checksum.Digest<Bid> BID_DIGEST = (b, w) -> Checksum.mix(b.auction(), b.bidder(), b.price(), b.channel().hashCode(), b.dateTime());
+
+  static long rowBidDigest(Row r) {
+    return Checksum.mix(r.getInt64("auction"), r.getInt64("bidder"), r.getInt64("price"), r.getString("channel").hashCode(), millis(r, "dateTime"));
   }
 
   static long millis(Row row, String field) {
@@ -114,13 +116,12 @@ public final class NexmarkQueries {
 
     @Override
     public void handWritten(PCollectionTuple events, String namespace) {
-      events.get(NexmarkSource.BIDS).apply("Checksum", Checksum.of(namespace,
-          (Bid b, org.apache.beam.sdk.transforms.windowing.BoundedWindow w) -> bidDigest(b.auction(), b.bidder(), b.price(), b.channel(), b.dateTime())));
+      events.get(NexmarkSource.BIDS).apply("Checksum", Checksum.of(namespace, BID_DIGEST));
     }
 
     @Override
     public long digest(Row r) {
-      return bidDigest(r.getInt64("auction"), r.getInt64("bidder"), r.getInt64("price"), r.getString("channel"), millis(r, "dateTime"));
+      return rowBidDigest(r);
     }
   }
 
@@ -136,13 +137,12 @@ public final class NexmarkQueries {
           .apply("In euros", MapElements.into(TypeDescriptor.of(Bid.class))
               .via((Bid b) -> new Bid(b.auction(), b.bidder(), b.price() * 908 / 1000, b.channel(), b.dateTime())))
           .setCoder(new EventCoders.BidCoder())
-          .apply("Checksum", Checksum.of(namespace,
-              (Bid b, org.apache.beam.sdk.transforms.windowing.BoundedWindow w) -> bidDigest(b.auction(), b.bidder(), b.price(), b.channel(), b.dateTime())));
+          .apply("Checksum", Checksum.of(namespace, BID_DIGEST));
     }
 
     @Override
     public long digest(Row r) {
-      return new Q0().digest(r);
+      return rowBidDigest(r);
     }
   }
 

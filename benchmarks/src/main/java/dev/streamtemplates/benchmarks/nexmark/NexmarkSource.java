@@ -10,6 +10,7 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
@@ -47,7 +48,8 @@ public final class NexmarkSource {
 
   /** Rows of the kinds asked for: {@link #PERSON_ROWS}, {@link #AUCTION_ROWS}, {@link #BID_ROWS}. */
   public static PCollectionTuple rows(PCollection<Long> indices, GeneratorConfig config, Set<Kind> kinds) {
-    PCollectionTuple out = indices.apply("Events as rows", ParDo.of(new RowsFn(config, kinds))
+    PCollectionTuple out = indices.apply("Events as rows", ParDo.of(new EventsFn<Row, Row, Row>(config, kinds,
+            NexmarkRows::row, NexmarkRows::row, NexmarkRows::row, PERSON_ROWS, AUCTION_ROWS, BID_ROWS))
         .withOutputTags(BID_ROWS, TupleTagList.of(PERSON_ROWS).and(AUCTION_ROWS)));
     out.get(PERSON_ROWS).setRowSchema(NexmarkRows.PERSON);
     out.get(AUCTION_ROWS).setRowSchema(NexmarkRows.AUCTION);
@@ -57,7 +59,8 @@ public final class NexmarkSource {
 
   /** Java records of the kinds asked for: {@link #PERSONS}, {@link #AUCTIONS}, {@link #BIDS}. */
   public static PCollectionTuple pojos(PCollection<Long> indices, GeneratorConfig config, Set<Kind> kinds) {
-    PCollectionTuple out = indices.apply("Events", ParDo.of(new PojosFn(config, kinds))
+    PCollectionTuple out = indices.apply("Events", ParDo.of(new EventsFn<Person, Auction, Bid>(config, kinds,
+            p -> p, a -> a, b -> b, PERSONS, AUCTIONS, BIDS))
         .withOutputTags(BIDS, TupleTagList.of(PERSONS).and(AUCTIONS)));
     out.get(PERSONS).setCoder(new EventCoders.PersonCoder());
     out.get(AUCTIONS).setCoder(new EventCoders.AuctionCoder());
@@ -65,13 +68,27 @@ public final class NexmarkSource {
     return out;
   }
 
-  private static final class RowsFn extends DoFn<Long, Row> {
+  /** Event {@code i} of the kinds asked for, in the form {@code P}, {@code A}, {@code B}, to its kind's output. */
+  private static final class EventsFn<P, A, B> extends DoFn<Long, B> {
     private final NexmarkGenerator generator;
     private final EnumSet<Kind> kinds;
+    private final SerializableFunction<Person, P> person;
+    private final SerializableFunction<Auction, A> auction;
+    private final SerializableFunction<Bid, B> bid;
+    private final TupleTag<P> persons;
+    private final TupleTag<A> auctions;
+    private final TupleTag<B> bids;
 
-    RowsFn(GeneratorConfig config, Set<Kind> kinds) {
+    EventsFn(GeneratorConfig config, Set<Kind> kinds, SerializableFunction<Person, P> person, SerializableFunction<Auction, A> auction,
+        SerializableFunction<Bid, B> bid, TupleTag<P> persons, TupleTag<A> auctions, TupleTag<B> bids) {
       this.generator = new NexmarkGenerator(config);
       this.kinds = EnumSet.copyOf(kinds);
+      this.person = person;
+      this.auction = auction;
+      this.bid = bid;
+      this.persons = persons;
+      this.auctions = auctions;
+      this.bids = bids;
     }
 
     @ProcessElement
@@ -82,33 +99,9 @@ public final class NexmarkSource {
       }
       Instant at = new Instant(generator.millis(i));
       switch (kind) {
-        case PERSON -> out.get(PERSON_ROWS).outputWithTimestamp(NexmarkRows.row(generator.person(i)), at);
-        case AUCTION -> out.get(AUCTION_ROWS).outputWithTimestamp(NexmarkRows.row(generator.auction(i)), at);
-        default -> out.get(BID_ROWS).outputWithTimestamp(NexmarkRows.row(generator.bid(i)), at);
-      }
-    }
-  }
-
-  private static final class PojosFn extends DoFn<Long, Bid> {
-    private final NexmarkGenerator generator;
-    private final EnumSet<Kind> kinds;
-
-    PojosFn(GeneratorConfig config, Set<Kind> kinds) {
-      this.generator = new NexmarkGenerator(config);
-      this.kinds = EnumSet.copyOf(kinds);
-    }
-
-    @ProcessElement
-    public void process(@Element Long i, MultiOutputReceiver out) {
-      Kind kind = NexmarkGenerator.kind(i);
-      if (!kinds.contains(kind)) {
-        return;
-      }
-      Instant at = new Instant(generator.millis(i));
-      switch (kind) {
-        case PERSON -> out.get(PERSONS).outputWithTimestamp(generator.person(i), at);
-        case AUCTION -> out.get(AUCTIONS).outputWithTimestamp(generator.auction(i), at);
-        default -> out.get(BIDS).outputWithTimestamp(generator.bid(i), at);
+        case PERSON -> out.get(persons).outputWithTimestamp(person.apply(generator.person(i)), at);
+        case AUCTION -> out.get(auctions).outputWithTimestamp(auction.apply(generator.auction(i)), at);
+        default -> out.get(bids).outputWithTimestamp(bid.apply(generator.bid(i)), at);
       }
     }
   }
