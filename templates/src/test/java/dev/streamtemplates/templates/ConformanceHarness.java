@@ -66,11 +66,13 @@ public final class ConformanceHarness {
     return path;
   }
 
-  /** Runs {@code template} with {@code runnerArgs}, writing under {@code workDir}, and checks it. */
-  public static void check(String template, List<String> runnerArgs, Path workDir) throws IOException {
+  /**
+   * The command line of a conformance run: the template, the repository as home, output under
+   * {@code workDir/<template>}, the template's own {@code args.txt}, then {@code runnerArgs}.
+   */
+  static List<String> launchArgs(String template, Path workDir, List<String> runnerArgs) throws IOException {
     Path root = repoRoot();
-    Path outputDir = workDir.resolve(template);
-    List<String> args = new ArrayList<>(List.of(template, "--home=" + root, "--outputDir=" + outputDir));
+    List<String> args = new ArrayList<>(List.of(template, "--home=" + root, "--outputDir=" + workDir.resolve(template)));
     // A template may run with other parameters in the conformance run (e.g. a coarser slide, so
     // that its golden output stays small enough to check by hand); they are in args.txt.
     Path extraArgs = root.resolve("test-data/expected").resolve(template).resolve("args.txt");
@@ -78,6 +80,13 @@ public final class ConformanceHarness {
       Files.readAllLines(extraArgs, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).forEach(args::add);
     }
     args.addAll(runnerArgs);
+    return args;
+  }
+
+  /** Runs {@code template} with {@code runnerArgs}, writing under {@code workDir}, and checks it. */
+  public static void check(String template, List<String> runnerArgs, Path workDir) throws IOException {
+    Path root = repoRoot();
+    List<String> args = launchArgs(template, workDir, runnerArgs);
 
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     Launcher launcher = new Launcher(new PrintStream(log, true, StandardCharsets.UTF_8));

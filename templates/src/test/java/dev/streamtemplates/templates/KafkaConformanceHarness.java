@@ -59,6 +59,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class KafkaConformanceHarness {
   private static final Duration MAX_WAIT = Duration.ofSeconds(Long.getLong("kafka.conformance.timeoutSeconds", 180));
   private static final int SCHEMA_ID = 1;
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   /** How the input is carried. */
   public enum Variant {
@@ -85,19 +86,13 @@ public final class KafkaConformanceHarness {
 
   public static void check(String template, List<String> runnerArgs, Path workDir, KafkaBroker kafka, Variant variant) throws Exception {
     Path root = ConformanceHarness.repoRoot();
-    List<String> args = new ArrayList<>(List.of(template, "--home=" + root, "--outputDir=" + workDir.resolve(template)));
-    Path extraArgs = root.resolve("test-data/expected").resolve(template).resolve("args.txt");
-    if (Files.exists(extraArgs)) {
-      Files.readAllLines(extraArgs, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).forEach(args::add);
-    }
-    args.addAll(runnerArgs);
+    List<String> args = ConformanceHarness.launchArgs(template, workDir, runnerArgs);
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     Launcher.Launch launch = new Launcher(new PrintStream(log, true, StandardCharsets.UTF_8)).prepare(args.toArray(new String[0]));
 
     String prefix = template + "-" + variant.name().toLowerCase() + "-" + UUID.randomUUID().toString().substring(0, 8);
     ObjectNode spec = (ObjectNode) launch.root().json().deepCopy();
     Path expectedDir = root.resolve("test-data/expected").resolve(template);
-    List<String> topics = new ArrayList<>();
 
     // Sources: produce the test data, then read the topic instead of the file.
     List<SpecNode> sources = launch.root().items("sources");
@@ -149,7 +144,6 @@ public final class KafkaConformanceHarness {
     ((ObjectNode) spec.get("deadLetter")).put("format", "json");
     outputs.put(deadLetterTopic, new Output("dead letters", expectedDir.resolve("dead-letter.jsonl"), null));
     kafka.createTopics(outputs.keySet().toArray(new String[0]));
-    topics.addAll(outputs.keySet());
 
     Pipeline pipeline = Pipeline.create(launch.options());
     TemplatePipeline.build(pipeline, new SpecNode(spec, launch.root().path()), launch.home());
@@ -181,7 +175,8 @@ public final class KafkaConformanceHarness {
 
   private record Output(String what, Path expected, org.apache.avro.Schema avro) {}
 
-  private static void toKafka(ObjectNode node, KafkaBroker kafka, String topic) {
+  /** Rewrites a sink (or the dead-letter output) spec to write to {@code topic} instead of files. */
+  public static void toKafka(ObjectNode node, KafkaBroker kafka, String topic) {
     node.remove(List.of("path", "numShards", "window"));
     node.put("type", "kafka").put("bootstrapServers", kafka.bootstrapServers()).put("topic", topic);
   }
@@ -193,7 +188,7 @@ public final class KafkaConformanceHarness {
   private static List<String> withoutKafkaEventTime(List<String> records) throws IOException {
     List<String> out = new ArrayList<>();
     for (String record : records) {
-      com.fasterxml.jackson.databind.JsonNode node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(record);
+      com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(record);
       if (node.has("step") && node.has("error") && node.has("payloadEncoding") && node.get("error").asText().matches(
           "(?s)(malformed|not |field |required |unknown |expected |invalid |empty |XML|CSV|duplicate ).*")) {
         ((ObjectNode) node).putNull("eventTime");
@@ -258,7 +253,7 @@ public final class KafkaConformanceHarness {
 
   private static Long fieldTime(byte[] payload, String field) {
     try {
-      com.fasterxml.jackson.databind.JsonNode node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(payload);
+      com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(payload);
       if (node != null && node.hasNonNull(field)) {
         return node.get(field).isNumber() ? node.get(field).asLong() : java.time.Instant.parse(node.get(field).asText()).toEpochMilli();
       }

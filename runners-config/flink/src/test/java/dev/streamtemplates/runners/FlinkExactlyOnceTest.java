@@ -15,6 +15,7 @@ import dev.streamtemplates.pipelines.spec.SpecNode;
 import dev.streamtemplates.templates.ConformanceHarness;
 import dev.streamtemplates.templates.KafkaBroker;
 import dev.streamtemplates.templates.KafkaBrokerRule;
+import dev.streamtemplates.templates.KafkaConformanceHarness;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -101,12 +102,9 @@ public class FlinkExactlyOnceTest {
     ((ObjectNode) steps.get(0)).put("input", "chaos");
     steps.insertObject(0).put("name", "chaos").put("type", "FailOnce").put("input", "requests").put("afterRecords", EVENTS / 10);
     ObjectNode sink = (ObjectNode) spec.withArray("sinks").get(0);
-    sink.remove("path");
-    sink.put("type", "kafka").put("bootstrapServers", kafka.bootstrapServers()).put("topic", "eos-metrics");
+    KafkaConformanceHarness.toKafka(sink, kafka, "eos-metrics");
     sink.putObject("exactlyOnce").put("groupId", "eos-metrics-sink").put("numShards", 2);
-    ObjectNode deadLetter = (ObjectNode) spec.get("deadLetter");
-    deadLetter.remove("path");
-    deadLetter.put("type", "kafka").put("bootstrapServers", kafka.bootstrapServers()).put("topic", "eos-dead-letter");
+    KafkaConformanceHarness.toKafka((ObjectNode) spec.get("deadLetter"), kafka, "eos-dead-letter");
 
     Pipeline pipeline = Pipeline.create(launch.options());
     TemplatePipeline.build(pipeline, new SpecNode(spec, launch.root().path()), launch.home());

@@ -8,24 +8,8 @@ import java.util.List;
  * {@code runners-config/flink/bin/flink-cluster}), with templates submitted from the bundle.
  */
 public class FlinkSessionClusterIT extends ClusterTestBase {
-  @Override
-  protected String module() {
-    return "runners-config/flink";
-  }
-
-  @Override
-  protected String script() {
-    return "flink-cluster";
-  }
-
-  @Override
-  protected String ready() {
-    return "Flink session cluster up: --flinkMaster=localhost:PORT";
-  }
-
-  @Override
-  protected String bundle() {
-    return "stream-templates-flink-bundled.jar";
+  public FlinkSessionClusterIT() {
+    super("runners-config/flink", "flink-cluster", "Flink session cluster up: --flinkMaster=localhost:PORT", "stream-templates-flink-bundled.jar");
   }
 
   @Override

@@ -9,24 +9,8 @@ import java.util.List;
  * submitted from the bundle.
  */
 public class SparkStandaloneClusterIT extends ClusterTestBase {
-  @Override
-  protected String module() {
-    return "runners-config/spark";
-  }
-
-  @Override
-  protected String script() {
-    return "spark-cluster";
-  }
-
-  @Override
-  protected String ready() {
-    return "Spark standalone cluster up: --sparkMaster=spark://localhost:PORT";
-  }
-
-  @Override
-  protected String bundle() {
-    return "stream-templates-spark-bundled.jar";
+  public SparkStandaloneClusterIT() {
+    super("runners-config/spark", "spark-cluster", "Spark standalone cluster up: --sparkMaster=spark://localhost:PORT", "stream-templates-spark-bundled.jar");
   }
 
   @Override

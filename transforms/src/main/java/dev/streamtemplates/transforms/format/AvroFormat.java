@@ -60,8 +60,7 @@ final class AvroFormat implements RecordFormat {
     }
     Row row;
     try {
-      GenericRecord record = reader.read(null, DecoderFactory.get().binaryDecoder(payload, null));
-      row = AvroUtils.toBeamRowStrict(record, schema);
+      row = readRow(reader, payload, 0);
     } catch (Exception | StackOverflowError e) {
       receiver.failure(payload, "not an Avro record of schema " + avroSchema().getFullName() + ": " + e);
       return;
@@ -69,17 +68,28 @@ final class AvroFormat implements RecordFormat {
     receiver.record(row);
   }
 
+  /** Reads the Avro binary record at {@code offset} with {@code reader} into a Row of {@link #schema()}. */
+  Row readRow(GenericDatumReader<GenericRecord> reader, byte[] payload, int offset) throws IOException {
+    GenericRecord record = reader.read(null, DecoderFactory.get().binaryDecoder(payload, offset, payload.length - offset, null));
+    return AvroUtils.toBeamRowStrict(record, schema);
+  }
+
   @Override
   public byte[] encode(Row row) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    write(row, out);
+    return out.toByteArray();
+  }
+
+  /** Appends {@code row} as an Avro binary record to {@code out}. */
+  void write(Row row, ByteArrayOutputStream out) {
     if (writer == null) {
       writer = new GenericDatumWriter<>(avroSchema());
     }
     try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
       BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
       writer.write(AvroUtils.toGenericRecord(row, avroSchema()), encoder);
       encoder.flush();
-      return out.toByteArray();
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot write the row as Avro: " + e.getMessage(), e);
     }

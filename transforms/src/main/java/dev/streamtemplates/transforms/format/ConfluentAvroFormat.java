@@ -15,12 +15,7 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.generic.GenericDatumReader;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
-import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.values.Row;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -44,23 +39,20 @@ final class ConfluentAvroFormat implements RecordFormat {
   private static final byte MAGIC = 0;
   private static final int HEADER = 5;
 
-  private final String avsc;
-  private final Schema schema;
+  /** The record format after the 5-byte header: plain Avro binary with the local schema. */
+  private final AvroFormat plain;
   private final @Nullable Integer schemaId;
   private final @Nullable String registryUrl;
-  private transient org.apache.avro.Schema avroSchema;
   private transient Map<Integer, GenericDatumReader<GenericRecord>> readers;
-  private transient GenericDatumWriter<GenericRecord> writer;
 
-  ConfluentAvroFormat(String avsc, Schema schema, @Nullable Integer schemaId, @Nullable String registryUrl) {
+  ConfluentAvroFormat(AvroFormat plain, @Nullable Integer schemaId, @Nullable String registryUrl) {
     if (schemaId != null && schemaId < 0) {
       throw new IllegalArgumentException("schemaId must be >= 0, got " + schemaId);
     }
     if (registryUrl != null && !registryUrl.matches("https?://.+")) {
       throw new IllegalArgumentException("schemaRegistryUrl must be an http(s) URL, got '" + Secretless.url(registryUrl) + "'");
     }
-    this.avsc = avsc;
-    this.schema = schema;
+    this.plain = plain;
     this.schemaId = schemaId;
     this.registryUrl = registryUrl;
   }
@@ -72,7 +64,7 @@ final class ConfluentAvroFormat implements RecordFormat {
 
   @Override
   public Schema schema() {
-    return schema;
+    return plain.schema();
   }
 
   @Override
@@ -81,10 +73,7 @@ final class ConfluentAvroFormat implements RecordFormat {
   }
 
   private org.apache.avro.Schema avroSchema() {
-    if (avroSchema == null) {
-      avroSchema = Formats.parseAvroSchema(avsc);
-    }
-    return avroSchema;
+    return plain.avroSchema();
   }
 
   @Override
@@ -105,8 +94,7 @@ final class ConfluentAvroFormat implements RecordFormat {
     }
     Row row;
     try {
-      GenericRecord record = reader.read(null, DecoderFactory.get().binaryDecoder(payload, HEADER, payload.length - HEADER, null));
-      row = AvroUtils.toBeamRowStrict(record, schema);
+      row = plain.readRow(reader, payload, HEADER);
     } catch (Exception | StackOverflowError e) {
       receiver.failure(payload, "not an Avro record of schema id " + id + " (" + avroSchema().getFullName() + "): " + e);
       return;
@@ -174,20 +162,11 @@ final class ConfluentAvroFormat implements RecordFormat {
     if (schemaId == null) {
       throw new IllegalArgumentException("the Confluent wire format needs schemaId (the registry id of the schema) to write");
     }
-    if (writer == null) {
-      writer = new GenericDatumWriter<>(avroSchema());
-    }
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      out.write(MAGIC);
-      out.write(ByteBuffer.allocate(4).putInt(schemaId).array());
-      BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-      writer.write(AvroUtils.toGenericRecord(row, avroSchema()), encoder);
-      encoder.flush();
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot write the row as Avro: " + e.getMessage(), e);
-    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(MAGIC);
+    out.writeBytes(ByteBuffer.allocate(4).putInt(schemaId).array());
+    plain.write(row, out);
+    return out.toByteArray();
   }
 
   /** Strips credentials from URLs before they reach a message. */

@@ -34,7 +34,7 @@ public final class Formats {
    */
   public static RecordFormat confluentAvro(
       org.apache.avro.Schema avroSchema, @Nullable Integer schemaId, @Nullable String registryUrl) {
-    return new ConfluentAvroFormat(avroSchema.toString(), AvroUtils.toBeamSchema(avroSchema), schemaId, registryUrl);
+    return new ConfluentAvroFormat((AvroFormat) avro(avroSchema), schemaId, registryUrl);
   }
 
   /** Avro binary records with the Avro schema derived from a Beam schema. */
