@@ -44,6 +44,11 @@ public final class KafkaBroker implements AutoCloseable {
         "log.dirs=" + dir.resolve("data"),
         "num.partitions=1",
         "offsets.topic.replication.factor=1",
+        // One partition each for the group and transaction logs (default 50): created at the first
+        // group or transaction, and a group coordinator waiting on 50 partitions makes a
+        // transactional sink's first sendOffsetsToTransaction time out.
+        "offsets.topic.num.partitions=1",
+        "transaction.state.log.num.partitions=1",
         "transaction.state.log.replication.factor=1",
         "transaction.state.log.min.isr=1",
         "group.initial.rebalance.delay.ms=0",

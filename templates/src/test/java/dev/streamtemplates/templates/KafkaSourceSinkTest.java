@@ -104,4 +104,26 @@ public class KafkaSourceSinkTest {
     assertThat(String.join("\n", dead), containsString("malformed JSON"));
     assertThat(String.join("\n", dead), containsString("event time field 'at': 'whenever' is not an ISO-8601 time"));
   }
+
+  @Test
+  public void exactlyOnceSinkWithMoreShardsThanPartitionsIsRefusedAtLaunch() throws Exception {
+    KAFKA.broker().createTopics(2, "two-partitions");
+    Path schema = FOLDER.newFile("r.avsc").toPath();
+    Files.writeString(schema, "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"id\",\"type\":\"string\"}]}");
+    String yaml =
+        "name: eos-shards\n"
+            + "description: More transactional shards than partitions.\n"
+            + "sources:\n"
+            + "  - {name: in, type: kafka, bootstrapServers: '" + KAFKA.broker().bootstrapServers() + "', topics: in, groupId: g,"
+            + " format: json, schema: '" + schema + "'}\n"
+            + "sinks:\n"
+            + "  - {name: out, input: in, type: kafka, bootstrapServers: '" + KAFKA.broker().bootstrapServers() + "', topic: two-partitions,"
+            + " format: json, exactlyOnce: {groupId: eos-shards, numShards: 3}}\n";
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+    SpecNode root = TemplateSpec.parse("eos-shards", yaml).resolve(Map.of());
+    IllegalArgumentException e = org.junit.Assert.assertThrows(IllegalArgumentException.class,
+        () -> TemplatePipeline.build(pipeline, root, FOLDER.getRoot().toString()));
+    assertThat(e.getMessage(), containsString("sinks[0].exactlyOnce.numShards: 3 shards, but topic 'two-partitions' has 2 partition(s);"
+        + " each shard keeps its commits on its own partition, so use numShards <= 2"));
+  }
 }

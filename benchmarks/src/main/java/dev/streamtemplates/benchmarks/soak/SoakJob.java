@@ -47,7 +47,7 @@ import org.joda.time.Instant;
  * Counters are static because Flink {@code [local]} runs the job in this JVM.
  *
  * <pre>
- * bin/bench-soak [--minutes=10] [--rate=20000] [--servers=500] [--window=5s]
+ * bin/bench-soak [--minutes=10] [--rate=20000] [--servers=500] [--window=5s] [--report-late-for=2m]
  * </pre>
  */
 public final class SoakJob {
@@ -63,11 +63,12 @@ public final class SoakJob {
     long rate = longArg(args, "rate", 20_000);
     int servers = (int) longArg(args, "servers", 500);
     String window = stringArg(args, "window", "5s");
+    String reportLateFor = stringArg(args, "report-late-for", "2m");
     Path home = Path.of(System.getProperty("templates.home", ".")).toAbsolutePath();
     Path checkpoints = Files.createTempDirectory("soak-checkpoints");
 
     TemplateSpec spec = Catalog.load("windowed-metrics");
-    SpecNode root = spec.resolve(Map.of(TemplateSpec.HOME, home.toString(), "size", window, "slide", window,
+    SpecNode root = spec.resolve(Map.of(TemplateSpec.HOME, home.toString(), "size", window, "slide", window, "reportLateFor", reportLateFor,
         "outputDir", Files.createTempDirectory("soak-out").toString()));
     org.apache.avro.Schema avro = new org.apache.avro.Schema.Parser().parse(home.resolve("test-data/schemas/request.avsc").toFile());
     Schema schema = AvroUtils.toBeamSchema(avro);
@@ -83,8 +84,8 @@ public final class SoakJob {
     Map<String, PTransform<PCollection<Row>, ?>> sinks = Map.of("metrics", new Measure(), TemplatePipeline.DEAD_LETTER_SINK, new Measure());
     TemplatePipeline.build(pipeline, root, home.toString(), Map.of("requests", requests), sinks);
 
-    System.out.printf(Locale.ROOT, "soak: windowed-metrics on Flink [local], %d events/s, %d servers, %s windows, %d min; checkpoints in %s%n",
-        rate, servers, window, minutes, checkpoints);
+    System.out.printf(Locale.ROOT, "soak: windowed-metrics on Flink [local], %d events/s, %d servers, %s windows, late events reported for %s, %d min;"
+        + " checkpoints in %s%n", rate, servers, window, reportLateFor, minutes, checkpoints);
     List<String> csv = new ArrayList<>(List.of("elapsed_s,events_in,rows_out,in_per_s,out_per_s,p50_ms,p99_ms,checkpoint_bytes"));
     List<Long> checkpointSizes = new ArrayList<>();
     PipelineResult result = pipeline.run();

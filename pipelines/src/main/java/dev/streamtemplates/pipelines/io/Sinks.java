@@ -8,8 +8,10 @@ import dev.streamtemplates.transforms.format.SerializeRecords;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
@@ -30,6 +32,11 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.joda.time.Duration;
 
@@ -42,6 +49,36 @@ import org.joda.time.Duration;
  */
 public final class Sinks {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Sinks.class);
+
+  /**
+   * Beam's exactly-once sink stores each shard's commit metadata against partition {@code shard}
+   * of the topic; a shard with no such partition makes every commit of that shard wait for the
+   * producer's timeout (60 s) and fail, over and over. So with more than one shard the topic's
+   * partitions are counted at launch, if the broker answers within 10 s (launching for a cluster
+   * that alone can reach the broker only logs a warning).
+   */
+  private static void checkShardsFitPartitions(SpecNode sink, int numShards) {
+    if (numShards <= 1) {
+      return;
+    }
+    String topic = sink.text("topic");
+    Map<String, Object> config = new HashMap<>(sink.stringMap("properties"));
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, sink.text("bootstrapServers"));
+    int partitions;
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<PartitionInfo> found = consumer.partitionsFor(topic, java.time.Duration.ofSeconds(10));
+      partitions = found == null ? 0 : found.size();
+    } catch (KafkaException e) {
+      LOG.warn("{}: could not count the partitions of topic '{}' ({}); exactlyOnce.numShards={} must not exceed them",
+          sink.childPath("exactlyOnce"), topic, e.getMessage(), numShards);
+      return;
+    }
+    if (partitions > 0 && partitions < numShards) {
+      throw new IllegalArgumentException(sink.childPath("exactlyOnce") + ".numShards: " + numShards + " shards, but topic '" + topic
+          + "' has " + partitions + " partition(s); each shard keeps its commits on its own partition, so use numShards <= "
+          + partitions);
+    }
+  }
 
   private Sinks() {}
 
@@ -93,7 +130,9 @@ public final class Sinks {
       if (sink.has("exactlyOnce")) {
         // Kafka transactions committed when the runner checkpoints (@RequiresStableInput).
         SpecNode eos = sink.child("exactlyOnce");
-        write = write.withEOS((int) eos.number("numShards", 1), eos.text("groupId"))
+        int numShards = (int) eos.number("numShards", 1);
+        checkShardsFitPartitions(sink, numShards);
+        write = write.withEOS(numShards, eos.text("groupId"))
             .withProducerFactoryFn(TransactionRecoveringProducer.factory());
       }
       keyed.output().apply(name + "/Kafka", write);

@@ -28,6 +28,7 @@ import java.util.Map;
  *   top: {n: 10, by: total}
  *   allowedLateness: 5m
  *   late: accumulate        # drop (default) | accumulate | delta
+ *   reportLateFor: 10m      # with late: drop, dead-letter late events up to this far past the window (default 10m)
  *   early: 10s
  * }</pre>
  */
@@ -61,6 +62,9 @@ public final class AggregateStep implements StepProvider {
           : "delta".equals(late) ? WindowedAggregate.LatePolicy.UPDATE_DELTA : WindowedAggregate.LatePolicy.DROP;
       aggregate = aggregate.withAllowedLateness(
           Durations.parse(spec.text("allowedLateness", "0s"), spec.childPath("allowedLateness")), policy);
+    }
+    if (spec.has("reportLateFor")) {
+      aggregate = aggregate.withLateEventsReportedFor(Durations.parse(spec.text("reportLateFor"), spec.childPath("reportLateFor")));
     }
     if (spec.has("early")) {
       aggregate = aggregate.withEarlyFirings(Durations.parse(spec.text("early"), spec.childPath("early")));

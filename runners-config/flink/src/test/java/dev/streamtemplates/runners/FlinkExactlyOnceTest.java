@@ -20,20 +20,26 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.ClassRule;
@@ -41,24 +47,23 @@ import org.junit.Test;
 
 /**
  * Exactly once under failure: the {@code windowed-metrics} template on Flink ([local], streaming,
- * checkpoints every second), Kafka in, Kafka out through transactions ({@code exactlyOnce} on the
- * sink, i.e. {@code KafkaIO.write().withEOS}), over 1,000,000 events produced while it runs. A
- * {@code FailOnce} step inserted after the source throws once, mid-stream, 10 s after the first
- * committed output appears (so after the sink's first commits were checkpointed: see the README
- * on Beam's exactly-once sink); Flink restarts the job from its
- * last completed checkpoint and replays from the checkpointed Kafka offsets. Reading the output
- * with {@code read_committed}, every (server, window) statistic must appear exactly once, and the
- * request and rejection counts must equal those computed here from the generator: nothing lost,
- * nothing duplicated.
+ * checkpoints every second to disk), Kafka in, Kafka out through transactions ({@code
+ * exactlyOnce} on the sink, i.e. {@code KafkaIO.write().withEOS}, 2 shards on a 2-partition
+ * topic), over 1,000,000 events produced while it runs. A {@code FailOnce} step inserted after
+ * the source throws once, mid-stream, as soon as a checkpoint completes that began after the first
+ * committed output (from then on the sink's own state is in the checkpoint). Flink restarts the
+ * job from its last completed checkpoint and replays from the checkpointed Kafka offsets; the
+ * sink finds the transactions it committed after that checkpoint and skips their records. Reading
+ * the output with {@code read_committed}, every (server, window) statistic must appear exactly
+ * once, and the request and rejection counts must equal those computed here from the generator:
+ * nothing lost, nothing duplicated.
  *
- * <p>NOT PASSING YET, so it runs only with {@code -Deos.test=true}: with Beam 2.70's exactly-once
- * sink on Flink 1.19 the job does not recover. Observed, in order: (1) the sink's cached producer
- * was left in a transaction and every restart failed with "Invalid transition ... IN_TRANSACTION"
- * (fixed by {@code TransactionRecoveringProducer}); (2) Flink restores a checkpoint taken before
- * the sink's first commit, and Beam refuses to start because "Kafka metadata exists for shard 0,
- * but there is no stored state for it" (Beam's own safety check); checkpoints stop completing once
- * the sink starts writing, so the failure always lands in that window. See the README's delivery
- * guarantees.
+ * <p>The same test with the sink's {@code exactlyOnce} removed fails with 40 duplicated windows
+ * (checked by hand), so it does detect replays. Three things had to be right for recovery, each
+ * found by this test: a producer left in a transaction by the failed attempt ({@code
+ * TransactionRecoveringProducer}); no more sink shards than the topic's partitions (now refused at
+ * launch); and a broker whose group coordinator answers promptly (a fresh broker's 50-partition
+ * group log made the first commit time out after 60 s, which also stalled checkpoints).
  */
 public class FlinkExactlyOnceTest {
   @ClassRule public static final KafkaBrokerRule KAFKA = new KafkaBrokerRule();
@@ -77,10 +82,10 @@ public class FlinkExactlyOnceTest {
 
   @Test
   public void windowedAggregationSurvivesAnInjectedFailureWithNoLossAndNoDuplicates() throws Exception {
-    org.junit.Assume.assumeTrue("exactly-once recovery does not pass yet; run with -Deos.test=true", Boolean.getBoolean("eos.test"));
     KafkaBroker kafka = KAFKA.broker();
     kafka.createTopics(2, "eos-requests");
-    kafka.createTopics("eos-metrics", "eos-dead-letter");
+    kafka.createTopics(2, "eos-metrics"); // one partition per transactional shard: each keeps its commits there
+    kafka.createTopics("eos-dead-letter");
     Map<String, long[]> expected = new HashMap<>(); // server|windowStart -> {requests, rejected}
     for (int i = 0; i < EVENTS; i++) {
       long at = BASE.toEpochMilli() + (i ^ 1) * STEP_MILLIS;
@@ -89,10 +94,14 @@ public class FlinkExactlyOnceTest {
       counts[1] += i % 13 == 0 ? 1 : 0;
     }
     ByteArrayOutputStream log = new ByteArrayOutputStream();
+    // Checkpoints on disk, not in the JobManager's memory (which refuses state over 5 MB), and
+    // visible to the test: a chk-N directory with its _metadata is a completed checkpoint.
+    Path checkpoints = Files.createTempDirectory("eos-checkpoints");
     Launcher.Launch launch = new Launcher(new PrintStream(log, true, StandardCharsets.UTF_8)).prepare(new String[] {
         "windowed-metrics", "--home=" + ConformanceHarness.repoRoot(), "--runner=FlinkRunner", "--flinkMaster=[local]",
         "--parallelism=2", "--streaming=true", "--attachedMode=false", "--checkpointingInterval=1000",
-        "--numberOfExecutionRetries=2", "--executionRetryDelay=1000"});
+        "--numberOfExecutionRetries=2", "--executionRetryDelay=1000",
+        "--stateBackend=filesystem", "--stateBackendStoragePath=" + checkpoints.toUri()});
     ObjectNode spec = launch.root().json().deepCopy();
     ObjectNode source = (ObjectNode) spec.withArray("sources").get(0);
     source.remove("path");
@@ -115,7 +124,7 @@ public class FlinkExactlyOnceTest {
     List<JsonNode> rows = new ArrayList<>();
     List<String> deadLetters = new ArrayList<>();
     try {
-      consume(kafka, expected.size(), rows, deadLetters, result);
+      consume(kafka, expected.size(), rows, deadLetters, result, checkpoints);
     } finally {
       result.cancel();
     }
@@ -140,10 +149,20 @@ public class FlinkExactlyOnceTest {
     }
   }
 
+  /** The number of the latest checkpoint with its metadata written, or 0. */
+  private static long latestCompletedCheckpoint(Path checkpoints) throws IOException {
+    try (Stream<Path> files = Files.find(checkpoints, 3, (path, attributes) -> path.getFileName().toString().equals("_metadata"))) {
+      return files.map(path -> path.getParent().getFileName().toString())
+          .filter(name -> name.startsWith("chk-"))
+          .mapToLong(name -> Long.parseLong(name.substring(4)))
+          .max().orElse(0);
+    }
+  }
+
   /**
-   * Makes the broker create its transaction log before the job starts: on a fresh broker the
-   * first transaction waits seconds for it, which delays the sink's first commit and the
-   * checkpoint after it.
+   * Makes the broker create its transaction and group logs before the job starts: on a fresh
+   * broker the first transaction waits for them, which delays the sink's first commit (by more
+   * than the producer's 60 s timeout, before the group log had one partition).
    */
   private static void warmUpTransactions(KafkaBroker kafka) {
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
@@ -154,6 +173,9 @@ public class FlinkExactlyOnceTest {
       producer.initTransactions();
       producer.beginTransaction();
       producer.send(new ProducerRecord<>("eos-dead-letter-warm-up", "warm-up"));
+      // and the group coordinator, which the sink's commits go through (sendOffsetsToTransaction)
+      producer.sendOffsetsToTransaction(Map.of(new TopicPartition("eos-dead-letter-warm-up", 0), new OffsetAndMetadata(0)),
+          new ConsumerGroupMetadata("eos-warm-up"));
       producer.commitTransaction();
     }
   }
@@ -184,8 +206,14 @@ public class FlinkExactlyOnceTest {
     }
   }
 
-  /** Reads committed output until every window has arrived, then 5 s more, so duplicates would show. */
-  private static void consume(KafkaBroker kafka, int windows, List<JsonNode> rows, List<String> deadLetters, PipelineResult job) throws IOException {
+  /**
+   * Reads committed output until every window has arrived, then 5 s more, so duplicates would
+   * show. Arms the failure once a checkpoint completes that started after the first committed
+   * output: from then on the sink's state (its writer id and next sequence id) is in the
+   * checkpoint Flink restores.
+   */
+  private static void consume(KafkaBroker kafka, int windows, List<JsonNode> rows, List<String> deadLetters, PipelineResult job,
+      Path checkpoints) throws IOException {
     ObjectMapper json = new ObjectMapper();
     try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
@@ -197,7 +225,7 @@ public class FlinkExactlyOnceTest {
       consumer.subscribe(List.of("eos-metrics", "eos-dead-letter"));
       long deadline = System.nanoTime() + Duration.ofMinutes(8).toNanos();
       long settleUntil = Long.MAX_VALUE;
-      long armAt = Long.MAX_VALUE;
+      long armAfter = -1;
       while (System.nanoTime() < Math.min(deadline, settleUntil)) {
         for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
           if (record.topic().equals("eos-dead-letter")) {
@@ -206,10 +234,12 @@ public class FlinkExactlyOnceTest {
             rows.add(json.readTree(record.value()));
           }
         }
-        if (!rows.isEmpty() && armAt == Long.MAX_VALUE) {
-          armAt = System.nanoTime() + Duration.ofSeconds(10).toNanos(); // several checkpoints after the first commits
+        if (!rows.isEmpty() && armAfter < 0) {
+          armAfter = latestCompletedCheckpoint(checkpoints) + 1; // one that started after the first commits
+          System.out.printf("first committed output; arming after checkpoint %d completes%n", armAfter);
         }
-        if (System.nanoTime() >= armAt) {
+        if (armAfter >= 0 && !FailOnceStep.ARMED.get() && latestCompletedCheckpoint(checkpoints) > armAfter) {
+          System.out.printf("checkpoint %d completed; failure armed after %d windows%n", latestCompletedCheckpoint(checkpoints), rows.size());
           FailOnceStep.ARMED.set(true);
         }
         if (job.getState().isTerminal()) {

@@ -2,9 +2,12 @@ package dev.streamtemplates.transforms.aggregate;
 
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -30,36 +33,60 @@ import org.joda.time.Instant;
  * Finds the events that the aggregation drops as late, so that they go to the dead-letter output
  * with a reason instead of vanishing. Beam drops late data inside its GroupByKey, where no DoFn
  * can see it; so a second GroupByKey over the same windows keeps them a while longer ({@code
- * retention}) and fires a LATE pane for each event that arrives after the watermark passed its
+ * reportedFor}) and fires a LATE pane for each event that arrives after the watermark passed its
  * window's end. For sliding windows the window tested is the one that decides whether the event
  * is dropped from all of its windows: its slice on the slice path, its last window otherwise.
  *
+ * <p>State. Whether an event is late depends on its window and the watermark, not on its key, so
+ * for windows that do not merge the detector groups by a small shard number ({@value #SHARDS}
+ * shards, from the key's hash) rather than by key: it keeps a few hundred bytes per shard and
+ * window for {@code reportedFor} past the window's end, whatever the number of keys. Session
+ * windows merge per key, so there it groups by key: state per key and session. The on-time pane
+ * holds a window's events until the watermark passes its end, as the aggregation's own
+ * GroupByKey does.
+ *
  * <p>Only unbounded input can have late data (in batch the watermark moves once all input is
- * read), so nothing is added for bounded input. An event later than the retention is dropped by
- * the runner without a record (and counted in its own {@code droppedDueToLateness} metric).
+ * read), so nothing is added for bounded input. An event later than {@code reportedFor} is dropped
+ * by the runner without a record (and counted in its own {@code droppedDueToLateness} metric).
  */
 final class LateEvents {
   private LateEvents() {}
 
-  /** How long past a window's end its late events are still caught and reported. */
-  static final Duration RETENTION = Duration.standardHours(1);
+  /** How long past a window's end its late events are still caught and reported, by default. */
+  static final Duration DEFAULT_REPORTED_FOR = Duration.standardMinutes(10);
+
+  /** Groups for windows that do not merge; enough to spread the detector over the workers. */
+  static final int SHARDS = 32;
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  static PCollection<Row> find(PCollection<KV<Row, TimestampedValue<Row>>> keyed, WindowFn<?, ?> windowFn, String step) {
-    Window<KV<Row, TimestampedValue<Row>>> windows =
-        Window.<KV<Row, TimestampedValue<Row>>>into((WindowFn) windowFn)
+  static PCollection<Row> find(PCollection<KV<Row, TimestampedValue<Row>>> keyed, WindowFn<?, ?> windowFn, boolean merging,
+      Duration reportedFor, String step) {
+    Window<KV<Object, TimestampedValue<Row>>> windows =
+        Window.<KV<Object, TimestampedValue<Row>>>into((WindowFn) windowFn)
             .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
-            .withAllowedLateness(RETENTION)
+            .withAllowedLateness(reportedFor)
             .discardingFiredPanes();
-    PCollection<KV<Row, TimestampedValue<Row>>> windowed = keyed.apply("Windows for late events", windows);
-    PCollection<KV<Row, Iterable<TimestampedValue<Row>>>> grouped =
-        windowed.apply("Group late events", GroupByKey.<Row, TimestampedValue<Row>>create());
+    KvCoder<Row, TimestampedValue<Row>> coder = (KvCoder<Row, TimestampedValue<Row>>) keyed.getCoder();
+    PCollection<KV<Object, TimestampedValue<Row>>> grouping = merging
+        ? (PCollection) keyed
+        : (PCollection) keyed.apply("Shard for late events", ParDo.of(new ShardFn()))
+            .setCoder(KvCoder.of(VarIntCoder.of(), coder.getValueCoder()));
+    PCollection<KV<Object, Iterable<TimestampedValue<Row>>>> grouped =
+        grouping.apply("Windows for late events", windows).apply("Group late events", GroupByKey.create());
     return grouped
         .apply("Late panes only", ParDo.of(new LateFn(step)))
         .setRowSchema(DeadLetter.SCHEMA);
   }
 
-  private static final class LateFn extends DoFn<KV<Row, Iterable<TimestampedValue<Row>>>, Row> {
+  /** A shard from the key's field values (Row's own hash also covers its schema). */
+  private static final class ShardFn extends DoFn<KV<Row, TimestampedValue<Row>>, KV<Integer, TimestampedValue<Row>>> {
+    @ProcessElement
+    public void process(@Element KV<Row, TimestampedValue<Row>> event, OutputReceiver<KV<Integer, TimestampedValue<Row>>> out) {
+      out.output(KV.of(Math.floorMod(Arrays.deepHashCode(event.getKey().getValues().toArray()), SHARDS), event.getValue()));
+    }
+  }
+
+  private static final class LateFn extends DoFn<KV<Object, Iterable<TimestampedValue<Row>>>, Row> {
     private final String step;
     private final Counter late;
     private final Counter deadLetters;
@@ -71,7 +98,7 @@ final class LateEvents {
     }
 
     @ProcessElement
-    public void process(@Element KV<Row, Iterable<TimestampedValue<Row>>> group, PaneInfo pane, BoundedWindow window, OutputReceiver<Row> out) {
+    public void process(@Element KV<Object, Iterable<TimestampedValue<Row>>> group, PaneInfo pane, BoundedWindow window, OutputReceiver<Row> out) {
       if (pane.getTiming() != PaneInfo.Timing.LATE) {
         return;
       }

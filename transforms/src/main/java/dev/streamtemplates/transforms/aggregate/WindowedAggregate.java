@@ -65,7 +65,8 @@ import org.joda.time.Instant;
  * period of processing time before that. Late data: with {@link LatePolicy#DROP} (the default)
  * an event that arrives after the watermark passed the end of its window is left out of the
  * aggregate and sent to the dead-letter output with reason {@code late: ...} (counted as {@code
- * records/<step>-late}), for up to an hour past the window's end ({@link LateEvents}); with the
+ * records/<step>-late}), for up to 10 minutes past the window's end ({@link
+ * #withLateEventsReportedFor}, {@link LateEvents}); with the
  * update policies, events up to the allowed lateness produce {@code LATE} results, either the
  * whole window again ({@code UPDATE_ACCUMULATED}) or only the late events' contribution ({@code
  * UPDATE_DELTA}); beyond it the runner drops them. Count windows are decided in event-time order per key, like Threshold's
@@ -101,11 +102,13 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
   private final String step;
   private final String origin;
   private final boolean slicing;
+  private final Duration lateReportedFor;
 
   private WindowedAggregate(List<String> keyFields, @Nullable Windowing windowing, List<Aggregation> aggregations,
       Duration allowedLateness, LatePolicy latePolicy, @Nullable Duration earlyFirings, @Nullable String having,
-      int topN, @Nullable String topBy, String step, String origin, boolean slicing) {
+      int topN, @Nullable String topBy, String step, String origin, boolean slicing, Duration lateReportedFor) {
     this.slicing = slicing;
+    this.lateReportedFor = lateReportedFor;
     this.keyFields = List.copyOf(keyFields);
     this.windowing = windowing;
     this.aggregations = List.copyOf(aggregations);
@@ -126,7 +129,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
 
   public static WindowedAggregate perKey(List<String> keyFields) {
     keyFields.forEach(f -> Filter.requireName(f, "key field"));
-    return new WindowedAggregate(keyFields, null, List.of(), Duration.ZERO, LatePolicy.DROP, null, null, 0, null, "aggregate", "aggregates", true);
+    return new WindowedAggregate(keyFields, null, List.of(), Duration.ZERO, LatePolicy.DROP, null, null, 0, null, "aggregate", "aggregates", true, LateEvents.DEFAULT_REPORTED_FOR);
   }
 
   /** Aggregates all events of a window together. */
@@ -136,7 +139,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
 
   @CheckReturnValue
   public WindowedAggregate withWindowing(Windowing windowing) {
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, origin, slicing);
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, origin, slicing, lateReportedFor);
   }
 
   @CheckReturnValue
@@ -146,7 +149,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
 
   @CheckReturnValue
   public WindowedAggregate withAggregations(List<Aggregation> aggregations) {
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, origin, slicing);
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, origin, slicing, lateReportedFor);
   }
 
   /** Late events up to {@code lateness} behind the watermark are handled by {@code policy}. */
@@ -155,7 +158,22 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
     if (lateness == null || lateness.getMillis() < 0) {
       throw new IllegalArgumentException("allowed lateness must be >= 0, got " + lateness);
     }
-    return new WindowedAggregate(keyFields, windowing, aggregations, lateness, policy, earlyFirings, having, topN, topBy, step, origin, slicing);
+    return new WindowedAggregate(keyFields, windowing, aggregations, lateness, policy, earlyFirings, having, topN, topBy, step, origin, slicing, lateReportedFor);
+  }
+
+  /**
+   * How long past a window's end (plus allowed lateness) its late events still go to the
+   * dead-letter output with a reason, under {@link LatePolicy#DROP} (default 10 minutes). Events
+   * later than that are dropped by the runner and counted only in its {@code
+   * droppedDueToLateness} metric. The cost is state: the detector keeps a little state per window
+   * (per key as well for session windows) for this long; see {@link LateEvents}.
+   */
+  @CheckReturnValue
+  public WindowedAggregate withLateEventsReportedFor(Duration period) {
+    if (period == null || period.getMillis() <= 0) {
+      throw new IllegalArgumentException("late events reported for must be > 0, got " + period);
+    }
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, origin, slicing, period);
   }
 
   /** Emit EARLY results every {@code period} of processing time until the window closes. */
@@ -164,13 +182,13 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
     if (period == null || period.getMillis() <= 0) {
       throw new IllegalArgumentException("early firing period must be > 0, got " + period);
     }
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, period, having, topN, topBy, step, origin, slicing);
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, period, having, topN, topBy, step, origin, slicing, lateReportedFor);
   }
 
   /** Keep only results for which a CEL condition over the aggregates (and keys) is true. */
   @CheckReturnValue
   public WindowedAggregate withHaving(String condition) {
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, condition, topN, topBy, step, origin, slicing);
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, condition, topN, topBy, step, origin, slicing, lateReportedFor);
   }
 
   /** Keep only the {@code n} keys with the largest value of aggregate {@code by} in each window. */
@@ -179,18 +197,18 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
     if (n < 1) {
       throw new IllegalArgumentException("top n must be >= 1, got n=" + n);
     }
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, n, Filter.requireName(by, "top-N aggregate"), step, origin, slicing);
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, n, Filter.requireName(by, "top-N aggregate"), step, origin, slicing, lateReportedFor);
   }
 
   @CheckReturnValue
   public WindowedAggregate named(String step) {
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, Filter.requireName(step, "step"), origin, slicing);
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, Filter.requireName(step, "step"), origin, slicing, lateReportedFor);
   }
 
   /** Where the step was declared, e.g. {@code steps[2]}, for error messages. */
   @CheckReturnValue
   public WindowedAggregate withOrigin(String origin) {
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, Filter.requireName(origin, "origin"), slicing);
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, Filter.requireName(origin, "origin"), slicing, lateReportedFor);
   }
 
   /**
@@ -199,7 +217,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
    */
   @CheckReturnValue
   public WindowedAggregate withSlicing(boolean slicing) {
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, origin, slicing);
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, origin, slicing, lateReportedFor);
   }
 
   /** The schema of the output rows for events of {@code input}. */
@@ -288,7 +306,9 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
         WindowFn<?, ?> lateWindows = windowing.kind() != Windowing.Kind.SLIDING ? windowing.windowFn()
             : sliced ? org.apache.beam.sdk.transforms.windowing.FixedWindows.of(windowing.slide())
             : new LateEvents.LastSlidingWindow(windowing.size(), windowing.slide());
-        failures.add(DeadLetter.inGlobalWindow(LateEvents.find(keyed, lateWindows, step), "Late events in the global window"));
+        failures.add(DeadLetter.inGlobalWindow(
+            LateEvents.find(keyed, lateWindows, windowing.kind() == Windowing.Kind.SESSION, lateReportedFor, step),
+            "Late events in the global window"));
       }
       // Results with no pane timing are on time: the slice path emits each window once, when the
       // watermark passes its end; in batch, every window is emitted once, after all its input.

@@ -109,6 +109,49 @@ public class WindowedAggregateTest {
   }
 
   @Test
+  public void lateEventsPastTheReportingPeriodAreOnlyCountedByTheRunner() {
+    TestStream<Row> events = TestStream.create(PAYMENT)
+        .addElements(pay("ann", 5.0, 10), pay("bob", 2.0, 20))
+        .advanceWatermarkTo(new Instant(100_000))      // [0,60) closed 40 s ago
+        .addElements(pay("bob", 1.0, 30))              // 40 s past: reported
+        .advanceWatermarkTo(new Instant(200_000))      // [0,60) closed 140 s ago
+        .addElements(pay("ann", 9.0, 40), pay("cy", 3.0, 50)) // beyond 2 minutes: dropped by the runner
+        .advanceWatermarkToInfinity();
+    WithFailures.Result<PCollection<Row>, Row> result = pipeline.apply(events)
+        .apply(sumPerUser().withLateEventsReportedFor(Duration.standardMinutes(2)));
+    PAssert.that(summary(result.output())).containsInAnyOrder("ann [0,60) 5.0 1 ON_TIME", "bob [0,60) 2.0 1 ON_TIME");
+    PAssert.that(result.failures().apply("late reasons", MapElements.into(TypeDescriptors.strings())
+            .via(r -> r.getString("error").substring(0, 43))))
+        .containsInAnyOrder("late: event time 1970-01-01T00:00:30.000Z a");
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void lateEventsOfSessionsAreReportedPerKey() {
+    TestStream<Row> events = TestStream.create(PAYMENT)
+        .addElements(pay("ann", 5.0, 10), pay("bob", 2.0, 20))
+        .advanceWatermarkTo(new Instant(45_000))  // ann's session [10,30) closed; bob's [20,40) too
+        .addElements(pay("ann", 1.0, 12), pay("bob", 4.0, 44)) // ann's is late; bob's starts a new session
+        .advanceWatermarkToInfinity();
+    WithFailures.Result<PCollection<Row>, Row> result = pipeline.apply(events).apply(WindowedAggregate.perKey("user")
+        .withWindowing(Windowing.sessions(Duration.standardSeconds(20)))
+        .withAggregations(Aggregation.of("sum", "amount").as("total"), Aggregation.count().as("n")));
+    PAssert.that(summary(result.output()))
+        .containsInAnyOrder("ann [10,30) 5.0 1 ON_TIME", "bob [20,40) 2.0 1 ON_TIME", "bob [44,64) 4.0 1 ON_TIME");
+    PAssert.that(result.failures().apply("late reasons", MapElements.into(TypeDescriptors.strings())
+            .via(r -> r.getString("error").substring(0, 43))))
+        .containsInAnyOrder("late: event time 1970-01-01T00:00:12.000Z a");
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void lateEventsReportedForMustBePositive() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> sumPerUser().withLateEventsReportedFor(Duration.ZERO));
+    assertThat(e.getMessage(), containsString("late events reported for must be > 0, got PT0S"));
+  }
+
+  @Test
   public void lateEventsOfSlidingWindowsAreReportedOnBothPaths() {
     TestStream<Row> events = TestStream.create(PAYMENT)
         .addElements(pay("ann", 5.0, 10), pay("ann", 7.0, 50))
