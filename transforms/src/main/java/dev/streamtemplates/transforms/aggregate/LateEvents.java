@@ -16,6 +16,7 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.NonMergingWindowFn;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
@@ -24,8 +25,11 @@ import org.apache.beam.sdk.transforms.windowing.WindowFn;
 import org.apache.beam.sdk.transforms.windowing.WindowMappingFn;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
@@ -44,6 +48,11 @@ import org.joda.time.Instant;
  * windows merge per key, so there it groups by key: state per key and session. The on-time pane
  * holds a window's events until the watermark passes its end, as the aggregation's own
  * GroupByKey does.
+ *
+ * <p>Tumbling windows skip the second GroupByKey: {@link #aggregateTumbling} aggregates and
+ * reports late events from one, which is exact. The second GroupByKey sees the same watermark as
+ * the aggregation's, but not at the same instant, so an event right at the boundary can be
+ * dropped by one and not reported by the other (then only the runner's counter has it).
  *
  * <p>Only unbounded input can have late data (in batch the watermark moves once all input is
  * read), so nothing is added for bounded input. An event later than {@code reportedFor} is dropped
@@ -86,23 +95,96 @@ final class LateEvents {
     }
   }
 
+  /**
+   * Tumbling windows: the aggregates and the late events from one GroupByKey. The window keeps
+   * its events for {@code reportedFor} past its end; its first pane (ON_TIME, when the watermark
+   * passes the end) is aggregated, and every later pane holds only events that arrived after it
+   * (discarding), which are the late ones. The GroupByKey that decides is the one that aggregates,
+   * so the report is exact; and there is no second GroupByKey over every event. Not for windows
+   * that overlap (an event late for one sliding window can still count in the next) or merge.
+   */
+  static Aggregated aggregateTumbling(PCollection<KV<Row, TimestampedValue<Row>>> keyed, Duration size, RowAggregateFn fn,
+      Duration reportedFor, String step) {
+    PCollectionTuple out = keyed
+        .apply("Window " + size + " with late panes", Window.<KV<Row, TimestampedValue<Row>>>into(FixedWindows.of(size))
+            .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
+            .withAllowedLateness(reportedFor)
+            .withOnTimeBehavior(Window.OnTimeBehavior.FIRE_IF_NON_EMPTY)
+            .discardingFiredPanes())
+        .apply("Group", GroupByKey.create())
+        .apply("Aggregate on time, report late", ParDo.of(new AggregateOrReportFn(fn, step)).withOutputTags(AGGREGATES, TupleTagList.of(LATE)));
+    return new Aggregated(out.get(AGGREGATES), out.get(LATE).setRowSchema(DeadLetter.SCHEMA));
+  }
+
+  private static final TupleTag<KV<Row, Row>> AGGREGATES = new TupleTag<KV<Row, Row>>() {};
+  private static final TupleTag<Row> LATE = new TupleTag<Row>() {};
+
+  /** The aggregates per key and window, and the late events as dead letters. */
+  static final class Aggregated {
+    final PCollection<KV<Row, Row>> aggregates;
+    final PCollection<Row> late;
+
+    Aggregated(PCollection<KV<Row, Row>> aggregates, PCollection<Row> late) {
+      this.aggregates = aggregates;
+      this.late = late;
+    }
+  }
+
+  private static final class AggregateOrReportFn extends DoFn<KV<Row, Iterable<TimestampedValue<Row>>>, KV<Row, Row>> {
+    private final RowAggregateFn fn;
+    private final Reporter reporter;
+
+    AggregateOrReportFn(RowAggregateFn fn, String step) {
+      this.fn = fn;
+      this.reporter = new Reporter(step);
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Row, Iterable<TimestampedValue<Row>>> group, PaneInfo pane, BoundedWindow window, MultiOutputReceiver out) {
+      if (pane.getTiming() == PaneInfo.Timing.LATE) {
+        reporter.report(group.getValue(), window, out.get(LATE));
+        return;
+      }
+      if (!group.getValue().iterator().hasNext()) {
+        return; // a window fires its on-time pane once; never emit an aggregate of nothing
+      }
+      Object[] accumulator = fn.createAccumulator();
+      for (TimestampedValue<Row> event : group.getValue()) {
+        accumulator = fn.addInput(accumulator, event);
+      }
+      out.get(AGGREGATES).output(KV.of(group.getKey(), fn.extractOutput(accumulator)));
+    }
+  }
+
   private static final class LateFn extends DoFn<KV<Object, Iterable<TimestampedValue<Row>>>, Row> {
+    private final Reporter reporter;
+
+    LateFn(String step) {
+      this.reporter = new Reporter(step);
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Object, Iterable<TimestampedValue<Row>>> group, PaneInfo pane, BoundedWindow window, OutputReceiver<Row> out) {
+      if (pane.getTiming() == PaneInfo.Timing.LATE) {
+        reporter.report(group.getValue(), window, out);
+      }
+    }
+  }
+
+  /** Late events to dead letters, counted as {@code records/<step>-late}. */
+  private static final class Reporter implements java.io.Serializable {
     private final String step;
     private final Counter late;
     private final Counter deadLetters;
 
-    LateFn(String step) {
+    Reporter(String step) {
       this.step = step;
       this.late = Metrics.counter("records", step + "-late");
       this.deadLetters = DeadLetter.counter(step);
     }
 
-    @ProcessElement
-    public void process(@Element KV<Object, Iterable<TimestampedValue<Row>>> group, PaneInfo pane, BoundedWindow window, OutputReceiver<Row> out) {
-      if (pane.getTiming() != PaneInfo.Timing.LATE) {
-        return;
-      }
-      for (TimestampedValue<Row> event : group.getValue()) {
+    void report(Iterable<TimestampedValue<Row>> events, BoundedWindow window, DoFn.OutputReceiver<Row> out) {
+      for (TimestampedValue<Row> event : events) {
         late.inc();
         deadLetters.inc();
         out.output(DeadLetter.ofText(step, "late: event time " + event.getTimestamp() + " arrived after the watermark passed the end of its window "

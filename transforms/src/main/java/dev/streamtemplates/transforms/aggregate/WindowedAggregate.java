@@ -295,6 +295,10 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
           throw new IllegalStateException("no coder for the aggregates' accumulators: " + e.getMessage(), e);
         }
         aggregated = SlicedSliding.apply(keyed, windowing.size(), windowing.slide(), aggregateFn, keySchema, accumulatorCoder);
+      } else if (fusedLateDetection(sliced, input)) {
+        LateEvents.Aggregated both = LateEvents.aggregateTumbling(keyed, windowing.size(), aggregateFn, lateReportedFor, step);
+        aggregated = both.aggregates.setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(aggregateFn.outputSchema())));
+        failures.add(DeadLetter.inGlobalWindow(both.late, "Late events in the global window"));
       } else {
         aggregated =
             keyed.apply("Window " + windowing, window())
@@ -302,7 +306,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
                 .setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(aggregateFn.outputSchema())));
       }
       if (latePolicy == LatePolicy.DROP && windowing.kind() != Windowing.Kind.GLOBAL
-          && input.isBounded() == PCollection.IsBounded.UNBOUNDED) {
+          && input.isBounded() == PCollection.IsBounded.UNBOUNDED && !fusedLateDetection(sliced, input)) {
         WindowFn<?, ?> lateWindows = windowing.kind() != Windowing.Kind.SLIDING ? windowing.windowFn()
             : sliced ? org.apache.beam.sdk.transforms.windowing.FixedWindows.of(windowing.slide())
             : new LateEvents.LastSlidingWindow(windowing.size(), windowing.slide());
@@ -357,6 +361,19 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
   }
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WindowedAggregate.class);
+
+  /**
+   * Whether tumbling windows (or sliding ones whose slide is their size) aggregate and report late
+   * events in one GroupByKey ({@link LateEvents#aggregateTumbling}): on unbounded input, late
+   * policy DROP, no early firings, not on the slice path. Otherwise a second GroupByKey finds the
+   * late events ({@link LateEvents#find}).
+   */
+  private boolean fusedLateDetection(boolean sliced, PCollection<Row> input) {
+    boolean tumbling = windowing.kind() == Windowing.Kind.TUMBLING
+        || (windowing.kind() == Windowing.Kind.SLIDING && windowing.size().equals(windowing.slide()));
+    return tumbling && !sliced && latePolicy == LatePolicy.DROP && earlyFirings == null
+        && input.isBounded() == PCollection.IsBounded.UNBOUNDED;
+  }
 
   private Window<KV<Row, TimestampedValue<Row>>> window() {
     @SuppressWarnings("unchecked")

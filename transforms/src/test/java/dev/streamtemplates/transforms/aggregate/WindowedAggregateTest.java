@@ -127,6 +127,28 @@ public class WindowedAggregateTest {
   }
 
   @Test
+  public void aWindowWhoseEventsAreAllLateGivesNoResultAndReportsThemAll() {
+    TestStream<Row> events = TestStream.create(PAYMENT)
+        .addElements(pay("ann", 5.0, 70))
+        .advanceWatermarkTo(new Instant(150_000))      // [0,60) and [60,120) closed; [0,60) never had an event
+        .addElements(pay("bob", 1.0, 10), pay("ann", 2.0, 20), pay("ann", 3.0, 80))
+        .advanceWatermarkToInfinity();
+    // sliding with slide == size is tumbling, and takes the same one-GroupByKey path
+    for (Windowing windowing : List.of(Windowing.tumbling(MINUTE), Windowing.sliding(MINUTE, MINUTE))) {
+      WithFailures.Result<PCollection<Row>, Row> result = pipeline.apply("events " + windowing, events)
+          .apply(windowing.toString(), WindowedAggregate.perKey("user").withWindowing(windowing)
+              .withAggregations(Aggregation.of("sum", "amount").as("total"), Aggregation.count().as("n"))
+              .withSlicing(false));
+      PAssert.that(summary(result.output(), "results " + windowing)).containsInAnyOrder("ann [60,120) 5.0 1 ON_TIME");
+      PAssert.that(result.failures().apply("late reasons " + windowing, MapElements.into(TypeDescriptors.strings())
+              .via(r -> r.getString("error").substring(0, 43))))
+          .containsInAnyOrder("late: event time 1970-01-01T00:00:10.000Z a", "late: event time 1970-01-01T00:00:20.000Z a",
+              "late: event time 1970-01-01T00:01:20.000Z a");
+    }
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
   public void lateEventsOfSessionsAreReportedPerKey() {
     TestStream<Row> events = TestStream.create(PAYMENT)
         .addElements(pay("ann", 5.0, 10), pay("bob", 2.0, 20))
