@@ -16,7 +16,6 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
-import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.NonMergingWindowFn;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
@@ -34,29 +33,30 @@ import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
- * Finds the events that the aggregation drops as late, so that they go to the dead-letter output
- * with a reason instead of vanishing. Beam drops late data inside its GroupByKey, where no DoFn
- * can see it; so a second GroupByKey over the same windows keeps them a while longer ({@code
- * reportedFor}) and fires a LATE pane for each event that arrives after the watermark passed its
- * window's end. For sliding windows the window tested is the one that decides whether the event
- * is dropped from all of its windows: its slice on the slice path, its last window otherwise.
+ * Finds the events that the aggregation leaves out as late, so that they go to the dead-letter
+ * output with a reason instead of vanishing. Beam drops late data inside its GroupByKey, where no
+ * DoFn can see it, so:
  *
- * <p>State. Whether an event is late depends on its window and the watermark, not on its key, so
- * for windows that do not merge the detector groups by a small shard number ({@value #SHARDS}
- * shards, from the key's hash) rather than by key: it keeps a few hundred bytes per shard and
- * window for {@code reportedFor} past the window's end, whatever the number of keys. Session
- * windows merge per key, so there it groups by key: state per key and session. The on-time pane
- * holds a window's events until the watermark passes its end, as the aggregation's own
- * GroupByKey does.
+ * <ul>
+ *   <li>Tumbling and session windows aggregate in a GroupByKey that keeps each window's events
+ *       for {@code reportedFor} past its end and fires a LATE pane for each event that arrives
+ *       after its on-time pane ({@link #aggregateAndReport}). One GroupByKey both aggregates and
+ *       reports, so the report is exact.
+ *   <li>Sliding windows keep Beam's (or the slice path's) aggregation, and a second GroupByKey
+ *       over the window that decides whether an event is dropped from all of its windows (its
+ *       slice on the slice path, its last window otherwise) reports it ({@link #find}). That
+ *       GroupByKey sees the same watermark as the aggregation's, but not at the same instant, so
+ *       an event right at the boundary can be dropped by one and not reported by the other; then
+ *       only the runner's {@code droppedDueToLateness} counter has it. Whether an event is late
+ *       depends on its window and the watermark, not its key, so this detector groups by
+ *       {@value #SHARDS} shards from the key's hash: a few hundred bytes per shard and window for
+ *       {@code reportedFor} past the window's end, whatever the number of keys.
+ * </ul>
  *
- * <p>Tumbling windows skip the second GroupByKey: {@link #aggregateTumbling} aggregates and
- * reports late events from one, which is exact. The second GroupByKey sees the same watermark as
- * the aggregation's, but not at the same instant, so an event right at the boundary can be
- * dropped by one and not reported by the other (then only the runner's counter has it).
- *
- * <p>Only unbounded input can have late data (in batch the watermark moves once all input is
- * read), so nothing is added for bounded input. An event later than {@code reportedFor} is dropped
- * by the runner without a record (and counted in its own {@code droppedDueToLateness} metric).
+ * <p>Both hold a window's events until it closes. Only unbounded input can have late data (in
+ * batch the watermark moves once all input is read), so nothing is added for bounded input. An
+ * event later than {@code reportedFor} is dropped by the runner without a record (and counted in
+ * its own {@code droppedDueToLateness} metric).
  */
 final class LateEvents {
   private LateEvents() {}
@@ -64,24 +64,22 @@ final class LateEvents {
   /** How long past a window's end its late events are still caught and reported, by default. */
   static final Duration DEFAULT_REPORTED_FOR = Duration.standardMinutes(10);
 
-  /** Groups for windows that do not merge; enough to spread the detector over the workers. */
+  /** Groups of the sliding-window detector; enough to spread it over the workers. */
   static final int SHARDS = 32;
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  static PCollection<Row> find(PCollection<KV<Row, TimestampedValue<Row>>> keyed, WindowFn<?, ?> windowFn, boolean merging,
-      Duration reportedFor, String step) {
+  static PCollection<Row> find(PCollection<KV<Row, TimestampedValue<Row>>> keyed, WindowFn<?, ?> windowFn, Duration reportedFor,
+      String step) {
     Window<KV<Object, TimestampedValue<Row>>> windows =
         Window.<KV<Object, TimestampedValue<Row>>>into((WindowFn) windowFn)
             .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
             .withAllowedLateness(reportedFor)
             .discardingFiredPanes();
     KvCoder<Row, TimestampedValue<Row>> coder = (KvCoder<Row, TimestampedValue<Row>>) keyed.getCoder();
-    PCollection<KV<Object, TimestampedValue<Row>>> grouping = merging
-        ? (PCollection) keyed
-        : (PCollection) keyed.apply("Shard for late events", ParDo.of(new ShardFn()))
-            .setCoder(KvCoder.of(VarIntCoder.of(), coder.getValueCoder()));
+    PCollection<KV<Object, TimestampedValue<Row>>> sharded = (PCollection) keyed.apply("Shard for late events", ParDo.of(new ShardFn()))
+        .setCoder(KvCoder.of(VarIntCoder.of(), coder.getValueCoder()));
     PCollection<KV<Object, Iterable<TimestampedValue<Row>>>> grouped =
-        grouping.apply("Windows for late events", windows).apply("Group late events", GroupByKey.create());
+        sharded.apply("Windows for late events", windows).apply("Group late events", GroupByKey.create());
     return grouped
         .apply("Late panes only", ParDo.of(new LateFn(step)))
         .setRowSchema(DeadLetter.SCHEMA);
@@ -96,22 +94,28 @@ final class LateEvents {
   }
 
   /**
-   * Tumbling windows: the aggregates and the late events from one GroupByKey. The window keeps
-   * its events for {@code reportedFor} past its end; its first pane (ON_TIME, when the watermark
-   * passes the end) is aggregated, and every later pane holds only events that arrived after it
-   * (discarding), which are the late ones. The GroupByKey that decides is the one that aggregates,
-   * so the report is exact; and there is no second GroupByKey over every event. Not for windows
-   * that overlap (an event late for one sliding window can still count in the next) or merge.
+   * Tumbling or session windows: the aggregates and the late events from one GroupByKey. A window
+   * keeps its events for {@code reportedFor} past its end; its first pane (ON_TIME, when the
+   * watermark passes the end) is aggregated, and every later pane holds only events that arrived
+   * after it (discarding), which are reported late. The GroupByKey that decides is the one that
+   * aggregates, so nothing falls between the two. Sessions: an event whose own gap has passed but
+   * that joins a session still open is aggregated with it (Beam's GroupByKey with no allowed
+   * lateness would drop it); an event that joins a closed session is late; and a late event that
+   * bridges a closed session and an open one makes the open one's events late too (its next pane
+   * is LATE), so they are reported, not counted. Not for sliding windows, where an event late for
+   * one window can still count in the next.
    */
-  static Aggregated aggregateTumbling(PCollection<KV<Row, TimestampedValue<Row>>> keyed, Duration size, RowAggregateFn fn,
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static Aggregated aggregateAndReport(PCollection<KV<Row, TimestampedValue<Row>>> keyed, WindowFn<?, ?> windowFn, RowAggregateFn fn,
       Duration reportedFor, String step) {
+    Window<KV<Row, TimestampedValue<Row>>> windows = Window.<KV<Row, TimestampedValue<Row>>>into((WindowFn) windowFn)
+        .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
+        .withAllowedLateness(reportedFor)
+        .withOnTimeBehavior(Window.OnTimeBehavior.FIRE_IF_NON_EMPTY)
+        .discardingFiredPanes();
     PCollectionTuple out = keyed
-        .apply("Window " + size + " with late panes", Window.<KV<Row, TimestampedValue<Row>>>into(FixedWindows.of(size))
-            .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
-            .withAllowedLateness(reportedFor)
-            .withOnTimeBehavior(Window.OnTimeBehavior.FIRE_IF_NON_EMPTY)
-            .discardingFiredPanes())
-        .apply("Group", GroupByKey.create())
+        .apply("Window with late panes", windows)
+        .apply("Group", GroupByKey.<Row, TimestampedValue<Row>>create())
         .apply("Aggregate on time, report late", ParDo.of(new AggregateOrReportFn(fn, step)).withOutputTags(AGGREGATES, TupleTagList.of(LATE)));
     return new Aggregated(out.get(AGGREGATES), out.get(LATE).setRowSchema(DeadLetter.SCHEMA));
   }

@@ -66,7 +66,8 @@ import org.joda.time.Instant;
  * an event that arrives after the watermark passed the end of its window is left out of the
  * aggregate and sent to the dead-letter output with reason {@code late: ...} (counted as {@code
  * records/<step>-late}), for up to 10 minutes past the window's end ({@link
- * #withLateEventsReportedFor}, {@link LateEvents}); with the
+ * #withLateEventsReportedFor}, {@link LateEvents}; a session event whose own gap has passed but
+ * that joins a session not yet emitted is counted in it); with the
  * update policies, events up to the allowed lateness produce {@code LATE} results, either the
  * whole window again ({@code UPDATE_ACCUMULATED}) or only the late events' contribution ({@code
  * UPDATE_DELTA}); beyond it the runner drops them. Count windows are decided in event-time order per key, like Threshold's
@@ -296,7 +297,9 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
         }
         aggregated = SlicedSliding.apply(keyed, windowing.size(), windowing.slide(), aggregateFn, keySchema, accumulatorCoder);
       } else if (fusedLateDetection(sliced, input)) {
-        LateEvents.Aggregated both = LateEvents.aggregateTumbling(keyed, windowing.size(), aggregateFn, lateReportedFor, step);
+        WindowFn<?, ?> windowFn = windowing.kind() == Windowing.Kind.SLIDING
+            ? org.apache.beam.sdk.transforms.windowing.FixedWindows.of(windowing.size()) : windowing.windowFn();
+        LateEvents.Aggregated both = LateEvents.aggregateAndReport(keyed, windowFn, aggregateFn, lateReportedFor, step);
         aggregated = both.aggregates.setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(aggregateFn.outputSchema())));
         failures.add(DeadLetter.inGlobalWindow(both.late, "Late events in the global window"));
       } else {
@@ -310,8 +313,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
         WindowFn<?, ?> lateWindows = windowing.kind() != Windowing.Kind.SLIDING ? windowing.windowFn()
             : sliced ? org.apache.beam.sdk.transforms.windowing.FixedWindows.of(windowing.slide())
             : new LateEvents.LastSlidingWindow(windowing.size(), windowing.slide());
-        failures.add(DeadLetter.inGlobalWindow(
-            LateEvents.find(keyed, lateWindows, windowing.kind() == Windowing.Kind.SESSION, lateReportedFor, step),
+        failures.add(DeadLetter.inGlobalWindow(LateEvents.find(keyed, lateWindows, lateReportedFor, step),
             "Late events in the global window"));
       }
       // Results with no pane timing are on time: the slice path emits each window once, when the
@@ -363,15 +365,15 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WindowedAggregate.class);
 
   /**
-   * Whether tumbling windows (or sliding ones whose slide is their size) aggregate and report late
-   * events in one GroupByKey ({@link LateEvents#aggregateTumbling}): on unbounded input, late
-   * policy DROP, no early firings, not on the slice path. Otherwise a second GroupByKey finds the
-   * late events ({@link LateEvents#find}).
+   * Whether the aggregation and its late-event report come from one GroupByKey ({@link
+   * LateEvents#aggregateAndReport}): tumbling windows (or sliding ones whose slide is their size)
+   * and sessions, on unbounded input, late policy DROP, no early firings, not on the slice path.
+   * Otherwise a second GroupByKey finds the late events ({@link LateEvents#find}).
    */
   private boolean fusedLateDetection(boolean sliced, PCollection<Row> input) {
-    boolean tumbling = windowing.kind() == Windowing.Kind.TUMBLING
+    boolean oneWindowPerEvent = windowing.kind() == Windowing.Kind.TUMBLING || windowing.kind() == Windowing.Kind.SESSION
         || (windowing.kind() == Windowing.Kind.SLIDING && windowing.size().equals(windowing.slide()));
-    return tumbling && !sliced && latePolicy == LatePolicy.DROP && earlyFirings == null
+    return oneWindowPerEvent && !sliced && latePolicy == LatePolicy.DROP && earlyFirings == null
         && input.isBounded() == PCollection.IsBounded.UNBOUNDED;
   }
 

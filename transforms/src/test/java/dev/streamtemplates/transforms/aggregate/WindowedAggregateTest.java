@@ -167,6 +167,23 @@ public class WindowedAggregateTest {
   }
 
   @Test
+  public void anEventWhoseGapHasPassedButThatJoinsAnOpenSessionIsCountedNotLost() {
+    TestStream<Row> events = TestStream.create(PAYMENT)
+        .addElements(pay("ann", 5.0, 5))
+        .advanceWatermarkTo(new Instant(12_000))  // ann's session [5,15) still open
+        .addElements(pay("ann", 1.0, 1))           // its own window [1,11) has closed: late
+        .advanceWatermarkToInfinity();
+    WithFailures.Result<PCollection<Row>, Row> result = pipeline.apply(events).apply(WindowedAggregate.perKey("user")
+        .withWindowing(Windowing.sessions(Duration.standardSeconds(10)))
+        .withAggregations(Aggregation.of("sum", "amount").as("total"), Aggregation.count().as("n")));
+    // Beam's GroupByKey without allowed lateness would drop it (its own window [1,11) has closed)
+    // with no record; here it joins the open session, which has not been emitted yet.
+    PAssert.that(summary(result.output())).containsInAnyOrder("ann [1,15) 6.0 2 ON_TIME");
+    PAssert.that(result.failures()).empty();
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
   public void lateEventsReportedForMustBePositive() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> sumPerUser().withLateEventsReportedFor(Duration.ZERO));
