@@ -20,8 +20,6 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -116,7 +114,7 @@ public final class NexmarkBenchmark {
 
   static Result run(Query query, boolean template, String runner, boolean streaming, long rate, GeneratorConfig config, String home,
       String label) {
-    String namespace = "bench-" + (++runs);
+    String runId = "bench-" + (++runs);
     Pipeline pipeline = Pipeline.create(options(runner, streaming));
     PCollection<Long> indices = NexmarkSource.indices(pipeline, config, streaming ? rate : null);
     if (template) {
@@ -127,60 +125,23 @@ public final class NexmarkBenchmark {
       sources.put("bids", rows.get(NexmarkSource.BID_ROWS));
       SpecNode root = TemplateSpec.parse(query.id(), resource(query.spec())).resolve(Map.of(TemplateSpec.HOME, home));
       Map<String, PTransform<PCollection<Row>, ?>> sinks = Map.of(
-          "out", Checksum.of(namespace, (Row r, BoundedWindow w) -> query.digest(r)),
-          TemplatePipeline.DEAD_LETTER_SINK, Checksum.of(namespace + "-dead-letters", (Row r, BoundedWindow w) -> 0L));
+          "out", Checksum.of(runId, (Row r, BoundedWindow w) -> query.digest(r)),
+          TemplatePipeline.DEAD_LETTER_SINK, Checksum.of(runId + "-dead-letters", (Row r, BoundedWindow w) -> 0L));
       TemplatePipeline.build(pipeline, root, home, sources, sinks);
     } else {
-      query.handWritten(NexmarkSource.pojos(indices, config, query.inputs()), namespace);
+      query.handWritten(NexmarkSource.pojos(indices, config, query.inputs()), runId);
     }
     long start = System.nanoTime();
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
     double seconds = (System.nanoTime() - start) / 1e9;
-    long[] counts = counters(result, namespace);
-    // The Direct runner applies metric updates asynchronously: read until two reads agree.
-    for (int tries = 0; tries < 50 && runner.equals("DirectRunner"); tries++) {
-      sleep(50);
-      long[] again = counters(result, namespace);
-      if (java.util.Arrays.equals(counts, again)) {
-        break;
-      }
-      counts = again;
-    }
-    long rows = counts[0];
-    long checksum = counts[1];
-    long deadLetters = counts[2];
+    Checksum.Counts counts = Checksum.take(runId);
+    long rows = counts.rows();
+    long checksum = counts.checksum();
+    long deadLetters = Checksum.take(runId + "-dead-letters").rows();
     System.out.printf(Locale.ROOT, "  %-4s %-13s %-8s %,10d events in %6.1f s (%,9.0f events/s) %,9d results, checksum %016x%n",
         query.id(), label, template ? "template" : "", config.events(), seconds, config.events() / seconds, rows, checksum);
     return new Result(seconds, rows, checksum, deadLetters);
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** Results, checksum and dead letters counted in this run's namespace. */
-  private static long[] counters(PipelineResult result, String namespace) {
-    long rows = 0;
-    long checksum = 0;
-    long deadLetters = 0;
-    for (MetricResult<Long> counter : result.metrics().queryMetrics(MetricsFilter.builder().build()).getCounters()) {
-      String ns = counter.getName().getNamespace();
-      long value = counter.getAttempted();
-      if (ns.equals(namespace) && counter.getName().getName().equals(Checksum.ROWS)) {
-        rows += value;
-      } else if (ns.equals(namespace) && counter.getName().getName().equals(Checksum.SUM)) {
-        checksum += value;
-      } else if (ns.equals(namespace + "-dead-letters") && counter.getName().getName().equals(Checksum.ROWS)) {
-        deadLetters += value;
-      }
-    }
-    return new long[] {rows, checksum, deadLetters};
   }
 
   static PipelineOptions options(String runner, boolean streaming) {

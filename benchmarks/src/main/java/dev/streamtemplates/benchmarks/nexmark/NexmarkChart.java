@@ -102,7 +102,13 @@ public final class NexmarkChart {
     renderer.setBarPainter(new StandardBarPainter());
     renderer.setShadowVisible(false);
     renderer.setItemMargin(0.05);
-    renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}", new java.text.DecimalFormat("0.00")));
+    renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator() {
+      @Override
+      public String generateLabel(org.jfree.data.category.CategoryDataset dataset, int row, int column) {
+        // Rounded as the table rounds (%.2f), so that both show the same figure.
+        return String.format(Locale.ROOT, "%.2f", dataset.getValue(row, column).doubleValue());
+      }
+    });
     renderer.setDefaultItemLabelsVisible(true);
     renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
     Color[] palette = {new Color(0x4C72B0), new Color(0xDD8452), new Color(0x55A868), new Color(0xC44E52), new Color(0x8172B3)};

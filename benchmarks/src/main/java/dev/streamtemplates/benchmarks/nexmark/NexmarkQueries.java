@@ -80,7 +80,7 @@ public final class NexmarkQueries {
     }
 
     /** Builds the hand-written pipeline over the generated records and sends its results to {@code out}. */
-    public abstract void handWritten(PCollectionTuple events, String namespace);
+    public abstract void handWritten(PCollectionTuple events, String runId);
 
     /** The digest of one row of the template's output. */
     public abstract long digest(Row row);
@@ -115,8 +115,8 @@ public final class NexmarkQueries {
     }
 
     @Override
-    public void handWritten(PCollectionTuple events, String namespace) {
-      events.get(NexmarkSource.BIDS).apply("Checksum", Checksum.of(namespace, BID_DIGEST));
+    public void handWritten(PCollectionTuple events, String runId) {
+      events.get(NexmarkSource.BIDS).apply("Checksum", Checksum.of(runId, BID_DIGEST));
     }
 
     @Override
@@ -132,12 +132,12 @@ public final class NexmarkQueries {
     }
 
     @Override
-    public void handWritten(PCollectionTuple events, String namespace) {
+    public void handWritten(PCollectionTuple events, String runId) {
       events.get(NexmarkSource.BIDS)
           .apply("In euros", MapElements.into(TypeDescriptor.of(Bid.class))
               .via((Bid b) -> new Bid(b.auction(), b.bidder(), b.price() * 908 / 1000, b.channel(), b.dateTime())))
           .setCoder(new EventCoders.BidCoder())
-          .apply("Checksum", Checksum.of(namespace, BID_DIGEST));
+          .apply("Checksum", Checksum.of(runId, BID_DIGEST));
     }
 
     @Override
@@ -153,12 +153,12 @@ public final class NexmarkQueries {
     }
 
     @Override
-    public void handWritten(PCollectionTuple events, String namespace) {
+    public void handWritten(PCollectionTuple events, String runId) {
       events.get(NexmarkSource.BIDS)
           .apply("Every 123rd auction", Filter.by((Bid b) -> b.auction() % 123 == 0))
           .apply("Auction and price", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
               .via((Bid b) -> KV.of(b.auction(), b.price())))
-          .apply("Checksum", Checksum.of(namespace,
+          .apply("Checksum", Checksum.of(runId,
               (KV<Long, Long> kv, org.apache.beam.sdk.transforms.windowing.BoundedWindow w) -> Checksum.mix(kv.getKey(), kv.getValue())));
     }
 
@@ -181,7 +181,7 @@ public final class NexmarkQueries {
     }
 
     @Override
-    public void handWritten(PCollectionTuple events, String namespace) {
+    public void handWritten(PCollectionTuple events, String runId) {
       KvCoder<Long, PersonOrAuction> coder = KvCoder.of(VarLongCoder.of(), new PersonOrAuctionCoder());
       PCollection<KV<Long, PersonOrAuction>> sellers = events.get(NexmarkSource.PERSONS)
           .apply("In OR, ID, CA", Filter.by((Person p) -> p.state().equals("OR") || p.state().equals("ID") || p.state().equals("CA")))
@@ -196,7 +196,7 @@ public final class NexmarkQueries {
       PCollectionList.of(sellers).and(auctions).apply("Both", Flatten.pCollections())
           .apply("Join", ParDo.of(new JoinFn()))
           .setCoder(KvCoder.of(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()), KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())))
-          .apply("Checksum", Checksum.of(namespace, (KV<KV<String, String>, KV<String, Long>> s, org.apache.beam.sdk.transforms.windowing.BoundedWindow w) ->
+          .apply("Checksum", Checksum.of(runId, (KV<KV<String, String>, KV<String, Long>> s, org.apache.beam.sdk.transforms.windowing.BoundedWindow w) ->
               suggestion(s.getKey().getKey(), s.getKey().getValue(), s.getValue().getKey(), s.getValue().getValue())));
     }
 
@@ -266,13 +266,13 @@ public final class NexmarkQueries {
     }
 
     @Override
-    public void handWritten(PCollectionTuple events, String namespace) {
+    public void handWritten(PCollectionTuple events, String runId) {
       events.get(NexmarkSource.BIDS)
           .apply("Sliding 10 s every 2 s", Window.into(SlidingWindows.of(Duration.standardSeconds(10)).every(Duration.standardSeconds(2))))
           .apply("Auction", MapElements.into(TypeDescriptors.longs()).via(Bid::auction))
           .apply("Bids per auction", Count.perElement())
           .apply("Hottest", Max.<KV<Long, Long>, ByCountThenIdText>globally(new ByCountThenIdText()).withoutDefaults())
-          .apply("Checksum", Checksum.of(namespace,
+          .apply("Checksum", Checksum.of(runId,
               (KV<Long, Long> kv, org.apache.beam.sdk.transforms.windowing.BoundedWindow w) -> Checksum.mix(end(w), kv.getKey(), kv.getValue())));
     }
 
@@ -298,12 +298,12 @@ public final class NexmarkQueries {
     }
 
     @Override
-    public void handWritten(PCollectionTuple events, String namespace) {
+    public void handWritten(PCollectionTuple events, String runId) {
       events.get(NexmarkSource.BIDS)
           .apply("Tumbling 10 s", Window.into(FixedWindows.of(Duration.standardSeconds(10))))
           .apply("Price", MapElements.into(TypeDescriptors.longs()).via(Bid::price))
           .apply("Highest", Max.longsGlobally().withoutDefaults())
-          .apply("Checksum", Checksum.of(namespace,
+          .apply("Checksum", Checksum.of(runId,
               (Long max, org.apache.beam.sdk.transforms.windowing.BoundedWindow w) -> Checksum.mix(end(w), max)));
     }
 
@@ -320,12 +320,12 @@ public final class NexmarkQueries {
     }
 
     @Override
-    public void handWritten(PCollectionTuple events, String namespace) {
+    public void handWritten(PCollectionTuple events, String runId) {
       events.get(NexmarkSource.BIDS)
           .apply("Bidder", MapElements.into(TypeDescriptors.longs()).via(Bid::bidder))
           .apply("Sessions, gap 10 s", Window.into(Sessions.withGapDuration(Duration.standardSeconds(10))))
           .apply("Bids per session", Count.perElement())
-          .apply("Checksum", Checksum.of(namespace,
+          .apply("Checksum", Checksum.of(runId,
               (KV<Long, Long> kv, org.apache.beam.sdk.transforms.windowing.BoundedWindow w) -> Checksum.mix(end(w), kv.getKey(), kv.getValue())));
     }
 

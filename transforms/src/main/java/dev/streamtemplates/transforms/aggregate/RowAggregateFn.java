@@ -41,12 +41,19 @@ public final class RowAggregateFn extends CombineFn<TimestampedValue<Row>, Objec
   private final Schema outputSchema;
   private final CombineFns.ComposedCombineFn<TimestampedValue<Row>> composed;
   private final List<TupleTag<Object>> tags;
+  // When every aggregate keeps a Stats (count, sum, min, max, mean, variances): per aggregate the
+  // index of its input field, or -1 for count(*). addInput then reads the fields by index and adds
+  // them to the Stats straight, as the composed fn would through ToDouble and StatsFn, without a
+  // field lookup by name, a boxed Double and a function call per aggregate. Else null.
+  private final int @Nullable [] statsFields;
 
-  private RowAggregateFn(List<Aggregation> aggregations, Schema outputSchema, CombineFns.ComposedCombineFn<TimestampedValue<Row>> composed, List<TupleTag<Object>> tags) {
+  private RowAggregateFn(List<Aggregation> aggregations, Schema outputSchema, CombineFns.ComposedCombineFn<TimestampedValue<Row>> composed,
+      List<TupleTag<Object>> tags, int @Nullable [] statsFields) {
     this.aggregations = aggregations;
     this.outputSchema = outputSchema;
     this.composed = composed;
     this.tags = tags;
+    this.statsFields = statsFields;
   }
 
   /**
@@ -88,19 +95,12 @@ public final class RowAggregateFn extends CombineFn<TimestampedValue<Row>, Objec
       TupleTag<Object> tag = new TupleTag<>(aggregation.name());
       tags.add(tag);
       Coder<Object> valueCoder = fieldType == null ? null : SchemaCoder.coderForFieldType(fieldType.withNullable(false));
+      if (keepsStats(fn)) {
+        composed = with(builder, composed, new ToDouble(field), NullableCoder.of(DoubleCoder.of()), new AggregateFns.StatsFn(fn), tag);
+        output.addField(aggregation.name(), fn == Aggregation.Function.COUNT ? FieldType.INT64 : FieldType.DOUBLE.withNullable(true));
+        continue;
+      }
       switch (fn) {
-        case COUNT:
-        case SUM:
-        case MIN:
-        case MAX:
-        case MEAN:
-        case VAR_POP:
-        case VAR_SAMP:
-        case STDDEV_POP:
-        case STDDEV_SAMP:
-          composed = with(builder, composed, new ToDouble(field), NullableCoder.of(DoubleCoder.of()), new AggregateFns.StatsFn(fn), tag);
-          output.addField(aggregation.name(), fn == Aggregation.Function.COUNT ? FieldType.INT64 : FieldType.DOUBLE.withNullable(true));
-          break;
         case COUNT_DISTINCT:
           composed = with(builder, composed, new ToValue(field), NullableCoder.of(valueCoder), new AggregateFns.DistinctFn(valueCoder), tag);
           output.addField(aggregation.name(), FieldType.INT64);
@@ -129,7 +129,36 @@ public final class RowAggregateFn extends CombineFn<TimestampedValue<Row>, Objec
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", errors));
     }
-    return new RowAggregateFn(List.copyOf(aggregations), output.build(), composed, tags);
+    return new RowAggregateFn(List.copyOf(aggregations), output.build(), composed, tags, statsFields(input, aggregations));
+  }
+
+  private static int @Nullable [] statsFields(Schema input, List<Aggregation> aggregations) {
+    int[] fields = new int[aggregations.size()];
+    for (int i = 0; i < fields.length; i++) {
+      Aggregation aggregation = aggregations.get(i);
+      if (!keepsStats(aggregation.function())) {
+        return null;
+      }
+      fields[i] = aggregation.field() == null ? -1 : input.indexOf(aggregation.field());
+    }
+    return fields;
+  }
+
+  private static boolean keepsStats(Aggregation.Function fn) {
+    switch (fn) {
+      case COUNT:
+      case SUM:
+      case MIN:
+      case MAX:
+      case MEAN:
+      case VAR_POP:
+      case VAR_SAMP:
+      case STDDEV_POP:
+      case STDDEV_SAMP:
+        return true;
+      default:
+        return false;
+    }
   }
 
   private static CombineFns.ComposedCombineFn<TimestampedValue<Row>> with(
@@ -154,7 +183,22 @@ public final class RowAggregateFn extends CombineFn<TimestampedValue<Row>, Objec
 
   @Override
   public Object[] addInput(Object[] accumulator, TimestampedValue<Row> input) {
-    return composed.addInput(accumulator, input);
+    if (statsFields == null) {
+      return composed.addInput(accumulator, input);
+    }
+    Row row = input.getValue();
+    for (int i = 0; i < statsFields.length; i++) {
+      int field = statsFields[i];
+      if (field < 0) {
+        ((Stats) accumulator[i]).add(1.0);
+      } else {
+        Object value = row.getValue(field);
+        if (value != null) {
+          ((Stats) accumulator[i]).add(((Number) value).doubleValue());
+        }
+      }
+    }
+    return accumulator;
   }
 
   @Override
@@ -181,6 +225,12 @@ public final class RowAggregateFn extends CombineFn<TimestampedValue<Row>, Objec
   public Coder<Object[]> getAccumulatorCoder(CoderRegistry registry, Coder<TimestampedValue<Row>> inputCoder)
       throws CannotProvideCoderException {
     return composed.getAccumulatorCoder(registry, inputCoder);
+  }
+
+  /** The aggregates row's coder, which Beam cannot infer for a Row (inner steps of {@code Combine.globally} need it). */
+  @Override
+  public Coder<Row> getDefaultOutputCoder(CoderRegistry registry, Coder<TimestampedValue<Row>> inputCoder) {
+    return SchemaCoder.of(outputSchema);
   }
 
   /** A numeric field as a double, null when null; COUNT(*) counts every row as 1. */

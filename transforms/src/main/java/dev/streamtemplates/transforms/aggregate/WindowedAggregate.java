@@ -16,7 +16,6 @@ import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.SchemaCoder;
-import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -303,10 +302,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
         aggregated = both.aggregates.setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(aggregateFn.outputSchema())));
         failures.add(DeadLetter.inGlobalWindow(both.late, "Late events in the global window"));
       } else {
-        aggregated =
-            keyed.apply("Window " + windowing, window())
-                .apply("Aggregate " + aggregations, Combine.perKey(aggregateFn))
-                .setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(aggregateFn.outputSchema())));
+        aggregated = KeyedCombine.apply(keyed.apply("Window " + windowing, window()), aggregateFn, keySchema);
       }
       if (latePolicy == LatePolicy.DROP && windowing.kind() != Windowing.Kind.GLOBAL
           && input.isBounded() == PCollection.IsBounded.UNBOUNDED && !fusedLateDetection(sliced, input)) {

@@ -191,9 +191,12 @@ public final class RowExpression implements Serializable {
   public Compiled program() {
     try {
       CelAbstractSyntaxTree ast = compiler(schema).compile(text).getAst();
-      RowPredicate fast = "bool".equals(celResultType) && !schema.hasField(EVENT)
+      boolean fieldVariables = !schema.hasField(EVENT);
+      RowPredicate fast = "bool".equals(celResultType) && fieldVariables
           ? RowPredicate.ofFieldVariables(ast.getExpr(), schema).orElse(null) : null;
-      return new Compiled(this, program(ast), fast);
+      RowArithmetic arithmetic = ("int".equals(celResultType) || "double".equals(celResultType)) && fieldVariables
+          ? RowArithmetic.of(ast.getExpr(), schema).orElse(null) : null;
+      return new Compiled(this, program(ast), fast, arithmetic);
     } catch (Exception e) {
       throw new ExpressionException(origin + ": " + e.getMessage());
     }
@@ -267,27 +270,37 @@ public final class RowExpression implements Serializable {
     // A condition of comparisons of fields with literals, evaluated straight on the row when none
     // of the fields it reads is null (with a null, CEL decides: errors and null-safety are its).
     private final @Nullable RowPredicate fast;
+    // Likewise, arithmetic over numeric fields and literals (see RowArithmetic), for eval().
+    private final @Nullable RowArithmetic arithmetic;
     private final int[] fastFields;
     private @Nullable Schema checkedSchema; // the last row schema found equal to the expression's
 
-    private Compiled(RowExpression expression, CelRuntime.Program program, @Nullable RowPredicate fast) {
+    private Compiled(RowExpression expression, CelRuntime.Program program, @Nullable RowPredicate fast,
+        @Nullable RowArithmetic arithmetic) {
       this.expression = expression;
       this.program = program;
       this.fast = fast;
+      this.arithmetic = arithmetic;
       java.util.BitSet fields = new java.util.BitSet();
       if (fast != null) {
         fast.fields(fields);
       }
+      if (arithmetic != null) {
+        arithmetic.fields(fields);
+      }
       this.fastFields = fields.stream().toArray();
     }
 
-    /** Whether conditions are evaluated straight on the row (see {@link RowPredicate}) when their fields are not null. */
+    /**
+     * Whether the expression is evaluated straight on the row when its fields are not null: a
+     * condition of comparisons (see {@link RowPredicate}), or arithmetic (see {@link RowArithmetic}).
+     */
     public boolean hasFastPath() {
-      return fast != null;
+      return fast != null || arithmetic != null;
     }
 
     private boolean fastApplies(Row row) {
-      if (fast == null) {
+      if (fast == null && arithmetic == null) {
         return false;
       }
       if (row.getSchema() != checkedSchema) {
@@ -322,12 +335,21 @@ public final class RowExpression implements Serializable {
 
     /** Evaluates and converts the result to the given Beam type. */
     public @Nullable Object eval(Row row, FieldType type) throws CelEvaluationException {
+      if (arithmetic != null && fastApplies(row)) {
+        Object value;
+        try {
+          value = arithmetic.value(row);
+        } catch (RowArithmetic.GiveUp e) {
+          value = evalRaw(row); // an overflow, a zero divisor, ...: CEL's value or error
+        }
+        return CelTypes.toBeamValue(value, type);
+      }
       return CelTypes.toBeamValue(evalRaw(row), type);
     }
 
     /** Evaluates a condition; a non-boolean result is an error. */
     public boolean test(Row row) throws CelEvaluationException {
-      if (fastApplies(row)) {
+      if (fast != null && fastApplies(row)) {
         return fast.test(row);
       }
       Object result = evalRaw(row);

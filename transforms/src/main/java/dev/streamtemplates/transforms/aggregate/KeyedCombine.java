@@ -1,0 +1,94 @@
+package dev.streamtemplates.transforms.aggregate;
+
+import java.util.Collections;
+import java.util.List;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.schemas.SchemaCoder;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Values;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * {@code Combine.perKey} of the aggregates over windowed, keyed events, grouped by the cheapest
+ * key that makes the same groups: no key at all for a global aggregate ({@code
+ * Combine.globally}), the value itself for a single key field of an integer, string or boolean
+ * type, else the key Row. Runners encode the key of every event (Spark to group it, Flink to
+ * select it), and a Row's coder costs several times a long's. The result is keyed by the key Row
+ * again, windows and panes as {@code Combine.perKey} gives them.
+ */
+final class KeyedCombine {
+  private KeyedCombine() {}
+
+  static PCollection<KV<Row, Row>> apply(PCollection<KV<Row, TimestampedValue<Row>>> windowed, RowAggregateFn fn, Schema keySchema) {
+    Coder<TimestampedValue<Row>> eventCoder = ((KvCoder<Row, TimestampedValue<Row>>) windowed.getCoder()).getValueCoder();
+    SchemaCoder<Row> aggregatesCoder = SchemaCoder.of(fn.outputSchema());
+    KvCoder<Row, Row> outputCoder = KvCoder.of(SchemaCoder.of(keySchema), aggregatesCoder);
+    String name = "Aggregate " + fn.aggregations();
+    if (keySchema.getFieldCount() == 0) {
+      return windowed.apply("Events", Values.create()).setCoder(eventCoder)
+          .apply(name, Combine.globally(fn).withoutDefaults()).setCoder(aggregatesCoder)
+          .apply("With the empty key", ParDo.of(new WithKeyRow<Row>(keySchema))).setCoder(outputCoder);
+    }
+    Coder<Object> valueCoder = valueCoder(keySchema.getField(0).getType());
+    if (keySchema.getFieldCount() > 1 || valueCoder == null) {
+      return windowed.apply(name, Combine.perKey(fn)).setCoder(outputCoder);
+    }
+    return windowed.apply("Key by value", ParDo.of(new ByValue())).setCoder(KvCoder.of(valueCoder, eventCoder))
+        .apply(name, Combine.perKey(fn)).setCoder(KvCoder.of(valueCoder, aggregatesCoder))
+        .apply("With the key row", ParDo.of(new WithKeyRow<KV<Object, Row>>(keySchema))).setCoder(outputCoder);
+  }
+
+  /** A compact, deterministic coder for a key field of this type, or null. */
+  private static @Nullable Coder<Object> valueCoder(FieldType type) {
+    switch (type.getTypeName()) {
+      case BYTE:
+      case INT16:
+      case INT32:
+      case INT64:
+      case STRING:
+      case BOOLEAN:
+        Coder<Object> coder = SchemaCoder.coderForFieldType(type.withNullable(false));
+        return type.getNullable() ? NullableCoder.of(coder) : coder;
+      default:
+        return null;
+    }
+  }
+
+  /** The key Row's one value as the key. */
+  private static final class ByValue extends DoFn<KV<Row, TimestampedValue<Row>>, KV<Object, TimestampedValue<Row>>> {
+    @ProcessElement
+    public void process(@Element KV<Row, TimestampedValue<Row>> event, OutputReceiver<KV<Object, TimestampedValue<Row>>> out) {
+      out.output(KV.of(event.getKey().getValue(0), event.getValue()));
+    }
+  }
+
+  /** Aggregates keyed by the key Row again: of no fields (global), or of the value key. */
+  private static final class WithKeyRow<T> extends DoFn<T, KV<Row, Row>> {
+    private final Schema keySchema;
+
+    WithKeyRow(Schema keySchema) {
+      this.keySchema = keySchema;
+    }
+
+    @ProcessElement
+    public void process(@Element T result, OutputReceiver<KV<Row, Row>> out) {
+      if (result instanceof Row) {
+        out.output(KV.of(Row.withSchema(keySchema).attachValues(List.of()), (Row) result));
+      } else {
+        @SuppressWarnings("unchecked")
+        KV<Object, Row> keyed = (KV<Object, Row>) result;
+        out.output(KV.of(Row.withSchema(keySchema).attachValues(Collections.singletonList(keyed.getKey())), keyed.getValue()));
+      }
+    }
+  }
+}
