@@ -286,6 +286,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
     } else {
       PCollection<KV<Row, Row>> aggregated;
       boolean sliced = usesSlices(input);
+      boolean fused = fusedLateDetection(sliced, input);
       if (sliced) {
         Coder<Object[]> accumulatorCoder;
         try {
@@ -295,7 +296,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
           throw new IllegalStateException("no coder for the aggregates' accumulators: " + e.getMessage(), e);
         }
         aggregated = SlicedSliding.apply(keyed, windowing.size(), windowing.slide(), aggregateFn, keySchema, accumulatorCoder);
-      } else if (fusedLateDetection(sliced, input)) {
+      } else if (fused) {
         WindowFn<?, ?> windowFn = windowing.kind() == Windowing.Kind.SLIDING
             ? org.apache.beam.sdk.transforms.windowing.FixedWindows.of(windowing.size()) : windowing.windowFn();
         LateEvents.Aggregated both = LateEvents.aggregateAndReport(keyed, windowFn, aggregateFn, lateReportedFor, step);
@@ -305,7 +306,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
         aggregated = KeyedCombine.apply(keyed.apply("Window " + windowing, window()), aggregateFn, keySchema);
       }
       if (latePolicy == LatePolicy.DROP && windowing.kind() != Windowing.Kind.GLOBAL
-          && input.isBounded() == PCollection.IsBounded.UNBOUNDED && !fusedLateDetection(sliced, input)) {
+          && input.isBounded() == PCollection.IsBounded.UNBOUNDED && !fused) {
         WindowFn<?, ?> lateWindows = windowing.kind() != Windowing.Kind.SLIDING ? windowing.windowFn()
             : sliced ? org.apache.beam.sdk.transforms.windowing.FixedWindows.of(windowing.slide())
             : new LateEvents.LastSlidingWindow(windowing.size(), windowing.slide());

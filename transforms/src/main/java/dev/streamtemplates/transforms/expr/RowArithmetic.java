@@ -105,12 +105,12 @@ abstract class RowArithmetic {
   }
 
   private static @Nullable RowArithmetic field(String name, Schema schema) {
-    if (!schema.hasField(name) || !RowExpression.isIdentifier(name)) {
+    int index = RowExpression.variableField(name, schema);
+    if (index < 0) {
       return null;
     }
-    int index = schema.indexOf(name);
     TypeName type = schema.getField(index).getType().getTypeName();
-    if (type == TypeName.BYTE || type == TypeName.INT16 || type == TypeName.INT32 || type == TypeName.INT64) {
+    if (RowExpression.isInteger(type)) {
       return new Field(index, false);
     }
     return type == TypeName.FLOAT || type == TypeName.DOUBLE ? new Field(index, true) : null;

@@ -259,6 +259,16 @@ public final class RowExpression implements Serializable {
     return runtime.createProgram(ast);
   }
 
+  /** The index of field {@code name} read as a CEL variable of its own, or -1 if it cannot be. */
+  static int variableField(String name, Schema schema) {
+    return schema.hasField(name) && isIdentifier(name) ? schema.indexOf(name) : -1;
+  }
+
+  /** Whether a field of this type is a CEL int (every integer type is an int64 to CEL). */
+  static boolean isInteger(Schema.TypeName type) {
+    return type == Schema.TypeName.BYTE || type == Schema.TypeName.INT16 || type == Schema.TypeName.INT32 || type == Schema.TypeName.INT64;
+  }
+
   static boolean isIdentifier(String name) {
     return IDENTIFIER.matcher(name).matches() && !RESERVED.contains(name);
   }

@@ -105,7 +105,7 @@ abstract class RowPredicate {
       // intField % n <op> int, with n a non-zero int literal: as CEL computes it (Java's remainder).
       int index = field(left.call().args().get(0), schema, true);
       CelExpr divisor = left.call().args().get(1);
-      if (index < 0 || !isInteger(schema.getField(index).getType().getTypeName()) || divisor.getKind() != CelExpr.ExprKind.Kind.CONSTANT
+      if (index < 0 || !RowExpression.isInteger(schema.getField(index).getType().getTypeName()) || divisor.getKind() != CelExpr.ExprKind.Kind.CONSTANT
           || divisor.constant().getKind() != CelConstant.Kind.INT64_VALUE || divisor.constant().int64Value() == 0
           || right.constant().getKind() != CelConstant.Kind.INT64_VALUE) {
         return null;
@@ -122,8 +122,7 @@ abstract class RowPredicate {
   /** The index of the field {@code expr} reads ({@code event.f}, or {@code f} with field variables), or -1. */
   private static int field(CelExpr expr, Schema schema, boolean fieldVariables) {
     if (fieldVariables && expr.getKind() == CelExpr.ExprKind.Kind.IDENT) {
-      String name = expr.ident().name();
-      return schema.hasField(name) && RowExpression.isIdentifier(name) ? schema.indexOf(name) : -1;
+      return RowExpression.variableField(expr.ident().name(), schema);
     }
     if (expr.getKind() != CelExpr.ExprKind.Kind.SELECT) {
       return -1;
@@ -137,10 +136,6 @@ abstract class RowPredicate {
     return schema.indexOf(field);
   }
 
-  private static boolean isInteger(TypeName type) {
-    return type == TypeName.BYTE || type == TypeName.INT16 || type == TypeName.INT32 || type == TypeName.INT64;
-  }
-
   private static @Nullable RowPredicate compare(int index, TypeName type, int op, CelConstant constant) {
     switch (constant.getKind()) {
       case STRING_VALUE:
@@ -149,7 +144,7 @@ abstract class RowPredicate {
       case BOOLEAN_VALUE:
         return type == TypeName.BOOLEAN && op <= 1 ? new Equals(index, op, constant.booleanValue()) : null;
       case INT64_VALUE:
-        if (isInteger(type)) {
+        if (RowExpression.isInteger(type)) {
           return new CompareLong(index, op, constant.int64Value());
         }
         return type == TypeName.DOUBLE || type == TypeName.FLOAT ? new CompareDouble(index, op, constant.int64Value()) : null;
