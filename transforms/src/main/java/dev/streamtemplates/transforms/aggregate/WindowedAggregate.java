@@ -273,20 +273,30 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
           + aggregateFn.outputSchema().getFieldNames());
     }
 
+    boolean counted = windowing.kind() == Windowing.Kind.COUNT;
+    boolean sliced = !counted && usesSlices(input);
+    boolean fused = !counted && fusedLateDetection(sliced, input);
+    boolean reportsLate = !counted && latePolicy == LatePolicy.DROP && windowing.kind() != Windowing.Kind.GLOBAL
+        && input.isBounded() == PCollection.IsBounded.UNBOUNDED && !fused;
+    // Where no event is ever reported back (as a late dead letter), the events carry only the
+    // fields the aggregates read: less to copy and shuffle in the GroupByKey that Combine becomes
+    // on runners that do not lift combiners (Direct: 19% of a Nexmark Q7 profile cloned whole rows).
+    Schema valueSchema = !counted && !sliced && !fused && !reportsLate ? aggregatedFields(inputSchema) : inputSchema;
+    if (valueSchema != inputSchema) {
+      aggregateFn = RowAggregateFn.of(valueSchema, aggregations);
+    }
     PCollection<KV<Row, TimestampedValue<Row>>> keyed =
-        input.apply("Key by " + keyFields, ParDo.of(new KeyFn(keySchema)))
-            .setCoder(KvCoder.of(SchemaCoder.of(keySchema), TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(inputSchema))));
+        input.apply("Key by " + keyFields, ParDo.of(new KeyFn(keySchema, valueSchema == inputSchema ? null : valueSchema)))
+            .setCoder(KvCoder.of(SchemaCoder.of(keySchema), TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(valueSchema))));
 
     List<PCollection<Row>> failures = new ArrayList<>();
     PCollection<Row> results;
-    if (windowing.kind() == Windowing.Kind.COUNT) {
-      CountWindows.Result counted = CountWindows.apply(keyed, windowing, aggregateFn, inputSchema, outputSchema, step);
-      results = counted.output();
-      failures.add(counted.failures());
+    if (counted) {
+      CountWindows.Result byCount = CountWindows.apply(keyed, windowing, aggregateFn, inputSchema, outputSchema, step);
+      results = byCount.output();
+      failures.add(byCount.failures());
     } else {
       PCollection<KV<Row, Row>> aggregated;
-      boolean sliced = usesSlices(input);
-      boolean fused = fusedLateDetection(sliced, input);
       if (sliced) {
         Coder<Object[]> accumulatorCoder;
         try {
@@ -305,8 +315,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
       } else {
         aggregated = KeyedCombine.apply(keyed.apply("Window " + windowing, window()), aggregateFn, keySchema);
       }
-      if (latePolicy == LatePolicy.DROP && windowing.kind() != Windowing.Kind.GLOBAL
-          && input.isBounded() == PCollection.IsBounded.UNBOUNDED && !fused) {
+      if (reportsLate) {
         WindowFn<?, ?> lateWindows = windowing.kind() != Windowing.Kind.SLIDING ? windowing.windowFn()
             : sliced ? org.apache.beam.sdk.transforms.windowing.FixedWindows.of(windowing.slide())
             : new LateEvents.LastSlidingWindow(windowing.size(), windowing.slide());
@@ -397,20 +406,40 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
     return latePolicy == LatePolicy.UPDATE_DELTA ? window.discardingFiredPanes() : window.accumulatingFiredPanes();
   }
 
+  /** The input's fields that some aggregate reads, in input order (count(*) reads none). */
+  private Schema aggregatedFields(Schema inputSchema) {
+    java.util.Set<String> read = new java.util.HashSet<>();
+    for (Aggregation aggregation : aggregations) {
+      if (aggregation.field() != null) {
+        read.add(aggregation.field());
+      }
+    }
+    Schema.Builder fields = Schema.builder();
+    inputSchema.getFields().stream().filter(field -> read.contains(field.getName())).forEach(fields::addField);
+    return fields.build();
+  }
+
   private static final class KeyFn extends DoFn<Row, KV<Row, TimestampedValue<Row>>> {
     private final Schema keySchema;
+    private final @Nullable Schema valueSchema;
 
-    KeyFn(Schema keySchema) {
+    /** Keys each event; with a {@code valueSchema}, keeps only its fields of the event. */
+    KeyFn(Schema keySchema, @Nullable Schema valueSchema) {
       this.keySchema = keySchema;
+      this.valueSchema = valueSchema;
     }
 
     @ProcessElement
     public void process(@Element Row row, @Timestamp Instant timestamp, OutputReceiver<KV<Row, TimestampedValue<Row>>> out) {
-      List<Object> key = new ArrayList<>(keySchema.getFieldCount());
-      for (Schema.Field field : keySchema.getFields()) {
-        key.add(row.getValue(field.getName()));
+      out.output(KV.of(project(row, keySchema), TimestampedValue.of(valueSchema == null ? row : project(row, valueSchema), timestamp)));
+    }
+
+    private static Row project(Row row, Schema schema) {
+      List<Object> values = new ArrayList<>(schema.getFieldCount());
+      for (Schema.Field field : schema.getFields()) {
+        values.add(row.getValue(field.getName()));
       }
-      out.output(KV.of(Row.withSchema(keySchema).attachValues(key), TimestampedValue.of(row, timestamp)));
+      return Row.withSchema(schema).attachValues(values);
     }
   }
 
