@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -34,13 +35,19 @@ import org.junit.Test;
 public class TransactionRecoveringProducerTest {
   @ClassRule public static final KafkaBrokerRule KAFKA = new KafkaBrokerRule();
 
+  /** A transactional producer's settings, as Beam's exactly-once sink passes them. */
+  private static Map<String, Object> config(String bootstrapServers, String transactionalId) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    return config;
+  }
+
   private static Producer<byte[], byte[]> producer(String transactionalId) {
-    return TransactionRecoveringProducer.factory().apply(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.broker().bootstrapServers(),
-        ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId,
-        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+    return TransactionRecoveringProducer.factory().apply(config(KAFKA.broker().bootstrapServers(), transactionalId));
   }
 
   private static ProducerRecord<byte[], byte[]> record(String topic, String value) {
@@ -89,13 +96,9 @@ public class TransactionRecoveringProducerTest {
   @Test
   public void aCommitWhoseOutcomeStaysUnknownStopsTheProducer() throws Exception {
     KafkaBroker broker = KafkaBroker.start(Files.createTempDirectory("txn-lost-broker"));
-    Producer<byte[], byte[]> producer = new TransactionRecoveringProducer(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-        ProducerConfig.TRANSACTIONAL_ID_CONFIG, "txn-lost-writer",
-        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-        ProducerConfig.MAX_BLOCK_MS_CONFIG, 500,
-        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class), Duration.ofSeconds(2));
+    Map<String, Object> config = config(broker.bootstrapServers(), "txn-lost-writer");
+    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 500);
+    Producer<byte[], byte[]> producer = new TransactionRecoveringProducer(config, Duration.ofSeconds(2));
     try {
       broker.createTopics("txn-lost");
       producer.initTransactions();

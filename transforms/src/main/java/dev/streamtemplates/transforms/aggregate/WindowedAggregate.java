@@ -8,7 +8,9 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -286,7 +288,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
       aggregateFn = RowAggregateFn.of(valueSchema, aggregations);
     }
     PCollection<KV<Row, TimestampedValue<Row>>> keyed =
-        input.apply("Key by " + keyFields, ParDo.of(new KeyFn(keySchema, valueSchema == inputSchema ? null : valueSchema)))
+        input.apply("Key by " + keyFields, ParDo.of(new KeyFn(inputSchema, keySchema, valueSchema == inputSchema ? null : valueSchema)))
             .setCoder(KvCoder.of(SchemaCoder.of(keySchema), TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(valueSchema))));
 
     List<PCollection<Row>> failures = new ArrayList<>();
@@ -408,7 +410,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
 
   /** The input's fields that some aggregate reads, in input order (count(*) reads none). */
   private Schema aggregatedFields(Schema inputSchema) {
-    java.util.Set<String> read = new java.util.HashSet<>();
+    Set<String> read = new HashSet<>();
     for (Aggregation aggregation : aggregations) {
       if (aggregation.field() != null) {
         read.add(aggregation.field());
@@ -421,23 +423,35 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
 
   private static final class KeyFn extends DoFn<Row, KV<Row, TimestampedValue<Row>>> {
     private final Schema keySchema;
+    private final int[] keyFields;
     private final @Nullable Schema valueSchema;
+    private final int @Nullable [] valueFields;
 
-    /** Keys each event; with a {@code valueSchema}, keeps only its fields of the event. */
-    KeyFn(Schema keySchema, @Nullable Schema valueSchema) {
+    /**
+     * Keys each event; with a {@code valueSchema}, keeps only its fields of the event. The fields'
+     * positions in the input are found once, here, not per event.
+     */
+    KeyFn(Schema inputSchema, Schema keySchema, @Nullable Schema valueSchema) {
       this.keySchema = keySchema;
+      this.keyFields = positions(inputSchema, keySchema);
       this.valueSchema = valueSchema;
+      this.valueFields = valueSchema == null ? null : positions(inputSchema, valueSchema);
+    }
+
+    private static int[] positions(Schema inputSchema, Schema subset) {
+      return subset.getFields().stream().mapToInt(field -> inputSchema.indexOf(field.getName())).toArray();
     }
 
     @ProcessElement
     public void process(@Element Row row, @Timestamp Instant timestamp, OutputReceiver<KV<Row, TimestampedValue<Row>>> out) {
-      out.output(KV.of(project(row, keySchema), TimestampedValue.of(valueSchema == null ? row : project(row, valueSchema), timestamp)));
+      Row value = valueSchema == null ? row : project(row, valueSchema, valueFields);
+      out.output(KV.of(project(row, keySchema, keyFields), TimestampedValue.of(value, timestamp)));
     }
 
-    private static Row project(Row row, Schema schema) {
-      List<Object> values = new ArrayList<>(schema.getFieldCount());
-      for (Schema.Field field : schema.getFields()) {
-        values.add(row.getValue(field.getName()));
+    private static Row project(Row row, Schema schema, int[] fields) {
+      List<Object> values = new ArrayList<>(fields.length);
+      for (int field : fields) {
+        values.add(row.getValue(field));
       }
       return Row.withSchema(schema).attachValues(values);
     }

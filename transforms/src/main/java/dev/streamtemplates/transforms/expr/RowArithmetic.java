@@ -201,11 +201,11 @@ abstract class RowArithmetic {
 
     @Override
     long longValue(Row row) {
-      long v = operand.longValue(row);
-      if (v == Long.MIN_VALUE) {
+      try {
+        return Math.negateExact(operand.longValue(row));
+      } catch (ArithmeticException overflow) {
         throw GiveUp.INSTANCE;
       }
-      return -v;
     }
 
     @Override
@@ -246,34 +246,23 @@ abstract class RowArithmetic {
     long longValue(Row row) {
       long a = left.longValue(row);
       long b = right.longValue(row);
-      switch (op) {
-        case ADD: {
-          long r = a + b;
-          if (((a ^ r) & (b ^ r)) < 0) {
-            throw GiveUp.INSTANCE;
-          }
-          return r;
+      try {
+        switch (op) {
+          case ADD:
+            return Math.addExact(a, b);
+          case SUBTRACT:
+            return Math.subtractExact(a, b);
+          case MULTIPLY:
+            return Math.multiplyExact(a, b);
+          default:
+            // 0 fails in CEL, and -1 overflows on Long.MIN_VALUE: CEL decides both.
+            if (b == 0 || b == -1) {
+              throw GiveUp.INSTANCE;
+            }
+            return op == DIVIDE ? a / b : a % b;
         }
-        case SUBTRACT: {
-          long r = a - b;
-          if (((a ^ b) & (a ^ r)) < 0) {
-            throw GiveUp.INSTANCE;
-          }
-          return r;
-        }
-        case MULTIPLY: {
-          long r = a * b;
-          if (Math.multiplyHigh(a, b) != (r >> 63)) {
-            throw GiveUp.INSTANCE;
-          }
-          return r;
-        }
-        default:
-          // 0 fails in CEL, and -1 overflows on Long.MIN_VALUE: CEL decides both.
-          if (b == 0 || b == -1) {
-            throw GiveUp.INSTANCE;
-          }
-          return op == DIVIDE ? a / b : a % b;
+      } catch (ArithmeticException overflow) {
+        throw GiveUp.INSTANCE; // an int64 overflow: CEL reports it in its own words
       }
     }
 
