@@ -1,29 +1,28 @@
 package dev.streamtemplates.pipelines;
 
-import com.networknt.schema.JsonSchema;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.streamtemplates.pipelines.io.SourceProvider;
 import dev.streamtemplates.pipelines.io.Sinks;
 import dev.streamtemplates.pipelines.io.Sources;
-import dev.streamtemplates.pipelines.spec.JsonSchemas;
 import dev.streamtemplates.pipelines.spec.SpecException;
 import dev.streamtemplates.pipelines.spec.SpecNode;
-import dev.streamtemplates.pipelines.steps.StepContext;
 import dev.streamtemplates.pipelines.steps.StepProvider;
 import dev.streamtemplates.pipelines.steps.StepResult;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
+import dev.streamtemplates.transforms.deadletter.RowText;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
-import java.util.Set;
-import java.util.TreeMap;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PDone;
 import org.apache.beam.sdk.values.Row;
 
 /**
@@ -36,183 +35,167 @@ import org.apache.beam.sdk.values.Row;
  * pipeline.run();
  * }</pre>
  *
- * <p>All errors that can be found before launch are collected and thrown together as one {@link
- * SpecException}: graph errors (duplicate names, unknown inputs, cycles, unknown step types),
- * each step's config schema, and each step's own checks (e.g. CEL type errors). A step that
- * fails is skipped together with everything downstream of it, so independent errors still show.
+ * <p>Two phases. First {@link SpecGraph#check} finds every graph error (duplicate names, unknown
+ * inputs, cycles, unknown step types, each step's config against its schema) and throws them
+ * together. Then the assembly adds sources, steps and sinks; each step's own checks (e.g. CEL
+ * type errors) are collected too: a step that fails is skipped together with everything
+ * downstream of it, so independent errors still show, and all are thrown as one {@link
+ * SpecException}.
  */
 public final class TemplatePipeline {
 
   /** Output prefix of the dead-letter sink when a spec names none. */
   public static final String DEFAULT_DEAD_LETTER = "target/dead-letter/";
 
+  /** The name under which {@link Bindings} may take the dead letters instead of the spec's dead-letter sink. */
+  public static final String DEAD_LETTER_SINK = "deadLetter";
+
   private TemplatePipeline() {}
 
   /** The step types on the classpath, by their {@code type:} name. */
-  public static Map<String, StepProvider> stepTypes() {
-    Map<String, StepProvider> types = new TreeMap<>();
-    for (StepProvider provider : ServiceLoader.load(StepProvider.class, TemplatePipeline.class.getClassLoader())) {
-      types.put(provider.type(), provider);
-    }
-    return types;
+  public static Map<String, StepProvider<Object>> stepTypes() {
+    return SpecGraph.stepTypes();
   }
 
   /** What was built, for the launcher's log. */
   public record Built(List<String> sources, List<String> steps, List<String> sinks, String deadLetterSink) {}
 
+  /**
+   * Sources and sinks bound by the caller instead of read and written as the spec says; benchmarks
+   * and soak jobs use this to feed a generator into a template and measure what comes out.
+   *
+   * @param sources a source named here is taken from the map: rows of the source's schema, with event-time timestamps set
+   * @param sinks a sink named here gives its rows to the transform; one bound to {@link #DEAD_LETTER_SINK} takes every dead letter
+   */
+  public record Bindings(Map<String, PCollection<Row>> sources, Map<String, PTransform<PCollection<Row>, ?>> sinks) {
+    public static final Bindings NONE = new Bindings(Map.of(), Map.of());
+  }
+
   public static Built build(Pipeline pipeline, SpecNode root, String home) {
-    return build(pipeline, root, home, Map.of());
+    return build(pipeline, root, home, Bindings.NONE);
   }
 
-  /**
-   * Builds the spec with some sources already bound: a source named in {@code boundSources} is
-   * not read from its spec but taken from the map (rows of the source's schema, with event-time
-   * timestamps set). Benchmarks and soak jobs use this to feed a generator into a template.
-   */
-  public static Built build(Pipeline pipeline, SpecNode root, String home, Map<String, PCollection<Row>> boundSources) {
-    return build(pipeline, root, home, boundSources, Map.of());
+  /** Builds the spec with some sources and sinks bound by the caller (see {@link Bindings}). */
+  public static Built build(Pipeline pipeline, SpecNode root, String home, Bindings bindings) {
+    SpecGraph graph = SpecGraph.check(root);
+    return new Assembly(pipeline, graph, bindings).build(deadLetterSpec(root, home, graph.template));
   }
 
-  /** The name under which {@code boundSinks} may take the dead letters instead of the spec's dead-letter sink. */
-  public static final String DEAD_LETTER_SINK = "deadLetter";
+  /** The spec's dead-letter sink, or JSON lines under {@code <home>/target/dead-letter/<template>/}. */
+  private static SpecNode deadLetterSpec(SpecNode root, String home, String template) {
+    SpecNode deadLetter = root.child("deadLetter");
+    if (deadLetter.has("type")) {
+      return deadLetter;
+    }
+    String path = home + "/" + DEFAULT_DEAD_LETTER + template + "/dead-letter";
+    return new SpecNode(JsonNodeFactory.instance.objectNode().put("type", "file").put("format", "json").put("path", path), "deadLetter");
+  }
 
-  /**
-   * Builds the spec with some sources and sinks bound: as above for sources; a sink named in
-   * {@code boundSinks} is not written as its spec says but its rows are given to the bound
-   * transform (e.g. a benchmark's count and checksum), and a transform bound to {@link
-   * #DEAD_LETTER_SINK} takes every dead letter instead of the spec's dead-letter sink.
-   */
-  public static Built build(Pipeline pipeline, SpecNode root, String home, Map<String, PCollection<Row>> boundSources,
-      Map<String, PTransform<PCollection<Row>, ?>> boundSinks) {
-    String template = root.text("name");
-    Map<String, StepProvider> types = stepTypes();
-    List<String> errors = new ArrayList<>();
-    List<SpecNode> sources = root.items("sources");
-    List<SpecNode> steps = root.items("steps");
-    List<SpecNode> sinks = root.items("sinks");
+  /** A spec error as one line: messages from our own transforms already start with a spec path; others get the node's. */
+  static String message(SpecNode node, IllegalArgumentException e) {
+    if (e instanceof SpecException) {
+      return String.join("; ", ((SpecException) e).errors());
+    }
+    String text = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return text.startsWith(node.path()) ? text : node.path() + " ('" + node.text("name", "deadLetter") + "'): " + text;
+  }
 
-    // 1. Graph: names, step types and configs, references, order.
-    Map<String, SpecNode> byName = new LinkedHashMap<>();
-    for (SpecNode node : concat(sources, steps, sinks)) {
-      String name = node.text("name");
-      SpecNode previous = byName.putIfAbsent(name, node);
-      if (previous != null) {
-        errors.add(node.childPath("name") + ": '" + name + "' is already the name of " + previous.path());
-      }
-    }
-    Map<String, StepProvider> stepProviders = new HashMap<>();
-    for (SpecNode step : steps) {
-      String type = step.text("type");
-      StepProvider provider = types.get(type);
-      if (provider == null) {
-        errors.add(step.childPath("type") + ": unknown step type '" + type + "'; known types are " + types.keySet());
-        continue;
-      }
-      stepProviders.put(step.text("name"), provider);
-      JsonSchema schema = JsonSchemas.load(provider.configSchema());
-      errors.addAll(JsonSchemas.errors(schema, step.json(), step.path()));
-    }
-    Map<String, List<String>> outputsOf = new HashMap<>();
-    for (SpecNode step : steps) {
-      StepProvider provider = stepProviders.get(step.text("name"));
-      try {
-        outputsOf.put(step.text("name"), provider == null ? List.of() : provider.outputNames(new StepContext.Config(step)));
-      } catch (IllegalArgumentException e) {
-        outputsOf.put(step.text("name"), List.of());
-        errors.add(message(step, e));
-      }
-    }
-    Set<String> producers = new LinkedHashSet<>();
-    sources.forEach(s -> producers.add(s.text("name")));
-    steps.forEach(s -> producers.add(s.text("name")));
-    for (SpecNode node : concat(List.of(), steps, sinks)) {
-      for (String reference : node.texts("input")) {
-        String producer = reference.contains(".") ? reference.substring(0, reference.indexOf('.')) : reference;
-        if (!producers.contains(producer)) {
-          errors.add(node.childPath("input") + ": '" + reference + "' is not a source or step; known are " + producers);
-        } else if (reference.contains(".") && !outputsOf.getOrDefault(producer, List.of()).contains(reference.substring(producer.length() + 1))) {
-          errors.add(node.childPath("input") + ": step '" + producer + "' has no output '" + reference.substring(producer.length() + 1)
-              + "'; its outputs are " + outputsOf.getOrDefault(producer, List.of()));
-        }
-      }
-    }
-    List<SpecNode> ordered = order(steps, errors);
-    if (!errors.isEmpty()) {
-      throw new SpecException(template, errors);
+  /** Adds a checked graph to a pipeline, collecting the errors only building can find. */
+  private static final class Assembly {
+    private final Pipeline pipeline;
+    private final SpecGraph graph;
+    private final Bindings bindings;
+    private final Map<String, PCollection<Row>> outputs = new HashMap<>();
+    private final List<PCollection<Row>> deadLetters = new ArrayList<>();
+    private final List<String> errors = new ArrayList<>();
+
+    Assembly(Pipeline pipeline, SpecGraph graph, Bindings bindings) {
+      this.pipeline = pipeline;
+      this.graph = graph;
+      this.bindings = bindings;
     }
 
-    // 2. Sources, steps, sinks. Keep going after an error to report the independent ones too.
-    Map<String, PCollection<Row>> outputs = new HashMap<>();
-    List<PCollection<Row>> deadLetters = new ArrayList<>();
-    for (SpecNode source : sources) {
-      if (boundSources.containsKey(source.text("name"))) {
-        outputs.put(source.text("name"), boundSources.get(source.text("name")));
-        continue;
+    Built build(SpecNode deadLetter) {
+      graph.sources.forEach(this::addSource);
+      graph.steps.forEach(this::addStep);
+      graph.sinks.forEach(this::addSink);
+      String deadLetterSink = deadLetter.text("type") + (deadLetter.has("path") ? " " + deadLetter.text("path") : "")
+          + (deadLetter.has("topic") ? " " + deadLetter.text("topic") : "");
+      if (errors.isEmpty()) {
+        deadLetterSink = addDeadLetters(deadLetter, deadLetterSink);
+      }
+      if (!errors.isEmpty()) {
+        throw new SpecException(graph.template, errors);
+      }
+      return new Built(names(graph.sources), graph.stepNames, names(graph.sinks), deadLetterSink);
+    }
+
+    private void addSource(SpecNode source) {
+      String name = source.text("name");
+      if (bindings.sources().containsKey(name)) {
+        outputs.put(name, bindings.sources().get(name));
+        return;
       }
       try {
-        Sources.Read read = Sources.read(pipeline, source);
-        outputs.put(source.text("name"), read.rows());
+        SourceProvider.Read read = Sources.read(pipeline, source);
+        outputs.put(name, read.rows());
         deadLetters.addAll(read.deadLetters());
       } catch (IllegalArgumentException e) {
         errors.add(message(source, e));
       }
     }
-    for (SpecNode step : ordered) {
-      List<PCollection<Row>> inputs = inputsOf(step, outputs);
+
+    private void addStep(SpecGraph.Step step) {
+      List<PCollection<Row>> inputs = inputsOf(step.spec());
       if (inputs == null) {
-        continue; // an upstream error was reported already
+        return; // an upstream error was reported already
       }
       try {
-        StepResult result = stepProviders.get(step.text("name")).apply(new StepContext(new StepContext.Config(step), inputs));
-        outputs.put(step.text("name"), result.main());
-        result.named().forEach((output, collection) -> outputs.put(step.text("name") + "." + output, collection));
+        StepResult result = step.provider().apply(step.context(step.spec().texts("input"), inputs));
+        outputs.put(step.name(), result.main());
+        result.named().forEach((output, collection) -> outputs.put(step.name() + "." + output, collection));
         deadLetters.addAll(result.deadLetters());
       } catch (IllegalArgumentException e) {
-        errors.add(message(step, e));
+        errors.add(message(step.spec(), e));
       }
     }
-    for (SpecNode sink : sinks) {
-      List<PCollection<Row>> inputs = inputsOf(sink, outputs);
+
+    private void addSink(SpecNode sink) {
+      List<PCollection<Row>> inputs = inputsOf(sink);
       if (inputs == null) {
-        continue;
+        return;
       }
+      String name = sink.text("name");
       try {
-        PCollection<Row> rows = inputs.size() == 1 ? inputs.get(0) : flatten(sink.text("name") + "/Merge inputs", inputs);
-        PTransform<PCollection<Row>, ?> bound = boundSinks.get(sink.text("name"));
+        PCollection<Row> rows = inputs.size() == 1 ? inputs.get(0) : flatten(name + "/Merge inputs", inputs);
+        PTransform<PCollection<Row>, ?> bound = bindings.sinks().get(name);
         if (bound != null) {
-          rows.apply(sink.text("name"), bound);
-          continue;
+          rows.apply(name, bound);
+          return;
         }
-        deadLetters.addAll(Sinks.write(sink, sink.text("name"), rows));
+        deadLetters.addAll(Sinks.write(sink, name, rows));
       } catch (IllegalArgumentException e) {
         errors.add(message(sink, e));
       }
     }
-    String deadLetterSink;
-    SpecNode deadLetter = root.child("deadLetter");
-    if (!deadLetter.has("type")) {
-      String path = home + "/" + DEFAULT_DEAD_LETTER + template + "/dead-letter";
-      deadLetter = new SpecNode(
-          com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("type", "file").put("format", "json").put("path", path),
-          "deadLetter");
-    }
-    deadLetterSink = deadLetter.text("type") + (deadLetter.has("path") ? " " + deadLetter.text("path") : "")
-        + (deadLetter.has("topic") ? " " + deadLetter.text("topic") : "");
-    if (errors.isEmpty()) {
+
+    /** Every dead letter, in the global window, to the dead-letter sink; returns what it is for the log. */
+    private String addDeadLetters(SpecNode deadLetter, String description) {
       try {
         List<PCollection<Row>> global = new ArrayList<>();
         for (int i = 0; i < deadLetters.size(); i++) {
           global.add(DeadLetter.inGlobalWindow(deadLetters.get(i), "dead-letter/Global window " + i));
         }
         PCollection<Row> all = global.isEmpty()
-            ? pipeline.apply("dead-letter/None", org.apache.beam.sdk.transforms.Create.empty(DeadLetter.SCHEMA))
+            ? pipeline.apply("dead-letter/None", Create.empty(DeadLetter.SCHEMA))
             : flatten("dead-letter/Merge", global);
-        PTransform<PCollection<Row>, ?> bound = boundSinks.get(DEAD_LETTER_SINK);
+        all = all.setRowSchema(DeadLetter.SCHEMA);
+        PTransform<PCollection<Row>, ?> bound = bindings.sinks().get(DEAD_LETTER_SINK);
         if (bound != null) {
-          all.setRowSchema(DeadLetter.SCHEMA).apply("dead-letter", bound);
-          return new Built(names(sources), names(steps), names(sinks), "bound");
+          all.apply("dead-letter", bound);
+          return "bound";
         }
-        List<PCollection<Row>> unwritable = Sinks.write(deadLetter, "dead-letter", all.setRowSchema(DeadLetter.SCHEMA));
+        List<PCollection<Row>> unwritable = Sinks.write(deadLetter, "dead-letter", all);
         if (!unwritable.isEmpty()) {
           // A dead letter that cannot be written as its sink's format is written as JSON on stdout, never dropped.
           flatten("dead-letter/Unwritable", unwritable).apply("dead-letter/Fallback", new StdoutJson());
@@ -220,32 +203,21 @@ public final class TemplatePipeline {
       } catch (IllegalArgumentException e) {
         errors.add(message(deadLetter, e));
       }
+      return description;
     }
-    if (!errors.isEmpty()) {
-      throw new SpecException(template, errors);
-    }
-    return new Built(names(sources), names(steps), names(sinks), deadLetterSink);
-  }
 
-  private static String message(SpecNode node, IllegalArgumentException e) {
-    if (e instanceof SpecException) {
-      return String.join("; ", ((SpecException) e).errors());
-    }
-    String text = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    // Messages from our own transforms already start with a spec path; others get the node's.
-    return text.startsWith(node.path()) ? text : node.path() + " ('" + node.text("name", "deadLetter") + "'): " + text;
-  }
-
-  private static List<PCollection<Row>> inputsOf(SpecNode node, Map<String, PCollection<Row>> outputs) {
-    List<PCollection<Row>> inputs = new ArrayList<>();
-    for (String reference : node.texts("input")) {
-      PCollection<Row> input = outputs.get(reference);
-      if (input == null) {
-        return null;
+    private List<PCollection<Row>> inputsOf(SpecNode node) {
+      List<PCollection<Row>> inputs = new ArrayList<>();
+      for (String reference : node.texts("input")) {
+        PCollection<Row> input = outputs.get(reference);
+        if (input == null) {
+          return null;
+        }
+        inputs.add(input);
       }
-      inputs.add(input);
+      return inputs;
     }
-    return inputs;
+
   }
 
   private static PCollection<Row> flatten(String name, List<PCollection<Row>> inputs) {
@@ -258,61 +230,22 @@ public final class TemplatePipeline {
     return PCollectionList.of(inputs).apply(name, Flatten.pCollections()).setRowSchema(first.getSchema());
   }
 
-  /** Steps in an order where each comes after its inputs; a cycle is an error naming its steps. */
-  private static List<SpecNode> order(List<SpecNode> steps, List<String> errors) {
-    Map<String, SpecNode> byName = new LinkedHashMap<>();
-    steps.forEach(s -> byName.put(s.text("name"), s));
-    List<SpecNode> ordered = new ArrayList<>();
-    Set<String> done = new LinkedHashSet<>();
-    Set<String> visiting = new LinkedHashSet<>();
-    for (String name : byName.keySet()) {
-      visit(name, byName, done, visiting, ordered, errors);
-    }
-    return ordered;
-  }
-
-  private static void visit(String name, Map<String, SpecNode> steps, Set<String> done, Set<String> visiting, List<SpecNode> ordered, List<String> errors) {
-    if (done.contains(name) || !steps.containsKey(name)) {
-      return;
-    }
-    if (!visiting.add(name)) {
-      errors.add(steps.get(name).childPath("input") + ": steps form a cycle: " + String.join(" -> ", visiting) + " -> " + name);
-      return;
-    }
-    for (String reference : steps.get(name).texts("input")) {
-      visit(reference.contains(".") ? reference.substring(0, reference.indexOf('.')) : reference, steps, done, visiting, ordered, errors);
-    }
-    visiting.remove(name);
-    if (done.add(name)) {
-      ordered.add(steps.get(name));
-    }
-  }
-
-  @SafeVarargs
-  private static List<SpecNode> concat(List<SpecNode>... lists) {
-    List<SpecNode> all = new ArrayList<>();
-    for (List<SpecNode> list : lists) {
-      all.addAll(list);
-    }
-    return all;
-  }
-
   private static List<String> names(List<SpecNode> nodes) {
     List<String> names = new ArrayList<>();
     nodes.forEach(n -> names.add(n.text("name")));
     return names;
   }
 
-  private static final class StdoutJson extends org.apache.beam.sdk.transforms.PTransform<PCollection<Row>, org.apache.beam.sdk.values.PDone> {
+  private static final class StdoutJson extends PTransform<PCollection<Row>, PDone> {
     @Override
-    public org.apache.beam.sdk.values.PDone expand(PCollection<Row> input) {
-      input.apply(org.apache.beam.sdk.transforms.ParDo.of(new org.apache.beam.sdk.transforms.DoFn<Row, Void>() {
+    public PDone expand(PCollection<Row> input) {
+      input.apply(ParDo.of(new DoFn<Row, Void>() {
         @ProcessElement
         public void process(@Element Row row) {
-          System.out.println("dead-letter> " + dev.streamtemplates.transforms.deadletter.RowText.json(row));
+          System.out.println("dead-letter> " + RowText.json(row));
         }
       }));
-      return org.apache.beam.sdk.values.PDone.in(input.getPipeline());
+      return PDone.in(input.getPipeline());
     }
   }
 }

@@ -164,9 +164,9 @@ public class TemplatePipelineTest {
             TimestampedValue.of(Row.withSchema(schema).addValues("s-1", 11.0, at).build(), at),
             TimestampedValue.of(Row.withSchema(schema).addValues("s-2", 1.0, at).build(), at)))
         .setRowSchema(schema);
-    TemplatePipeline.build(pipeline, root, dir.toString(), Map.of("readings", readings), Map.of(
+    TemplatePipeline.build(pipeline, root, dir.toString(), new TemplatePipeline.Bindings(Map.of("readings", readings), Map.of(
         "out", new AssertRows("fahrenheit", "10"),
-        TemplatePipeline.DEAD_LETTER_SINK, new AssertRows("step", "convert")));
+        TemplatePipeline.DEAD_LETTER_SINK, new AssertRows("step", "convert"))));
     pipeline.run().waitUntilFinish();
 
     assertThat(Files.exists(dir.resolve("out")), org.hamcrest.Matchers.is(false));

@@ -127,7 +127,7 @@ public final class NexmarkBenchmark {
       Map<String, PTransform<PCollection<Row>, ?>> sinks = Map.of(
           "out", Checksum.of(runId, (Row r, BoundedWindow w) -> query.digest(r)),
           TemplatePipeline.DEAD_LETTER_SINK, Checksum.of(runId + "-dead-letters", (Row r, BoundedWindow w) -> 0L));
-      TemplatePipeline.build(pipeline, root, home, sources, sinks);
+      TemplatePipeline.build(pipeline, root, home, new TemplatePipeline.Bindings(sources, sinks));
     } else {
       query.handWritten(NexmarkSource.pojos(indices, config, query.inputs()), runId);
     }

@@ -82,7 +82,7 @@ public final class SoakJob {
         .apply("To requests", ParDo.of(new ToRequest(schema, servers)))
         .setRowSchema(schema);
     Map<String, PTransform<PCollection<Row>, ?>> sinks = Map.of("metrics", new Measure(), TemplatePipeline.DEAD_LETTER_SINK, new Measure());
-    TemplatePipeline.build(pipeline, root, home.toString(), Map.of("requests", requests), sinks);
+    TemplatePipeline.build(pipeline, root, home.toString(), new TemplatePipeline.Bindings(Map.of("requests", requests), sinks));
 
     System.out.printf(Locale.ROOT, "soak: windowed-metrics on Flink [local], %d events/s, %d servers, %s windows, late events reported for %s, %d min;"
         + " checkpoints in %s%n", rate, servers, window, reportLateFor, minutes, checkpoints);

@@ -1,7 +1,7 @@
 package dev.streamtemplates.pipelines.io;
 
 import dev.streamtemplates.transforms.format.RecordFormat;
-import dev.streamtemplates.transforms.format.TextValues;
+import dev.streamtemplates.transforms.core.Instants;
 import java.io.Serializable;
 import java.util.Optional;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
@@ -134,7 +134,7 @@ final class KafkaTimestamps implements TimestampPolicyFactory<byte[], byte[]> {
             time[0] = new Instant(((Number) value).longValue());
           } else if (value != null) {
             try {
-              time[0] = new Instant(TextValues.parseEpochMillis(value.toString()));
+              time[0] = new Instant(Instants.parseEpochMillis(value.toString()));
             } catch (IllegalArgumentException e) {
               // left to the EventTime step, which dead-letters it with the reason
             }

@@ -14,6 +14,18 @@ import java.util.Set;
 public final class JsonSchemas {
   private JsonSchemas() {}
 
+  /** A JSON Schema file at an absolute classpath resource path, e.g. {@code /step-schemas/Filter.schema.json}. */
+  public static JsonNode resource(String resource) {
+    try (java.io.InputStream in = JsonSchemas.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("schema " + resource + " is missing from the classpath");
+      }
+      return new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   public static JsonSchema load(JsonNode schema) {
     SchemaValidatorsConfig config = SchemaValidatorsConfig.builder().pathType(com.networknt.schema.PathType.JSON_PATH).build();
     return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V201909).getSchema(schema, config);

@@ -37,6 +37,7 @@ public final class TemplateSpec {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Pattern REFERENCE = Pattern.compile("\\$\\{([A-Za-z][A-Za-z0-9]*)\\}");
   private static final JsonSchema SCHEMA = JsonSchemas.load(readSchema());
+  private static final Map<NodeType.Kind, Map<String, JsonSchema>> NODE_SCHEMAS = nodeSchemas();
 
   private final String source;
   private final JsonNode tree;
@@ -150,6 +151,7 @@ public final class TemplateSpec {
     JsonNode resolved = substitute(tree, "", effective, errors);
     if (errors.isEmpty()) {
       errors.addAll(JsonSchemas.errors(SCHEMA, resolved, ""));
+      errors.addAll(nodeErrors(resolved));
     }
     if (!errors.isEmpty()) {
       throw new SpecException(source, errors);
@@ -222,6 +224,32 @@ public final class TemplateSpec {
       default:
         return TextNode.valueOf(value);
     }
+  }
+
+  /** Each source, sink and the dead-letter sink against its own type's schema. */
+  private static List<String> nodeErrors(JsonNode root) {
+    List<String> errors = new ArrayList<>();
+    for (NodeType.Kind kind : NodeType.Kind.values()) {
+      JsonNode nodes = root.path(kind.key());
+      for (int i = 0; i < nodes.size(); i++) {
+        errors.addAll(NodeType.errors(kind, NODE_SCHEMAS.get(kind), nodes.get(i), kind.key() + "[" + i + "]"));
+      }
+    }
+    if (root.has("deadLetter")) {
+      errors.addAll(NodeType.errors(NodeType.Kind.SINK, NODE_SCHEMAS.get(NodeType.Kind.SINK), root.get("deadLetter"), "deadLetter"));
+    }
+    errors.sort(null);
+    return errors;
+  }
+
+  private static Map<NodeType.Kind, Map<String, JsonSchema>> nodeSchemas() {
+    Map<NodeType.Kind, Map<String, JsonSchema>> schemas = new java.util.EnumMap<>(NodeType.Kind.class);
+    for (NodeType.Kind kind : NodeType.Kind.values()) {
+      Map<String, JsonSchema> byType = new java.util.TreeMap<>();
+      NodeType.all(kind).forEach((type, provider) -> byType.put(type, JsonSchemas.load(provider.configSchema())));
+      schemas.put(kind, byType);
+    }
+    return schemas;
   }
 
   private static JsonNode readSchema() {

@@ -1,15 +1,19 @@
 package dev.streamtemplates.pipelines.steps;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.streamtemplates.pipelines.io.Durations;
-import dev.streamtemplates.pipelines.spec.SpecNode;
+import dev.streamtemplates.pipelines.spec.Durations;
+import dev.streamtemplates.pipelines.spec.FieldList;
 import dev.streamtemplates.transforms.aggregate.Aggregation;
 import dev.streamtemplates.transforms.aggregate.WindowedAggregate;
 import dev.streamtemplates.transforms.aggregate.Windowing;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 
 /**
  * {@code type: Aggregate}: windowed aggregation per key or globally.
@@ -32,7 +36,76 @@ import java.util.Map;
  *   early: 10s
  * }</pre>
  */
-public final class AggregateStep implements StepProvider {
+public final class AggregateStep implements StepProvider<AggregateStep.Config> {
+  /** The spec of an Aggregate step. */
+  public record Config(
+      @Nullable FieldList key,
+      Window window,
+      Map<String, Aggregate> aggregates,
+      @Nullable String having,
+      @Nullable Top top,
+      @Nullable Duration allowedLateness,
+      WindowedAggregate.@Nullable LatePolicy late,
+      @Nullable Duration reportLateFor,
+      @Nullable Duration early) {
+    public Config {
+      key = key == null ? FieldList.NONE : key;
+      aggregates = new LinkedHashMap<>(aggregates);
+    }
+  }
+
+  /** The kinds of window a spec can name. */
+  public enum WindowType {
+    TUMBLING, SLIDING, SESSION, COUNT, GLOBAL
+  }
+
+  /** {@code window:}; which of size, slide, gap and every are required depends on the type (the schema says). */
+  public record Window(WindowType type, @Nullable Extent size, @Nullable Extent slide, @Nullable Duration gap, @Nullable Long every) {}
+
+  /** A window size or slide: a duration ({@code 5m}) for time windows, a number of events for count windows. */
+  public record Extent(@Nullable String duration, long events) {
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    static Extent of(JsonNode node) {
+      return node.isIntegralNumber() ? new Extent(null, node.asLong()) : new Extent(node.asText(), 0);
+    }
+
+    Duration duration(String path) {
+      return Durations.parse(duration == null ? String.valueOf(events) : duration, path);
+    }
+
+    long events(String path) {
+      if (duration != null) {
+        throw new IllegalArgumentException(path + ": a count window is measured in events, write a number, got '" + duration + "'");
+      }
+      return events;
+    }
+  }
+
+  /** One aggregate: {@code count}, or {@code {fn, field, q}}. */
+  public record Aggregate(String fn, @Nullable String field, @Nullable Double q) {
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    static Aggregate of(JsonNode node) {
+      if (!node.isObject()) {
+        return new Aggregate(node.asText(), null, null);
+      }
+      return new Aggregate(node.path("fn").asText(), node.hasNonNull("field") ? node.get("field").asText() : null,
+          node.hasNonNull("q") ? node.get("q").asDouble() : null);
+    }
+
+    Aggregation toAggregation(String name) {
+      String function = fn.toLowerCase(Locale.ROOT);
+      Aggregation aggregation = "quantile".equals(function) ? Aggregation.quantile(field, q == null ? 0 : q) : Aggregation.of(function, field);
+      return aggregation.as(name);
+    }
+  }
+
+  /** {@code top: {n, by}}: the n rows of each window with the largest {@code by}. */
+  public record Top(@Nullable Integer n, String by) {
+    public Top {
+      n = n == null ? 10 : n;
+    }
+  }
+
   @Override
   public String type() {
     return "Aggregate";
@@ -44,73 +117,52 @@ public final class AggregateStep implements StepProvider {
   }
 
   @Override
-  public JsonNode configSchema() {
-    return StepSchemas.read("Aggregate.schema.json");
+  public Class<Config> configClass() {
+    return Config.class;
   }
 
   @Override
-  public StepResult apply(StepContext context) {
-    SpecNode spec = context.spec();
-    WindowedAggregate aggregate = WindowedAggregate.perKey(ThresholdStep.fieldList(spec.texts("key")))
-        .withWindowing(windowing(spec.child("window")))
-        .withAggregations(aggregations(spec))
-        .named(context.name())
-        .withOrigin(spec.path());
-    String late = spec.text("late", "drop");
-    if (spec.has("allowedLateness") || !"drop".equals(late)) {
-      WindowedAggregate.LatePolicy policy = "accumulate".equals(late) ? WindowedAggregate.LatePolicy.UPDATE_ACCUMULATED
-          : "delta".equals(late) ? WindowedAggregate.LatePolicy.UPDATE_DELTA : WindowedAggregate.LatePolicy.DROP;
-      aggregate = aggregate.withAllowedLateness(
-          Durations.parse(spec.text("allowedLateness", "0s"), spec.childPath("allowedLateness")), policy);
+  public StepResult apply(StepContext<Config> step) {
+    Config config = step.config();
+    List<Aggregation> aggregations = new ArrayList<>();
+    config.aggregates().forEach((name, aggregate) -> aggregations.add(aggregate.toAggregation(name)));
+    WindowedAggregate aggregate = WindowedAggregate.perKey(config.key().names())
+        .withWindowing(windowing(config.window(), step.childPath("window")))
+        .withAggregations(aggregations)
+        .named(step.name())
+        .withOrigin(step.path());
+    WindowedAggregate.LatePolicy late = config.late() == null ? WindowedAggregate.LatePolicy.DROP : config.late();
+    if (config.allowedLateness() != null || late != WindowedAggregate.LatePolicy.DROP) {
+      aggregate = aggregate.withAllowedLateness(config.allowedLateness() == null ? Duration.ZERO : config.allowedLateness(), late);
     }
-    if (spec.has("reportLateFor")) {
-      aggregate = aggregate.withLateEventsReportedFor(Durations.parse(spec.text("reportLateFor"), spec.childPath("reportLateFor")));
+    if (config.reportLateFor() != null) {
+      aggregate = aggregate.withLateEventsReportedFor(config.reportLateFor());
     }
-    if (spec.has("early")) {
-      aggregate = aggregate.withEarlyFirings(Durations.parse(spec.text("early"), spec.childPath("early")));
+    if (config.early() != null) {
+      aggregate = aggregate.withEarlyFirings(config.early());
     }
-    if (spec.has("having")) {
-      aggregate = aggregate.withHaving(spec.text("having"));
+    if (config.having() != null) {
+      aggregate = aggregate.withHaving(config.having());
     }
-    if (spec.has("top")) {
-      SpecNode top = spec.child("top");
-      aggregate = aggregate.withTopN((int) top.number("n", 10), top.text("by"));
+    if (config.top() != null) {
+      aggregate = aggregate.withTopN(config.top().n(), config.top().by());
     }
-    return StepResult.of(context.input().apply(context.name(), aggregate));
+    return StepResult.of(step.input().apply(step.name(), aggregate));
   }
 
-  private static Windowing windowing(SpecNode window) {
-    String type = window.text("type");
-    switch (type) {
-      case "tumbling":
-        return Windowing.tumbling(Durations.parse(window.text("size"), window.childPath("size")));
-      case "sliding":
-        return Windowing.sliding(
-            Durations.parse(window.text("size"), window.childPath("size")), Durations.parse(window.text("slide"), window.childPath("slide")));
-      case "session":
-        return Windowing.sessions(Durations.parse(window.text("gap"), window.childPath("gap")));
-      case "count":
-        long size = window.number("size", 0);
-        return Windowing.count(size, window.number("slide", size));
+  private static Windowing windowing(Window window, String path) {
+    switch (window.type()) {
+      case TUMBLING:
+        return Windowing.tumbling(window.size().duration(path + ".size"));
+      case SLIDING:
+        return Windowing.sliding(window.size().duration(path + ".size"), window.slide().duration(path + ".slide"));
+      case SESSION:
+        return Windowing.sessions(window.gap());
+      case COUNT:
+        long size = window.size().events(path + ".size");
+        return Windowing.count(size, window.slide() == null ? size : window.slide().events(path + ".slide"));
       default:
-        return Windowing.globalEvery(window.number("every", 1));
+        return Windowing.globalEvery(window.every());
     }
-  }
-
-  private static List<Aggregation> aggregations(SpecNode spec) {
-    List<Aggregation> out = new ArrayList<>();
-    for (Map.Entry<String, SpecNode> entry : spec.entries("aggregates").entrySet()) {
-      JsonNode value = entry.getValue().json();
-      Aggregation aggregation;
-      if (value.isTextual()) {
-        aggregation = Aggregation.of(value.asText(), null);
-      } else {
-        String fn = value.path("fn").asText().toLowerCase(Locale.ROOT);
-        String field = value.hasNonNull("field") ? value.get("field").asText() : null;
-        aggregation = "quantile".equals(fn) ? Aggregation.quantile(field, value.path("q").asDouble()) : Aggregation.of(fn, field);
-      }
-      out.add(aggregation.as(entry.getKey()));
-    }
-    return out;
   }
 }

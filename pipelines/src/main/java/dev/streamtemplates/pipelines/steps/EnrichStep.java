@@ -1,10 +1,13 @@
 package dev.streamtemplates.pipelines.steps;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.streamtemplates.pipelines.io.Durations;
-import dev.streamtemplates.pipelines.spec.SpecNode;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.streamtemplates.transforms.join.Enrich;
 import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 
 /**
  * {@code type: Enrich}: each event joined with the latest value of its key in a table, as of the
@@ -21,7 +24,21 @@ import java.util.List;
  *   valueFields: [price]        # all null = tombstone (default: all but the key and DATETIME fields)
  * }</pre>
  */
-public final class EnrichStep implements StepProvider {
+public final class EnrichStep implements StepProvider<EnrichStep.Config> {
+  /** changelog: a stream of updates applied in event time; lookup: a bounded table read whole. */
+  public enum Table {
+    CHANGELOG, LOOKUP
+  }
+
+  /** The spec of an Enrich step; {@code wait} (a name records cannot use) binds to {@code waitUpTo}. */
+  public record Config(String key, String tableKey, @Nullable Table table, @Nullable List<String> valueFields,
+      @JsonProperty("wait") @Nullable Duration waitUpTo) {
+    public Config {
+      table = table == null ? Table.CHANGELOG : table;
+      waitUpTo = waitUpTo == null ? Duration.ZERO : waitUpTo;
+    }
+  }
+
   @Override
   public String type() {
     return "Enrich";
@@ -33,24 +50,21 @@ public final class EnrichStep implements StepProvider {
   }
 
   @Override
-  public JsonNode configSchema() {
-    return StepSchemas.read("Enrich.schema.json");
+  public Class<Config> configClass() {
+    return Config.class;
   }
 
   @Override
-  public StepResult apply(StepContext context) {
-    SpecNode spec = context.spec();
-    if (context.inputs().size() != 2) {
-      throw new IllegalArgumentException(spec.childPath("input") + ": enrichment takes two inputs, [events, table]; got " + context.inputs().size());
+  public StepResult apply(StepContext<Config> step) {
+    Config config = step.config();
+    List<PCollection<Row>> inputs = step.inputs(2, "enrichment takes two inputs, [events, table]");
+    Enrich enrich = Enrich.events(inputs.get(0)).withKey(config.key()).named(step.name()).waitingUpTo(config.waitUpTo());
+    if (config.valueFields() != null) {
+      enrich = enrich.withValueFields(config.valueFields());
     }
-    Enrich enrich = Enrich.events(context.inputs().get(0)).withKey(spec.text("key")).named(context.name())
-        .waitingUpTo(Durations.parse(spec.text("wait", "0s"), spec.childPath("wait")));
-    if (spec.has("valueFields")) {
-      enrich = enrich.withValueFields(spec.texts("valueFields"));
-    }
-    enrich = "lookup".equals(spec.text("table", "changelog"))
-        ? enrich.fromLookup(context.inputs().get(1), spec.text("tableKey"))
-        : enrich.fromChangelog(context.inputs().get(1), spec.text("tableKey"));
-    return new StepResult(enrich.expand(), java.util.Map.of(), List.of());
+    enrich = config.table() == Table.LOOKUP
+        ? enrich.fromLookup(inputs.get(1), config.tableKey())
+        : enrich.fromChangelog(inputs.get(1), config.tableKey());
+    return new StepResult(enrich.expand(), Map.of(), List.of());
   }
 }

@@ -1,6 +1,5 @@
 package dev.streamtemplates.pipelines.steps;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.streamtemplates.transforms.filter.Filter;
 
 /**
@@ -13,7 +12,10 @@ import dev.streamtemplates.transforms.filter.Filter;
  *   condition: amount > 1000.0 && country in ['US', 'CA']
  * }</pre>
  */
-public final class FilterStep implements StepProvider {
+public final class FilterStep implements StepProvider<FilterStep.Config> {
+  /** The spec of a Filter step. */
+  public record Config(String condition) {}
+
   @Override
   public String type() {
     return "Filter";
@@ -25,13 +27,13 @@ public final class FilterStep implements StepProvider {
   }
 
   @Override
-  public JsonNode configSchema() {
-    return StepSchemas.read("Filter.schema.json");
+  public Class<Config> configClass() {
+    return Config.class;
   }
 
   @Override
-  public StepResult apply(StepContext context) {
-    Filter filter = Filter.where(context.spec().text("condition")).named(context.name()).withOrigin(context.spec().childPath("condition"));
-    return StepResult.of(context.input().apply(context.name(), filter));
+  public StepResult apply(StepContext<Config> step) {
+    Filter filter = Filter.where(step.config().condition()).named(step.name()).withOrigin(step.childPath("condition"));
+    return StepResult.of(step.input().apply(step.name(), filter));
   }
 }

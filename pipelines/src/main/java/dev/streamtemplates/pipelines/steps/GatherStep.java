@@ -1,15 +1,13 @@
 package dev.streamtemplates.pipelines.steps;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.streamtemplates.pipelines.io.Durations;
-import dev.streamtemplates.pipelines.spec.SpecNode;
 import dev.streamtemplates.transforms.join.Gather;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 
 /**
  * {@code type: Gather}: fan-in of N inputs by correlation id, with a timeout policy.
@@ -24,7 +22,15 @@ import org.apache.beam.sdk.values.Row;
  *   onDuplicate: first                   # first (default) | last | dead-letter
  * }</pre>
  */
-public final class GatherStep implements StepProvider {
+public final class GatherStep implements StepProvider<GatherStep.Config> {
+  /** The spec of a Gather step; the policies are the transform's own enums. */
+  public record Config(String key, Duration timeout, Gather.@Nullable Timeout onTimeout, Gather.@Nullable Duplicate onDuplicate) {
+    public Config {
+      onTimeout = onTimeout == null ? Gather.Timeout.PARTIAL : onTimeout;
+      onDuplicate = onDuplicate == null ? Gather.Duplicate.KEEP_FIRST : onDuplicate;
+    }
+  }
+
   @Override
   public String type() {
     return "Gather";
@@ -36,42 +42,30 @@ public final class GatherStep implements StepProvider {
   }
 
   @Override
-  public JsonNode configSchema() {
-    return StepSchemas.read("Gather.schema.json");
+  public Class<Config> configClass() {
+    return Config.class;
   }
 
   @Override
-  public List<String> outputNames(StepContext.Config config) {
+  public List<String> outputNames(StepContext<Config> step) {
     return List.of("rejected");
   }
 
   @Override
-  public StepResult apply(StepContext context) {
-    SpecNode spec = context.spec();
-    List<String> names = spec.texts("input");
+  public StepResult apply(StepContext<Config> step) {
+    Config config = step.config();
     Map<String, PCollection<Row>> inputs = new LinkedHashMap<>();
-    for (int i = 0; i < names.size(); i++) {
-      inputs.put(names.get(i).replace('.', '_'), context.inputs().get(i));
+    for (int i = 0; i < step.inputNames().size(); i++) {
+      inputs.put(step.inputNames().get(i).replace('.', '_'), step.inputs().get(i));
     }
     Gather.Result result = Gather.of(inputs)
-        .on(spec.text("key"))
-        .within(Durations.parse(spec.text("timeout"), spec.childPath("timeout")))
-        .onTimeout(Gather.Timeout.valueOf(spec.text("onTimeout", "partial").toUpperCase(Locale.ROOT)))
-        .onDuplicate(duplicate(spec.text("onDuplicate", "first")))
-        .named(context.name())
-        .withOrigin(spec.path())
+        .on(config.key())
+        .within(config.timeout())
+        .onTimeout(config.onTimeout())
+        .onDuplicate(config.onDuplicate())
+        .named(step.name())
+        .withOrigin(step.path())
         .expand();
     return new StepResult(result.output(), Map.of("rejected", result.rejected()), List.of(result.failures()));
-  }
-
-  private static Gather.Duplicate duplicate(String policy) {
-    switch (policy) {
-      case "last":
-        return Gather.Duplicate.KEEP_LAST;
-      case "dead-letter":
-        return Gather.Duplicate.DEAD_LETTER;
-      default:
-        return Gather.Duplicate.KEEP_FIRST;
-    }
   }
 }

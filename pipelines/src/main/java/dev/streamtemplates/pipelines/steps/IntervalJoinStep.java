@@ -1,10 +1,12 @@
 package dev.streamtemplates.pipelines.steps;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.streamtemplates.pipelines.io.Durations;
-import dev.streamtemplates.pipelines.spec.SpecNode;
+import dev.streamtemplates.pipelines.spec.FieldList;
 import dev.streamtemplates.transforms.join.IntervalJoin;
-import java.util.Locale;
+import java.util.List;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 
 /**
  * {@code type: IntervalJoin}: two keyed streams joined in event time within a bound.
@@ -21,7 +23,17 @@ import java.util.Locale;
  *   condition: right.position <= 10
  * }</pre>
  */
-public final class IntervalJoinStep implements StepProvider {
+public final class IntervalJoinStep implements StepProvider<IntervalJoinStep.Config> {
+  /** The spec of an IntervalJoin step. */
+  public record Config(
+      FieldList leftKey, FieldList rightKey, @Nullable Duration lower, Duration upper, IntervalJoin.@Nullable Type join,
+      @Nullable String condition) {
+    public Config {
+      lower = lower == null ? Duration.ZERO : lower;
+      join = join == null ? IntervalJoin.Type.INNER : join;
+    }
+  }
+
   @Override
   public String type() {
     return "IntervalJoin";
@@ -33,24 +45,22 @@ public final class IntervalJoinStep implements StepProvider {
   }
 
   @Override
-  public JsonNode configSchema() {
-    return StepSchemas.read("IntervalJoin.schema.json");
+  public Class<Config> configClass() {
+    return Config.class;
   }
 
   @Override
-  public StepResult apply(StepContext context) {
-    SpecNode spec = context.spec();
-    if (context.inputs().size() != 2) {
-      throw new IllegalArgumentException(spec.childPath("input") + ": an interval join takes two inputs, [left, right]; got " + context.inputs().size());
-    }
-    IntervalJoin join = IntervalJoin.of(context.inputs().get(0), context.inputs().get(1))
-        .on(ThresholdStep.fieldList(spec.texts("leftKey")), ThresholdStep.fieldList(spec.texts("rightKey")))
-        .within(Durations.parse(spec.text("lower", "0s"), spec.childPath("lower")), Durations.parse(spec.text("upper"), spec.childPath("upper")))
-        .withType(IntervalJoin.Type.valueOf(spec.text("join", "inner").toUpperCase(Locale.ROOT)))
-        .named(context.name())
-        .withOrigin(spec.path());
-    if (spec.has("condition")) {
-      join = join.withCondition(spec.text("condition"));
+  public StepResult apply(StepContext<Config> step) {
+    Config config = step.config();
+    List<PCollection<Row>> inputs = step.inputs(2, "an interval join takes two inputs, [left, right]");
+    IntervalJoin join = IntervalJoin.of(inputs.get(0), inputs.get(1))
+        .on(config.leftKey().names(), config.rightKey().names())
+        .within(config.lower(), config.upper())
+        .withType(config.join())
+        .named(step.name())
+        .withOrigin(step.path());
+    if (config.condition() != null) {
+      join = join.withCondition(config.condition());
     }
     return StepResult.of(join.expand());
   }

@@ -1,9 +1,12 @@
 package dev.streamtemplates.pipelines.steps;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.streamtemplates.pipelines.spec.SpecNode;
 import dev.streamtemplates.transforms.mapping.MapFields;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * {@code type: MapFields}: computed fields from CEL expressions, then select, drop, rename.
@@ -19,7 +22,26 @@ import java.util.Map;
  *   rename: {id: orderId}
  * }</pre>
  */
-public final class MapFieldsStep implements StepProvider {
+public final class MapFieldsStep implements StepProvider<MapFieldsStep.Config> {
+  /** The spec of a MapFields step. */
+  public record Config(
+      @Nullable Map<String, Field> fields, @Nullable List<String> select, @Nullable List<String> drop, @Nullable Map<String, String> rename) {
+    public Config {
+      fields = fields == null ? Map.of() : new LinkedHashMap<>(fields);
+      drop = drop == null ? List.of() : List.copyOf(drop);
+      rename = rename == null ? Map.of() : new LinkedHashMap<>(rename);
+    }
+  }
+
+  /** A computed field: a CEL expression, written alone or as {@code {expr, type}}. */
+  public record Field(String expr, @Nullable String type) {
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    static Field of(JsonNode node) {
+      return node.isObject()
+          ? new Field(node.path("expr").asText(), node.hasNonNull("type") ? node.get("type").asText() : null)
+          : new Field(node.asText(), null);
+    }
+  }
 
   @Override
   public String type() {
@@ -32,32 +54,28 @@ public final class MapFieldsStep implements StepProvider {
   }
 
   @Override
-  public JsonNode configSchema() {
-    return StepSchemas.read("MapFields.schema.json");
+  public Class<Config> configClass() {
+    return Config.class;
   }
 
   @Override
-  public StepResult apply(StepContext context) {
-    SpecNode spec = context.spec();
-    MapFields mapping = MapFields.create().named(context.name()).withOrigin(spec.childPath("fields"));
-    for (Map.Entry<String, SpecNode> field : spec.entries("fields").entrySet()) {
-      JsonNode value = field.getValue().json();
-      if (value.isObject()) {
-        mapping = mapping.withField(
-            field.getKey(),
-            value.path("expr").asText(),
-            value.hasNonNull("type") ? FieldTypes.parse(value.get("type").asText(), field.getValue().path() + ".type") : null);
-      } else {
-        mapping = mapping.withField(field.getKey(), value.asText());
-      }
+  public StepResult apply(StepContext<Config> step) {
+    Config config = step.config();
+    MapFields mapping = MapFields.create().named(step.name()).withOrigin(step.childPath("fields"));
+    for (Map.Entry<String, Field> field : config.fields().entrySet()) {
+      Field value = field.getValue();
+      mapping = value.type() == null
+          ? mapping.withField(field.getKey(), value.expr())
+          : mapping.withField(field.getKey(), value.expr(),
+              FieldTypes.parse(value.type(), step.childPath("fields") + "." + field.getKey() + ".type"));
     }
-    if (spec.has("select")) {
-      mapping = mapping.withSelect(spec.texts("select"));
+    if (config.select() != null) {
+      mapping = mapping.withSelect(config.select());
     }
-    mapping = mapping.withDrop(spec.texts("drop"));
-    for (Map.Entry<String, String> rename : spec.stringMap("rename").entrySet()) {
+    mapping = mapping.withDrop(config.drop());
+    for (Map.Entry<String, String> rename : config.rename().entrySet()) {
       mapping = mapping.withRename(rename.getKey(), rename.getValue());
     }
-    return StepResult.of(context.input().apply(context.name(), mapping));
+    return StepResult.of(step.input().apply(step.name(), mapping));
   }
 }

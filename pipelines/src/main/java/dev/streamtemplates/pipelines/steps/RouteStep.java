@@ -1,7 +1,6 @@
 package dev.streamtemplates.pipelines.steps;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.streamtemplates.pipelines.spec.SpecNode;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.streamtemplates.transforms.filter.Route;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,6 +8,7 @@ import java.util.Map;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * {@code type: Route}: named routes chosen by CEL conditions, each addressable as {@code
@@ -26,7 +26,23 @@ import org.apache.beam.sdk.values.Row;
  * # later: input: by-region.europe
  * }</pre>
  */
-public final class RouteStep implements StepProvider {
+public final class RouteStep implements StepProvider<RouteStep.Config> {
+  /** first: each event takes the first matching route; all: every matching route. */
+  public enum Mode {
+    FIRST, ALL
+  }
+
+  /** One named route and its condition. */
+  public record When(String name, String when) {}
+
+  /** The spec of a Route step; {@code default} is the route of events that match none. */
+  public record Config(@Nullable Mode mode, List<When> routes, @JsonProperty("default") @Nullable String otherwise) {
+    public Config {
+      mode = mode == null ? Mode.FIRST : mode;
+      routes = List.copyOf(routes);
+    }
+  }
+
   @Override
   public String type() {
     return "Route";
@@ -38,19 +54,19 @@ public final class RouteStep implements StepProvider {
   }
 
   @Override
-  public JsonNode configSchema() {
-    return StepSchemas.read("Route.schema.json");
+  public Class<Config> configClass() {
+    return Config.class;
   }
 
   @Override
-  public List<String> outputNames(StepContext.Config config) {
-    return route(config.spec()).routeNames();
+  public List<String> outputNames(StepContext<Config> step) {
+    return route(step.config(), step.childPath("routes")).routeNames();
   }
 
   @Override
-  public StepResult apply(StepContext context) {
-    Route route = route(context.spec()).named(context.name());
-    PCollectionTuple routes = context.input().apply(context.name(), route);
+  public StepResult apply(StepContext<Config> step) {
+    Route route = route(step.config(), step.childPath("routes")).named(step.name());
+    PCollectionTuple routes = step.input().apply(step.name(), route);
     Map<String, PCollection<Row>> named = new LinkedHashMap<>();
     for (String name : route.routeNames()) {
       named.put(name, routes.get(name));
@@ -59,16 +75,15 @@ public final class RouteStep implements StepProvider {
     return new StepResult(named.get(route.routeNames().get(0)), named, List.of(routes.<Row>get(Route.DEAD_LETTER)));
   }
 
-  private static Route route(SpecNode spec) {
-    Route route = "all".equals(spec.text("mode", "first")) ? Route.allMatches() : Route.firstMatch();
-    route = route.withOrigin(spec.childPath("routes"));
-    for (SpecNode entry : spec.items("routes")) {
-      route = route.when(entry.text("name"), entry.text("when"));
+  private static Route route(Config config, String origin) {
+    Route route = config.mode() == Mode.ALL ? Route.allMatches() : Route.firstMatch();
+    route = route.withOrigin(origin);
+    for (When entry : config.routes()) {
+      route = route.when(entry.name(), entry.when());
     }
-    if (spec.has("default")) {
-      route = route.otherwise(spec.text("default"));
+    if (config.otherwise() != null) {
+      route = route.otherwise(config.otherwise());
     }
     return route;
   }
-
 }

@@ -1,22 +1,16 @@
 package dev.streamtemplates.pipelines.steps;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.streamtemplates.pipelines.io.Durations;
-import dev.streamtemplates.pipelines.spec.SpecNode;
 import dev.streamtemplates.transforms.cep.Pattern;
 import dev.streamtemplates.transforms.cep.Sequence;
 import dev.streamtemplates.transforms.cep.SkipStrategy;
-import dev.streamtemplates.transforms.deadletter.DeadLetter;
-import dev.streamtemplates.transforms.deadletter.RowText;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.Row;
-import org.joda.time.Instant;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 
 /**
  * {@code type: Sequence}: temporal sequence detection (CEP) per key, in event time.
@@ -46,7 +40,55 @@ import org.joda.time.Instant;
  * Late events (behind the time the key was already matched up to) and failed conditions go to
  * the dead-letter output with the reason.
  */
-public final class SequenceStep implements StepProvider {
+public final class SequenceStep implements StepProvider<SequenceStep.Config> {
+  /** The spec of a Sequence step. */
+  public record Config(
+      @Nullable String key,
+      Duration within,
+      @Nullable String skip,
+      Sequence.@Nullable Mode mode,
+      @Nullable String pattern,
+      @Nullable Map<String, String> emit,
+      List<Stage> stages) {
+    public Config {
+      skip = skip == null ? "noSkip" : skip;
+      mode = mode == null ? Sequence.Mode.AUTO : mode;
+      emit = emit == null ? Map.of() : new java.util.LinkedHashMap<>(emit);
+      stages = List.copyOf(stages);
+    }
+  }
+
+  /** How a stage follows the one before it (Flink CEP's contiguity). */
+  public enum After {
+    @JsonProperty("next") NEXT,
+    @JsonProperty("followedBy") FOLLOWED_BY,
+    @JsonProperty("followedByAny") FOLLOWED_BY_ANY,
+    @JsonProperty("notNext") NOT_NEXT,
+    @JsonProperty("notFollowedBy") NOT_FOLLOWED_BY
+  }
+
+  /** One stage of the pattern. */
+  public record Stage(
+      String name,
+      @Nullable After after,
+      @Nullable String where,
+      @Nullable Times times,
+      @Nullable Boolean oneOrMore,
+      @Nullable Integer timesOrMore,
+      @Nullable Boolean optional,
+      @Nullable Boolean greedy,
+      @Nullable Boolean consecutive,
+      @Nullable Boolean allowCombinations,
+      @Nullable String until) {}
+
+  /** {@code times: 3} or {@code times: {min: 2, max: 4}}. */
+  public record Times(int min, int max) {
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    static Times of(JsonNode node) {
+      return node.isObject() ? new Times(node.path("min").asInt(), node.path("max").asInt()) : new Times(node.asInt(), node.asInt());
+    }
+  }
+
   @Override
   public String type() {
     return "Sequence";
@@ -58,126 +100,114 @@ public final class SequenceStep implements StepProvider {
   }
 
   @Override
-  public JsonNode configSchema() {
-    return StepSchemas.read("Sequence.schema.json");
+  public Class<Config> configClass() {
+    return Config.class;
   }
 
   @Override
-  public List<String> outputNames(StepContext.Config config) {
+  public List<String> outputNames(StepContext<Config> step) {
     return List.of("timedOut");
   }
 
   @Override
-  public StepResult apply(StepContext context) {
-    SpecNode spec = context.spec();
-    Pattern pattern = pattern(spec);
-    Sequence sequence = Sequence.detect(pattern)
-        .withEmit(spec.stringMap("emit"))
-        .withMode(Sequence.Mode.valueOf(spec.text("mode", "auto").toUpperCase(Locale.ROOT)))
-        .named(context.name())
-        .withOrigin(spec.path());
-    if (spec.has("key")) {
-      sequence = sequence.perKey(spec.text("key"));
+  public StepResult apply(StepContext<Config> step) {
+    Config config = step.config();
+    Sequence sequence = Sequence.detect(pattern(step))
+        .withEmit(config.emit())
+        .withMode(config.mode())
+        .named(step.name())
+        .withOrigin(step.path());
+    if (config.key() != null) {
+      sequence = sequence.perKey(config.key());
     }
-    PCollectionTuple result = context.input().apply(context.name(), sequence);
-    PCollection<Row> late = result.get(Sequence.LATE)
-        .apply(context.name() + "/Late to dead letters", ParDo.of(new LateFn(context.name())))
-        .setRowSchema(DeadLetter.SCHEMA);
+    PCollectionTuple result = step.input().apply(step.name(), sequence);
     return new StepResult(result.get(Sequence.MATCHES), Map.of("timedOut", result.get(Sequence.TIMED_OUT)),
-        List.of(result.get(Sequence.FAILURES), late));
+        List.of(result.get(Sequence.FAILURES)));
   }
 
   /** The pattern of a spec; every error names the spec path of the stage. */
-  static Pattern pattern(SpecNode spec) {
-    List<SpecNode> stages = spec.items("stages");
+  static Pattern pattern(StepContext<Config> step) {
+    Config config = step.config();
     Pattern pattern = null;
-    for (SpecNode stage : stages) {
+    for (int i = 0; i < config.stages().size(); i++) {
       try {
-        pattern = stage(pattern, stage);
+        pattern = stage(pattern, config.stages().get(i));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(stage.path() + ": " + e.getMessage(), e);
+        throw new IllegalArgumentException(step.childPath("stages") + "[" + i + "]: " + e.getMessage(), e);
       }
     }
     try {
-      pattern = pattern.within(Durations.parse(spec.text("within"), spec.childPath("within")))
-          .skip(SkipStrategy.parse(spec.text("skip", "noSkip")))
-          .named(spec.text("pattern", spec.text("name")));
+      pattern = pattern.within(config.within())
+          .skip(SkipStrategy.parse(config.skip()))
+          .named(config.pattern() == null ? step.name() : config.pattern());
       return pattern.validate();
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(e.getMessage().startsWith(spec.path()) ? e.getMessage() : spec.path() + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(e.getMessage().startsWith(step.path()) ? e.getMessage() : step.path() + ": " + e.getMessage(), e);
     }
   }
 
-  private static Pattern stage(Pattern pattern, SpecNode stage) {
-    String name = stage.text("name");
-    String after = stage.text("after", "followedBy");
+  private static Pattern stage(Pattern pattern, Stage stage) {
+    String name = stage.name();
     if (pattern == null) {
-      if (stage.has("after")) {
-        throw new IllegalArgumentException("the first stage cannot have 'after' (there is nothing before it), got after: " + after);
+      if (stage.after() != null) {
+        throw new IllegalArgumentException("the first stage cannot have 'after' (there is nothing before it), got after: "
+            + afterName(stage.after()));
       }
       pattern = Pattern.begin(name);
     } else {
-      switch (after) {
-        case "next":
+      switch (stage.after() == null ? After.FOLLOWED_BY : stage.after()) {
+        case NEXT:
           pattern = pattern.next(name);
           break;
-        case "followedByAny":
+        case FOLLOWED_BY_ANY:
           pattern = pattern.followedByAny(name);
           break;
-        case "notNext":
+        case NOT_NEXT:
           pattern = pattern.notNext(name);
           break;
-        case "notFollowedBy":
+        case NOT_FOLLOWED_BY:
           pattern = pattern.notFollowedBy(name);
           break;
         default:
           pattern = pattern.followedBy(name);
       }
     }
-    if (stage.has("where")) {
-      pattern = pattern.where(stage.text("where"));
+    if (stage.where() != null) {
+      pattern = pattern.where(stage.where());
     }
-    JsonNode times = stage.json().get("times");
-    if (times != null && times.isObject()) {
-      pattern = pattern.times(times.path("min").asInt(), times.path("max").asInt());
-    } else if (times != null) {
-      pattern = pattern.times(times.asInt());
+    if (stage.times() != null) {
+      pattern = stage.times().min() == stage.times().max() ? pattern.times(stage.times().min())
+          : pattern.times(stage.times().min(), stage.times().max());
     }
-    if (stage.bool("oneOrMore", false)) {
+    if (Boolean.TRUE.equals(stage.oneOrMore())) {
       pattern = pattern.oneOrMore();
     }
-    if (stage.has("timesOrMore")) {
-      pattern = pattern.timesOrMore((int) stage.number("timesOrMore", 1));
+    if (stage.timesOrMore() != null) {
+      pattern = pattern.timesOrMore(stage.timesOrMore());
     }
-    if (stage.bool("optional", false)) {
+    if (Boolean.TRUE.equals(stage.optional())) {
       pattern = pattern.optional();
     }
-    if (stage.bool("greedy", false)) {
+    if (Boolean.TRUE.equals(stage.greedy())) {
       pattern = pattern.greedy();
     }
-    if (stage.bool("consecutive", false)) {
+    if (Boolean.TRUE.equals(stage.consecutive())) {
       pattern = pattern.consecutive();
     }
-    if (stage.bool("allowCombinations", false)) {
+    if (Boolean.TRUE.equals(stage.allowCombinations())) {
       pattern = pattern.allowCombinations();
     }
-    if (stage.has("until")) {
-      pattern = pattern.until(stage.text("until"));
+    if (stage.until() != null) {
+      pattern = pattern.until(stage.until());
     }
     return pattern;
   }
 
-  private static final class LateFn extends DoFn<Row, Row> {
-    private final String step;
-
-    LateFn(String step) {
-      this.step = step;
-    }
-
-    @ProcessElement
-    public void process(@Element Row row, @Timestamp Instant timestamp, OutputReceiver<Row> out) {
-      out.output(DeadLetter.ofText(step, "late: the event arrived after its key had been matched past its event time"
-          + " (it is behind the watermark and can no longer be put in order)", RowText.json(row), DeadLetter.knownTime(timestamp)));
+  private static String afterName(After after) {
+    try {
+      return After.class.getField(after.name()).getAnnotation(JsonProperty.class).value();
+    } catch (NoSuchFieldException e) {
+      throw new IllegalStateException(e);
     }
   }
 }

@@ -1,10 +1,9 @@
 package dev.streamtemplates.pipelines.steps;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.streamtemplates.pipelines.spec.SpecNode;
+import dev.streamtemplates.pipelines.spec.FieldList;
 import dev.streamtemplates.transforms.filter.Threshold;
-import java.util.ArrayList;
 import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * {@code type: Threshold}: alert rows for events whose numeric field is beyond a limit.
@@ -20,7 +19,23 @@ import java.util.List;
  *   debounce: true        # alert on crossing only; needs key
  * }</pre>
  */
-public final class ThresholdStep implements StepProvider {
+public final class ThresholdStep implements StepProvider<ThresholdStep.Config> {
+  /** The spec of a Threshold step; the schema makes exactly one of above, below, inside and outside present. */
+  public record Config(
+      String field,
+      @Nullable Double above,
+      @Nullable Double below,
+      @Nullable List<Double> inside,
+      @Nullable List<Double> outside,
+      @Nullable FieldList context,
+      @Nullable String key,
+      @Nullable Boolean debounce) {
+    public Config {
+      context = context == null ? FieldList.NONE : context;
+      debounce = debounce != null && debounce;
+    }
+  }
+
   @Override
   public String type() {
     return "Threshold";
@@ -32,42 +47,28 @@ public final class ThresholdStep implements StepProvider {
   }
 
   @Override
-  public JsonNode configSchema() {
-    return StepSchemas.read("Threshold.schema.json");
+  public Class<Config> configClass() {
+    return Config.class;
   }
 
   @Override
-  public StepResult apply(StepContext context) {
-    SpecNode spec = context.spec();
-    String field = spec.text("field");
+  public StepResult apply(StepContext<Config> step) {
+    Config config = step.config();
     Threshold threshold;
-    if (spec.has("above")) {
-      threshold = Threshold.above(field, spec.json().get("above").asDouble());
-    } else if (spec.has("below")) {
-      threshold = Threshold.below(field, spec.json().get("below").asDouble());
-    } else if (spec.has("inside")) {
-      threshold = Threshold.inside(field, spec.json().get("inside").get(0).asDouble(), spec.json().get("inside").get(1).asDouble());
+    if (config.above() != null) {
+      threshold = Threshold.above(config.field(), config.above());
+    } else if (config.below() != null) {
+      threshold = Threshold.below(config.field(), config.below());
+    } else if (config.inside() != null) {
+      threshold = Threshold.inside(config.field(), config.inside().get(0), config.inside().get(1));
     } else {
-      threshold = Threshold.outside(field, spec.json().get("outside").get(0).asDouble(), spec.json().get("outside").get(1).asDouble());
+      threshold = Threshold.outside(config.field(), config.outside().get(0), config.outside().get(1));
     }
-    threshold = threshold.withContextFields(fieldList(spec.texts("context"))).named(context.name());
-    if (spec.has("key")) {
-      threshold = threshold.withKeyField(spec.text("key"));
+    threshold = threshold.withContextFields(config.context().names()).named(step.name());
+    if (config.key() != null) {
+      threshold = threshold.withKeyField(config.key());
     }
-    threshold = threshold.withDebounce(spec.bool("debounce", false));
-    return StepResult.of(context.input().apply(context.name(), threshold));
-  }
-
-  /** A list of names, where each entry may itself be a comma-separated list (as a parameter gives it). */
-  static List<String> fieldList(List<String> entries) {
-    List<String> names = new ArrayList<>();
-    for (String entry : entries) {
-      for (String name : entry.split(",")) {
-        if (!name.isBlank()) {
-          names.add(name.trim());
-        }
-      }
-    }
-    return names;
+    threshold = threshold.withDebounce(config.debounce());
+    return StepResult.of(step.input().apply(step.name(), threshold));
   }
 }

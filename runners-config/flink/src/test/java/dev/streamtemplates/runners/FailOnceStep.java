@@ -20,7 +20,10 @@ import org.apache.beam.sdk.values.Row;
  * in this JVM, to make the runner restart the job from its last checkpoint. The counters are static on purpose: they must survive the restart, which
  * re-creates every DoFn instance (Flink [local] runs in the test's JVM).
  */
-public final class FailOnceStep implements StepProvider {
+public final class FailOnceStep implements StepProvider<FailOnceStep.Config> {
+  /** afterRecords: how many rows pass before the armed failure. */
+  public record Config(long afterRecords) {}
+
   static final AtomicLong SEEN = new AtomicLong();
   static final AtomicBoolean FAILED = new AtomicBoolean();
   static final AtomicBoolean ARMED = new AtomicBoolean();
@@ -41,8 +44,13 @@ public final class FailOnceStep implements StepProvider {
   }
 
   @Override
-  public StepResult apply(StepContext context) {
-    long after = context.spec().number("afterRecords", Long.MAX_VALUE);
+  public Class<Config> configClass() {
+    return Config.class;
+  }
+
+  @Override
+  public StepResult apply(StepContext<Config> context) {
+    long after = context.config().afterRecords();
     PCollection<Row> out = context.input().apply(context.name(), ParDo.of(new FailOnce(after))).setRowSchema(context.input().getSchema());
     return new StepResult(out, Map.of(), List.of());
   }

@@ -74,7 +74,6 @@ public class SparkStreamingSequenceTest {
     SEEN.clear();
     result.get(Sequence.MATCHES).apply("Collect", ParDo.of(new CollectFn("match")));
     result.get(Sequence.TIMED_OUT).apply("Collect timed out", ParDo.of(new CollectFn("timed-out")));
-    result.get(Sequence.LATE).apply("Collect late", ParDo.of(new CollectFn("late")));
     result.get(Sequence.FAILURES).apply("Collect failures", ParDo.of(new CollectFn("failure")));
     // A Spark streaming job does not end by itself: wait for the results (bounded), then stop it.
     org.apache.beam.sdk.PipelineResult run = pipeline.run();

@@ -1,5 +1,7 @@
 package dev.streamtemplates.transforms.aggregate;
 
+import dev.streamtemplates.transforms.core.Names;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
 import com.google.errorprone.annotations.CheckReturnValue;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
@@ -89,7 +91,9 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
 
   /** What happens to events behind the watermark. */
   public enum LatePolicy {
-    DROP, UPDATE_ACCUMULATED, UPDATE_DELTA
+    @JsonProperty("drop") DROP,
+    @JsonProperty("accumulate") UPDATE_ACCUMULATED,
+    @JsonProperty("delta") UPDATE_DELTA
   }
 
   private final List<String> keyFields;
@@ -130,7 +134,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
   }
 
   public static WindowedAggregate perKey(List<String> keyFields) {
-    keyFields.forEach(f -> Filter.requireName(f, "key field"));
+    keyFields.forEach(f -> Names.require(f, "key field"));
     return new WindowedAggregate(keyFields, null, List.of(), Duration.ZERO, LatePolicy.DROP, null, null, 0, null, "aggregate", "aggregates", true, LateEvents.DEFAULT_REPORTED_FOR);
   }
 
@@ -199,18 +203,18 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
     if (n < 1) {
       throw new IllegalArgumentException("top n must be >= 1, got n=" + n);
     }
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, n, Filter.requireName(by, "top-N aggregate"), step, origin, slicing, lateReportedFor);
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, n, Names.require(by, "top-N aggregate"), step, origin, slicing, lateReportedFor);
   }
 
   @CheckReturnValue
   public WindowedAggregate named(String step) {
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, Filter.requireName(step, "step"), origin, slicing, lateReportedFor);
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, Names.require(step, "step"), origin, slicing, lateReportedFor);
   }
 
   /** Where the step was declared, e.g. {@code steps[2]}, for error messages. */
   @CheckReturnValue
   public WindowedAggregate withOrigin(String origin) {
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, Filter.requireName(origin, "origin"), slicing, lateReportedFor);
+    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, Names.require(origin, "origin"), slicing, lateReportedFor);
   }
 
   /**

@@ -1,12 +1,12 @@
 package dev.streamtemplates.transforms.cep;
 
+import dev.streamtemplates.transforms.core.Names;
 import com.google.errorprone.annotations.CheckReturnValue;
 import dev.streamtemplates.transforms.cep.nfa.Nfa;
 import dev.streamtemplates.transforms.cep.runtime.MatchRows;
 import dev.streamtemplates.transforms.cep.runtime.SequenceFns;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
-import dev.streamtemplates.transforms.filter.Filter;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -54,8 +54,9 @@ import org.joda.time.Instant;
  * every runner), whatever order they arrive in: they wait until the watermark passes them. A match
  * is emitted when its last event is matched; an absence ({@code notFollowedBy} at the end) when
  * the watermark passes first + within. Partial matches whose bound passes go to {@link
- * #TIMED_OUT}. An event that arrives after its key was matched past its time goes to {@link #LATE}
- * (the event as it came); a condition or projection that fails goes to {@link #FAILURES}. Output
+ * #TIMED_OUT}. An event that arrives after its key was matched past its time, an event whose key is null,
+ * and a condition or projection that fails go to {@link #FAILURES} as dead letters with their
+ * reason (late ones: {@link SequenceFns#LATE_REASON}). Output
  * rows are described in {@link MatchRows}.
  *
  * <p>Two modes give the same matches. {@link Mode#TIMERS} keeps per-key state, driven by
@@ -76,7 +77,6 @@ public final class Sequence extends PTransform<PCollection<Row>, PCollectionTupl
 
   public static final TupleTag<Row> MATCHES = new TupleTag<Row>("matches") {};
   public static final TupleTag<Row> TIMED_OUT = new TupleTag<Row>("timedOut") {};
-  public static final TupleTag<Row> LATE = new TupleTag<Row>("late") {};
   public static final TupleTag<Row> FAILURES = new TupleTag<Row>("dead-letter") {};
   private static final TupleTag<KV<String, Row>> KEYED = new TupleTag<KV<String, Row>>("keyed") {};
 
@@ -112,7 +112,7 @@ public final class Sequence extends PTransform<PCollection<Row>, PCollectionTupl
   /** Matches each value of this field separately. */
   @CheckReturnValue
   public Sequence perKey(String field) {
-    return new Sequence(pattern, Filter.requireName(field, "key field"), emit, mode, step, origin);
+    return new Sequence(pattern, Names.require(field, "key field"), emit, mode, step, origin);
   }
 
   /** Projects each match to these fields (name to CEL expression, in order) instead of the stage records. */
@@ -131,12 +131,12 @@ public final class Sequence extends PTransform<PCollection<Row>, PCollectionTupl
 
   @CheckReturnValue
   public Sequence named(String newStep) {
-    return new Sequence(pattern, keyField, emit, mode, Filter.requireName(newStep, "step"), origin);
+    return new Sequence(pattern, keyField, emit, mode, Names.require(newStep, "step"), origin);
   }
 
   @CheckReturnValue
   public Sequence withOrigin(String newOrigin) {
-    return new Sequence(pattern, keyField, emit, mode, step, Filter.requireName(newOrigin, "origin"));
+    return new Sequence(pattern, keyField, emit, mode, step, Names.require(newOrigin, "origin"));
   }
 
   /** The mode this transform runs in on the pipeline of {@code input}. */
@@ -167,7 +167,7 @@ public final class Sequence extends PTransform<PCollection<Row>, PCollectionTupl
             + " or run on Direct or Flink");
       }
     }
-    SequenceFns.Spec spec = new SequenceFns.Spec(nfa, rows, step, MATCHES, TIMED_OUT, LATE, FAILURES);
+    SequenceFns.Spec spec = new SequenceFns.Spec(nfa, rows, step, MATCHES, TIMED_OUT, FAILURES);
     PCollectionTuple keying = input.apply("Key by " + (keyField == null ? "nothing" : keyField),
         ParDo.of(new KeyFn(keyField, step, FAILURES)).withOutputTags(KEYED, TupleTagList.of(FAILURES)));
     PCollection<KV<String, Row>> byKey =
@@ -177,7 +177,7 @@ public final class Sequence extends PTransform<PCollection<Row>, PCollectionTupl
       matched = byKey
           .apply("In the global window", Window.<KV<String, Row>>into(new GlobalWindows()))
           .apply("Match " + pattern.name(), ParDo.of(new SequenceFns.TimerFn(spec))
-              .withOutputTags(MATCHES, TupleTagList.of(TIMED_OUT).and(LATE).and(FAILURES)));
+              .withOutputTags(MATCHES, TupleTagList.of(TIMED_OUT).and(FAILURES)));
     } else {
       Duration within = pattern.within();
       PCollection<KV<String, TimestampedValue<Row>>> stamped = byKey
@@ -191,10 +191,9 @@ public final class Sequence extends PTransform<PCollection<Row>, PCollectionTupl
               .discardingFiredPanes())
           .apply("Group by key", GroupByKey.create())
           .apply("Match " + pattern.name(), ParDo.of(new SequenceFns.WindowFn(spec))
-              .withOutputTags(MATCHES, TupleTagList.of(TIMED_OUT).and(LATE).and(FAILURES)));
+              .withOutputTags(MATCHES, TupleTagList.of(TIMED_OUT).and(FAILURES)));
       matched = PCollectionTuple.of(MATCHES, global(windowed.get(MATCHES).setRowSchema(rows.outputSchema()), "matches"))
           .and(TIMED_OUT, global(windowed.get(TIMED_OUT).setRowSchema(rows.timedOutSchema()), "timed-out"))
-          .and(LATE, global(windowed.get(LATE).setRowSchema(input.getSchema()), "late"))
           .and(FAILURES, global(windowed.get(FAILURES).setRowSchema(DeadLetter.SCHEMA), "failures"));
     }
     PCollection<Row> failures = PCollectionList.of(keying.get(FAILURES).setRowSchema(DeadLetter.SCHEMA))
@@ -203,7 +202,6 @@ public final class Sequence extends PTransform<PCollection<Row>, PCollectionTupl
         .setRowSchema(DeadLetter.SCHEMA);
     return PCollectionTuple.of(MATCHES, matched.get(MATCHES).setRowSchema(rows.outputSchema()))
         .and(TIMED_OUT, matched.get(TIMED_OUT).setRowSchema(rows.timedOutSchema()))
-        .and(LATE, matched.get(LATE).setRowSchema(input.getSchema()))
         .and(FAILURES, failures);
   }
 

@@ -1,5 +1,6 @@
 package dev.streamtemplates.transforms.filter;
 
+import dev.streamtemplates.transforms.core.Names;
 import com.google.errorprone.annotations.CheckReturnValue;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
@@ -61,13 +62,13 @@ public final class Filter extends PTransform<PCollection<Row>, WithFailures.Resu
   /** The step name that dead letters and counters carry. */
   @CheckReturnValue
   public Filter named(String step) {
-    return new Filter(condition, requireName(step, "step"), origin);
+    return new Filter(condition, Names.require(step, "step"), origin);
   }
 
   /** Where the condition was declared, e.g. {@code steps[2].condition}, for error messages. */
   @CheckReturnValue
   public Filter withOrigin(String origin) {
-    return new Filter(condition, step, requireName(origin, "origin"));
+    return new Filter(condition, step, Names.require(origin, "origin"));
   }
 
   @Override
@@ -77,14 +78,6 @@ public final class Filter extends PTransform<PCollection<Row>, WithFailures.Resu
         input.apply("Where " + condition, ParDo.of(new FilterFn(expression, step)).withOutputTags(KEPT, TupleTagList.of(FAILURES)));
     return WithFailures.Result.of(
         result.get(KEPT).setRowSchema(input.getSchema()), result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
-  }
-
-  /** The value, or an error naming what it is when it is null or blank. */
-  public static String requireName(String value, String what) {
-    if (value == null || value.isBlank()) {
-      throw new IllegalArgumentException(what + " must be a non-empty name, got '" + value + "'");
-    }
-    return value;
   }
 
   private static final class FilterFn extends DoFn<Row, Row> {

@@ -1,5 +1,6 @@
 package dev.streamtemplates.transforms.filter;
 
+import dev.streamtemplates.transforms.core.Names;
 import com.google.errorprone.annotations.CheckReturnValue;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
@@ -99,13 +100,13 @@ public final class Route extends PTransform<PCollection<Row>, PCollectionTuple> 
 
   @CheckReturnValue
   public Route named(String step) {
-    return new Route(all, new LinkedHashMap<>(conditions), otherwise, Filter.requireName(step, "step"), origin);
+    return new Route(all, new LinkedHashMap<>(conditions), otherwise, Names.require(step, "step"), origin);
   }
 
   /** Where the routes were declared, e.g. {@code steps[1].routes}, for error messages. */
   @CheckReturnValue
   public Route withOrigin(String origin) {
-    return new Route(all, new LinkedHashMap<>(conditions), otherwise, step, Filter.requireName(origin, "origin"));
+    return new Route(all, new LinkedHashMap<>(conditions), otherwise, step, Names.require(origin, "origin"));
   }
 
   /** The route names, in order, the default last. */
@@ -118,7 +119,7 @@ public final class Route extends PTransform<PCollection<Row>, PCollectionTuple> 
   }
 
   private static void checkRouteName(String name) {
-    Filter.requireName(name, "route name");
+    Names.require(name, "route name");
     if (DEAD_LETTER.equals(name)) {
       throw new IllegalArgumentException("'" + DEAD_LETTER + "' is reserved for the dead-letter output; choose another route name");
     }

@@ -1,5 +1,6 @@
 package dev.streamtemplates.transforms.filter;
 
+import dev.streamtemplates.transforms.core.Names;
 import com.google.errorprone.annotations.CheckReturnValue;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
@@ -123,7 +124,7 @@ public final class Threshold extends PTransform<PCollection<Row>, WithFailures.R
   }
 
   private static Threshold of(String field, Direction direction, double lower, double upper) {
-    Filter.requireName(field, "field");
+    Names.require(field, "field");
     if (Double.isNaN(lower) || Double.isNaN(upper)) {
       throw new IllegalArgumentException("limits must be numbers, got lower=" + lower + " upper=" + upper);
     }
@@ -141,14 +142,14 @@ public final class Threshold extends PTransform<PCollection<Row>, WithFailures.R
 
   @CheckReturnValue
   public Threshold withContextFields(List<String> fields) {
-    fields.forEach(f -> Filter.requireName(f, "context field"));
+    fields.forEach(f -> Names.require(f, "context field"));
     return new Threshold(field, direction, lower, upper, fields, keyField, debounce, step);
   }
 
   /** The field that identifies the entity (card, sensor, ...) whose crossings are debounced; copied into {@code key}. */
   @CheckReturnValue
   public Threshold withKeyField(String keyField) {
-    return new Threshold(field, direction, lower, upper, context, Filter.requireName(keyField, "key field"), debounce, step);
+    return new Threshold(field, direction, lower, upper, context, Names.require(keyField, "key field"), debounce, step);
   }
 
   /** Alert only when a key's value crosses the limit, not on every event beyond it. Needs a key field. */
@@ -159,7 +160,7 @@ public final class Threshold extends PTransform<PCollection<Row>, WithFailures.R
 
   @CheckReturnValue
   public Threshold named(String step) {
-    return new Threshold(field, direction, lower, upper, context, keyField, debounce, Filter.requireName(step, "step"));
+    return new Threshold(field, direction, lower, upper, context, keyField, debounce, Names.require(step, "step"));
   }
 
   /** The schema of the alerts for events of {@code input}. */

@@ -1,5 +1,6 @@
 package dev.streamtemplates.transforms.format;
 
+import dev.streamtemplates.transforms.core.Instants;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -71,7 +72,7 @@ final class JsonErrors {
         ok = node.isIntegralNumber() || node.isTextual();
         if (node.isTextual()) {
           try {
-            TextValues.parseEpochMillis(node.asText());
+            Instants.parseEpochMillis(node.asText());
           } catch (IllegalArgumentException bad) {
             return Optional.of("field '" + path + "': " + bad.getMessage());
           }

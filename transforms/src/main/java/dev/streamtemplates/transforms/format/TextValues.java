@@ -1,5 +1,6 @@
 package dev.streamtemplates.transforms.format;
 
+import dev.streamtemplates.transforms.core.Instants;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.streamtemplates.transforms.deadletter.RecordException;
 import java.math.BigDecimal;
@@ -130,7 +131,7 @@ public final class TextValues {
           }
           throw new IllegalArgumentException("not a boolean");
         case DATETIME:
-          return new DateTime(parseEpochMillis(value), DateTimeZone.UTC);
+          return new DateTime(Instants.parseEpochMillis(value), DateTimeZone.UTC);
         case BYTES:
           return Base64.getDecoder().decode(value);
         case LOGICAL_TYPE:
@@ -145,25 +146,6 @@ public final class TextValues {
       throw e;
     } catch (RuntimeException e) {
       throw new RecordException("field '" + field + "': '" + abbreviate(value) + "' is not a valid " + describe(type));
-    }
-  }
-
-  /**
-   * Epoch milliseconds of an ISO-8601 instant with offset ({@code 2024-05-01T10:00:00Z}, {@code
-   * 2024-05-01T12:00:00+02:00}) or of a whole number of epoch milliseconds.
-   *
-   * @throws IllegalArgumentException for anything else
-   */
-  public static long parseEpochMillis(String value) {
-    String text = value.trim();
-    if (!text.isEmpty() && (Character.isDigit(text.charAt(0)) || text.charAt(0) == '-') && text.chars().skip(1).allMatch(Character::isDigit)) {
-      return Long.parseLong(text);
-    }
-    try {
-      return OffsetDateTime.parse(text).toInstant().toEpochMilli();
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException(
-          "'" + abbreviate(text) + "' is not an ISO-8601 time with offset (2024-05-01T10:00:00Z) or epoch milliseconds");
     }
   }
 

@@ -1,7 +1,7 @@
 package dev.streamtemplates.transforms.join;
 
+import dev.streamtemplates.transforms.core.Names;
 import com.google.errorprone.annotations.CheckReturnValue;
-import dev.streamtemplates.transforms.filter.Filter;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
 import java.io.IOException;
@@ -102,19 +102,19 @@ public final class Enrich {
   /** The events' field holding the table key. */
   @CheckReturnValue
   public Enrich withKey(String eventKey) {
-    return new Enrich(events, Filter.requireName(eventKey, "event key"), table, tableKey, changelog, wait, step, valueFields);
+    return new Enrich(events, Names.require(eventKey, "event key"), table, tableKey, changelog, wait, step, valueFields);
   }
 
   /** The table is a stream of updates, keyed by {@code tableKey}; a row of nulls deletes its key. */
   @CheckReturnValue
   public Enrich fromChangelog(PCollection<Row> updates, String tableKey) {
-    return new Enrich(events, eventKey, updates, Filter.requireName(tableKey, "table key"), true, wait, step, valueFields);
+    return new Enrich(events, eventKey, updates, Names.require(tableKey, "table key"), true, wait, step, valueFields);
   }
 
   /** The table is a bounded lookup (e.g. a file), keyed by {@code tableKey}, read whole. */
   @CheckReturnValue
   public Enrich fromLookup(PCollection<Row> lookup, String tableKey) {
-    return new Enrich(events, eventKey, lookup, Filter.requireName(tableKey, "table key"), false, wait, step, valueFields);
+    return new Enrich(events, eventKey, lookup, Names.require(tableKey, "table key"), false, wait, step, valueFields);
   }
 
   /**
@@ -155,7 +155,7 @@ public final class Enrich {
 
   @CheckReturnValue
   public Enrich named(String step) {
-    return new Enrich(events, eventKey, table, tableKey, changelog, wait, Filter.requireName(step, "step"), valueFields);
+    return new Enrich(events, eventKey, table, tableKey, changelog, wait, Names.require(step, "step"), valueFields);
   }
 
   public static Schema outputSchema(Schema events, Schema table) {

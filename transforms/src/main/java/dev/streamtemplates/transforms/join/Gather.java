@@ -1,9 +1,10 @@
 package dev.streamtemplates.transforms.join;
 
+import dev.streamtemplates.transforms.core.Names;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.google.errorprone.annotations.CheckReturnValue;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
-import dev.streamtemplates.transforms.filter.Filter;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
 import java.io.IOException;
@@ -82,7 +83,9 @@ public final class Gather {
 
   /** What happens to a second event from the same input for the same id. */
   public enum Duplicate {
-    KEEP_FIRST, KEEP_LAST, DEAD_LETTER
+    @JsonProperty("first") KEEP_FIRST,
+    @JsonProperty("last") KEEP_LAST,
+    @JsonProperty("dead-letter") DEAD_LETTER
   }
 
   /** The gathered rows, the rejected ones, and the dead letters. */
@@ -119,7 +122,7 @@ public final class Gather {
   @CheckReturnValue
   public Gather on(String keyField) {
     Map<String, String> keys = new LinkedHashMap<>();
-    inputs.keySet().forEach(name -> keys.put(name, Filter.requireName(keyField, "key field")));
+    inputs.keySet().forEach(name -> keys.put(name, Names.require(keyField, "key field")));
     return on(keys);
   }
 
@@ -149,12 +152,12 @@ public final class Gather {
 
   @CheckReturnValue
   public Gather named(String step) {
-    return new Gather(inputs, keyFields, timeout, onTimeout, onDuplicate, Filter.requireName(step, "step"), origin);
+    return new Gather(inputs, keyFields, timeout, onTimeout, onDuplicate, Names.require(step, "step"), origin);
   }
 
   @CheckReturnValue
   public Gather withOrigin(String origin) {
-    return new Gather(inputs, keyFields, timeout, onTimeout, onDuplicate, step, Filter.requireName(origin, "origin"));
+    return new Gather(inputs, keyFields, timeout, onTimeout, onDuplicate, step, Names.require(origin, "origin"));
   }
 
   public Result expand() {

@@ -1,11 +1,11 @@
 package dev.streamtemplates.transforms.join;
 
+import dev.streamtemplates.transforms.core.Names;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
 import com.google.errorprone.annotations.CheckReturnValue;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.expr.RowExpression;
-import dev.streamtemplates.transforms.filter.Filter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -149,13 +149,13 @@ public final class IntervalJoin implements Serializable {
 
   @CheckReturnValue
   public IntervalJoin named(String step) {
-    return new IntervalJoin(left, right, leftKey, rightKey, lower, upper, type, condition, Filter.requireName(step, "step"), origin);
+    return new IntervalJoin(left, right, leftKey, rightKey, lower, upper, type, condition, Names.require(step, "step"), origin);
   }
 
   /** Where the join was declared, e.g. {@code steps[2]}, for error messages. */
   @CheckReturnValue
   public IntervalJoin withOrigin(String origin) {
-    return new IntervalJoin(left, right, leftKey, rightKey, lower, upper, type, condition, step, Filter.requireName(origin, "origin"));
+    return new IntervalJoin(left, right, leftKey, rightKey, lower, upper, type, condition, step, Names.require(origin, "origin"));
   }
 
   /** The output schema: {@code key}, {@code left}, {@code right}, {@code eventTime}. */

@@ -1,5 +1,6 @@
 package dev.streamtemplates.transforms.mapping;
 
+import dev.streamtemplates.transforms.core.Names;
 import com.google.errorprone.annotations.CheckReturnValue;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
@@ -110,7 +111,7 @@ public final class MapFields extends PTransform<PCollection<Row>, WithFailures.R
    */
   @CheckReturnValue
   public MapFields withField(String name, String expression, @Nullable FieldType type) {
-    requireName("field name", name);
+    Names.require(name, "field name");
     if (expression == null || expression.isBlank()) {
       throw new IllegalArgumentException("expression for field '" + name + "' must be non-empty, got '" + expression + "'");
     }
@@ -127,7 +128,7 @@ public final class MapFields extends PTransform<PCollection<Row>, WithFailures.R
 
   @CheckReturnValue
   public MapFields withSelect(List<String> fields) {
-    fields.forEach(f -> requireName("selected field", f));
+    fields.forEach(f -> Names.require(f, "selected field"));
     return new MapFields(new LinkedHashMap<>(computed), new ArrayList<>(fields), new LinkedHashSet<>(drop), new LinkedHashMap<>(rename), step, origin);
   }
 
@@ -139,7 +140,7 @@ public final class MapFields extends PTransform<PCollection<Row>, WithFailures.R
 
   @CheckReturnValue
   public MapFields withDrop(List<String> fields) {
-    fields.forEach(f -> requireName("dropped field", f));
+    fields.forEach(f -> Names.require(f, "dropped field"));
     Set<String> next = new LinkedHashSet<>(drop);
     next.addAll(fields);
     return new MapFields(new LinkedHashMap<>(computed), new ArrayList<>(select), next, new LinkedHashMap<>(rename), step, origin);
@@ -148,8 +149,8 @@ public final class MapFields extends PTransform<PCollection<Row>, WithFailures.R
   /** Renames field {@code from} to {@code to}. */
   @CheckReturnValue
   public MapFields withRename(String from, String to) {
-    requireName("renamed field", from);
-    requireName("new name of '" + from + "'", to);
+    Names.require(from, "renamed field");
+    Names.require(to, "new name of '" + from + "'");
     Map<String, String> next = new LinkedHashMap<>(rename);
     next.put(from, to);
     return new MapFields(new LinkedHashMap<>(computed), new ArrayList<>(select), new LinkedHashSet<>(drop), next, step, origin);
@@ -158,7 +159,7 @@ public final class MapFields extends PTransform<PCollection<Row>, WithFailures.R
   /** The step name that dead letters and counters carry. */
   @CheckReturnValue
   public MapFields named(String step) {
-    requireName("step", step);
+    Names.require(step, "step");
     return new MapFields(new LinkedHashMap<>(computed), new ArrayList<>(select), new LinkedHashSet<>(drop), new LinkedHashMap<>(rename), step, origin);
   }
 
@@ -168,7 +169,7 @@ public final class MapFields extends PTransform<PCollection<Row>, WithFailures.R
    */
   @CheckReturnValue
   public MapFields withOrigin(String origin) {
-    requireName("origin", origin);
+    Names.require(origin, "origin");
     return new MapFields(new LinkedHashMap<>(computed), new ArrayList<>(select), new LinkedHashSet<>(drop), new LinkedHashMap<>(rename), step, origin);
   }
 
@@ -256,12 +257,6 @@ public final class MapFields extends PTransform<PCollection<Row>, WithFailures.R
       plan[i] = sources.get(name);
     }
     return new Plan(out.build(), plan, expressions, types);
-  }
-
-  private static void requireName(String what, @Nullable String name) {
-    if (name == null || name.isBlank()) {
-      throw new IllegalArgumentException(what + " must be a non-empty name, got '" + name + "'");
-    }
   }
 
   /** The resolved mapping: where each output field comes from. Serializable; built at expand time. */

@@ -4,7 +4,7 @@ import com.google.errorprone.annotations.CheckReturnValue;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RecordException;
 import dev.streamtemplates.transforms.deadletter.RowText;
-import dev.streamtemplates.transforms.format.TextValues;
+import dev.streamtemplates.transforms.core.Instants;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
@@ -141,7 +141,7 @@ public final class EventTime {
         return new Instant(((Number) value).longValue());
       }
       try {
-        return new Instant(TextValues.parseEpochMillis(value.toString()));
+        return new Instant(Instants.parseEpochMillis(value.toString()));
       } catch (IllegalArgumentException | java.time.DateTimeException | ArithmeticException e) {
         throw new RecordException("event time field '" + field + "': " + e.getMessage());
       }

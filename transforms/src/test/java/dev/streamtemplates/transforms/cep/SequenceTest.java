@@ -69,13 +69,12 @@ public class SequenceTest {
     PAssert.that(result.get(Sequence.TIMED_OUT).apply("timed out", MapElements.into(TypeDescriptors.strings())
         .via(row -> row.getRow("us").getString("id") + "@" + row.getDateTime("timedOutAt").getMillis() / 60_000)))
         .containsInAnyOrder("c2-us@200");
-    PAssert.that(result.get(Sequence.LATE)).empty();
     PAssert.that(result.get(Sequence.FAILURES)).empty();
     pipeline.run();
   }
 
   @Test
-  public void eventBehindTheMatchedTimeGoesToTheLateOutput() {
+  public void eventBehindTheMatchedTimeBecomesALateDeadLetter() {
     // The key is matched up to minute 25 once the watermark passes it; an event at minute 20 that
     // arrives after that can no longer be put in order.
     TestStream<Row> events = TestStream.create(TX)
@@ -86,8 +85,10 @@ public class SequenceTest {
         .advanceWatermarkToInfinity();
     PCollectionTuple result = pipeline.apply(events).apply(detect(fraud()));
     PAssert.that(ids(result)).containsInAnyOrder("c1:c1-us>c1-fr", "c1:c1-us2>c1-fr");
-    PAssert.that(result.get(Sequence.LATE).apply("late ids", MapElements.into(TypeDescriptors.strings()).via(row -> row.getString("id"))))
-        .containsInAnyOrder("c1-fr-late");
+    PAssert.that(result.get(Sequence.FAILURES).apply("late dead letters", MapElements.into(TypeDescriptors.strings())
+            .via(row -> row.getString("error").substring(0, 5) + " " + row.getString("payload").replaceAll(".*\"id\":\"([^\"]+)\".*", "$1")
+                + " @" + row.getDateTime("eventTime").getMillis() / 60_000)))
+        .containsInAnyOrder("late: c1-fr-late @20");
     pipeline.run();
   }
 

@@ -39,8 +39,17 @@ public final class SequenceFns {
   private SequenceFns() {}
 
   /** What both DoFns are given: the automaton, the output rows, the step name and the output tags. */
-  public record Spec(Nfa nfa, MatchRows rows, String step, TupleTag<Row> matches, TupleTag<Row> timedOut, TupleTag<Row> late,
+  public record Spec(Nfa nfa, MatchRows rows, String step, TupleTag<Row> matches, TupleTag<Row> timedOut,
       TupleTag<Row> failures) implements java.io.Serializable {}
+
+  /** Why a late event is a dead letter: it can no longer be put in event-time order. */
+  public static final String LATE_REASON = "late: the event arrived after its key had been matched past its event time"
+      + " (it is behind the watermark and can no longer be put in order)";
+
+  /** The dead letter of a late event, with its event time. */
+  static Row late(Spec spec, Row event, Instant timestamp) {
+    return DeadLetter.ofText(spec.step(), LATE_REASON, RowText.json(event), DeadLetter.knownTime(timestamp));
+  }
 
   /** Same timestamp: order by the record's text, so ties are broken the same way on every runner. */
   static final Comparator<TimestampedValue<Row>> EVENT_ORDER =
@@ -116,7 +125,7 @@ public final class SequenceFns {
    * Per key: events wait in a bag and are released in event-time order (ties broken by content)
    * by one event-time timer as the watermark passes them; the same timer fires at the next time
    * bound of a partial match. An event at or before the time the key has been matched up to
-   * cannot be put in order any more, and goes to the late output.
+   * cannot be put in order any more, and goes to the dead-letter output.
    */
   public static final class TimerFn extends DoFn<KV<String, Row>, Row> {
     private static final String BUFFER = "buffer";
@@ -160,7 +169,7 @@ public final class SequenceFns {
       KeyState keyState = state.read();
       if (keyState != null && timestamp.getMillis() <= keyState.matchedUpTo()) {
         lateCount.inc();
-        out.get(spec.late()).output(element.getValue());
+        out.get(spec.failures()).output(late(spec, element.getValue(), timestamp));
         return;
       }
       EventTimeOrder.hold(element.getValue(), timestamp, buffer, scheduled, tick);
@@ -199,7 +208,7 @@ public final class SequenceFns {
    * time bound), matched in memory in event-time order. A match lies within the bound, so the
    * window that starts at or before its first event by less than the slide holds it entirely;
    * only that window emits it, as it emits only the timed-out partial matches and failures of its
-   * first half. Late panes (events the watermark had passed) go to the late output, once, from the
+   * first half. Late panes (events the watermark had passed) go to the dead-letter output, once, from the
    * window whose first half holds them.
    */
   public static final class WindowFn extends DoFn<KV<String, Iterable<TimestampedValue<Row>>>, Row> {
@@ -229,7 +238,7 @@ public final class SequenceFns {
           long at = event.getTimestamp().getMillis();
           if (at >= start && at < half) {
             lateCount.inc();
-            out.get(spec.late()).outputWithTimestamp(event.getValue(), timestamp);
+            out.get(spec.failures()).outputWithTimestamp(late(spec, event.getValue(), timestamp), timestamp);
           }
         }
         return;

@@ -1,4 +1,4 @@
-package dev.streamtemplates.pipelines.io;
+package dev.streamtemplates.pipelines.spec;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -10,11 +10,19 @@ public final class Durations {
 
   private Durations() {}
 
+  /** What is wrong with {@code text} as a duration, or null if nothing. */
+  public static String problem(String text) {
+    return text != null && DURATION.matcher(text.trim()).matches() ? null
+        : "'" + text + "' is not a duration; write e.g. 500ms, 30s, 5m, 2h or 1d";
+  }
+
   public static Duration parse(String text, String path) {
-    Matcher m = DURATION.matcher(text.trim());
-    if (!m.matches()) {
-      throw new IllegalArgumentException(path + ": '" + text + "' is not a duration; write e.g. 500ms, 30s, 5m, 2h or 1d");
+    String problem = problem(text);
+    if (problem != null) {
+      throw new IllegalArgumentException(path + ": " + problem);
     }
+    Matcher m = DURATION.matcher(text.trim());
+    m.matches();
     long n = Long.parseLong(m.group(1));
     switch (m.group(2)) {
       case "ms":

@@ -1,0 +1,43 @@
+package dev.streamtemplates.pipelines.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.streamtemplates.pipelines.spec.NodeType;
+import dev.streamtemplates.pipelines.spec.SpecNode;
+import dev.streamtemplates.pipelines.spec.JsonSchemas;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+
+/**
+ * A source type of the spec format ({@code type: file}): one class plus one schema file, {@code
+ * /source-schemas/<type>.schema.json}, listed in {@code
+ * META-INF/services/dev.streamtemplates.pipelines.spec.NodeType}. The spec node has passed the
+ * schema before {@link #read} is called.
+ */
+public interface SourceProvider extends NodeType {
+  /** What a source produced: rows, and its dead letters. */
+  record Read(PCollection<Row> rows, List<PCollection<Row>> deadLetters) {}
+
+  @Override
+  default Kind kind() {
+    return Kind.SOURCE;
+  }
+
+  @Override
+  default JsonNode configSchema() {
+    return JsonSchemas.resource("/source-schemas/" + type() + ".schema.json");
+  }
+
+  /**
+   * Reads the source into rows of its schema. Rows need event-time timestamps only if {@link
+   * #setsEventTime} says so; otherwise {@link Sources} sets them from {@code eventTime.field} or
+   * ingestion time. Throw {@link IllegalArgumentException} with the spec path on bad config.
+   */
+  Read read(Pipeline pipeline, SpecNode source);
+
+  /** Whether {@link #read} already gave the rows their event time (e.g. a Kafka timestamp policy). */
+  default boolean setsEventTime(SpecNode source) {
+    return false;
+  }
+}
