@@ -1,8 +1,8 @@
 package dev.streamtemplates.pipelines;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.streamtemplates.pipelines.io.SourceProvider;
 import dev.streamtemplates.pipelines.io.Sinks;
+import dev.streamtemplates.pipelines.io.SourceProvider;
 import dev.streamtemplates.pipelines.io.Sources;
 import dev.streamtemplates.pipelines.spec.SpecException;
 import dev.streamtemplates.pipelines.spec.SpecNode;

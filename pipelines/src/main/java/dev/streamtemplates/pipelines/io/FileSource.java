@@ -55,15 +55,14 @@ public final class FileSource implements SourceProvider {
   @Override
   public Read read(Pipeline pipeline, SpecNode source) {
     String name = source.text("name");
-    org.apache.avro.Schema avroSchema = SpecFormats.avroSchema(source, "schema");
-    Schema schema = SpecFormats.beamSchema(avroSchema);
-    RecordFormat format = SpecFormats.format(source, source.text("format"), schema, avroSchema);
+    SpecFormats.Decoding decoding = SpecFormats.decoding(source);
+    RecordFormat format = decoding.format();
     List<PCollection<Row>> deadLetters = new ArrayList<>();
     String path = source.text("path");
     requireMatch(source, path);
     PCollection<Row> rows;
     if ("avro".equals(format.name())) {
-      rows = readAvroFiles(pipeline, name, path, avroSchema, schema, deadLetters);
+      rows = readAvroFiles(pipeline, name, path, decoding.avroSchema(), decoding.schema(), deadLetters);
     } else if ("json".equals(format.name())) {
       PCollection<byte[]> lines =
           pipeline.apply(name + "/Read lines", TextIO.read().from(path))

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
-import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.values.KV;
@@ -50,9 +49,7 @@ public final class KafkaSource implements SourceProvider {
   @Override
   public Read read(Pipeline pipeline, SpecNode source) {
     String name = source.text("name");
-    org.apache.avro.Schema avroSchema = SpecFormats.avroSchema(source, "schema");
-    Schema schema = SpecFormats.beamSchema(avroSchema);
-    RecordFormat format = SpecFormats.format(source, source.text("format"), schema, avroSchema);
+    RecordFormat format = SpecFormats.decoding(source).format();
     List<PCollection<Row>> deadLetters = new ArrayList<>();
     PCollection<KV<byte[], byte[]>> messages = pipeline.apply(name + "/Kafka", kafkaRead(source, format).withoutMetadata());
     PCollection<Row> rows;

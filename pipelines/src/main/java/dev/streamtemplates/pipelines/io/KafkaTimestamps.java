@@ -1,7 +1,7 @@
 package dev.streamtemplates.pipelines.io;
 
-import dev.streamtemplates.transforms.format.RecordFormat;
 import dev.streamtemplates.transforms.core.Instants;
+import dev.streamtemplates.transforms.format.RecordFormat;
 import java.io.Serializable;
 import java.util.Optional;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;

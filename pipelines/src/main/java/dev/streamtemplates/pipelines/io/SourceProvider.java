@@ -1,9 +1,9 @@
 package dev.streamtemplates.pipelines.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.streamtemplates.pipelines.spec.JsonSchemas;
 import dev.streamtemplates.pipelines.spec.NodeType;
 import dev.streamtemplates.pipelines.spec.SpecNode;
-import dev.streamtemplates.pipelines.spec.JsonSchemas;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.values.PCollection;

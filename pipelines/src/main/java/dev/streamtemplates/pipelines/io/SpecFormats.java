@@ -16,6 +16,16 @@ import org.apache.beam.sdk.schemas.Schema;
 final class SpecFormats {
   private SpecFormats() {}
 
+  /** How a source's records decode: its Avro schema file, the Beam schema of its rows, and its format. */
+  record Decoding(org.apache.avro.Schema avroSchema, Schema schema, RecordFormat format) {}
+
+  /** The decoding of {@code source}: {@code schema} (an .avsc file) and {@code format} with its options. */
+  static Decoding decoding(SpecNode source) {
+    org.apache.avro.Schema avro = avroSchema(source, "schema");
+    Schema schema = beamSchema(avro);
+    return new Decoding(avro, schema, format(source, source.text("format"), schema, avro));
+  }
+
   /** Reads and parses the Avro schema file named at {@code spec.key}. */
   static org.apache.avro.Schema avroSchema(SpecNode spec, String key) {
     String file = spec.text(key);

@@ -36,7 +36,7 @@ import org.joda.time.Duration;
  *   early: 10s
  * }</pre>
  */
-public final class AggregateStep implements StepProvider<AggregateStep.Config> {
+public final class AggregateStep extends StepType<AggregateStep.Config> {
   /** The spec of an Aggregate step. */
   public record Config(
       @Nullable FieldList key,
@@ -106,19 +106,8 @@ public final class AggregateStep implements StepProvider<AggregateStep.Config> {
     }
   }
 
-  @Override
-  public String type() {
-    return "Aggregate";
-  }
-
-  @Override
-  public String description() {
-    return "Aggregate per key over tumbling, sliding, session, count or global windows; having; top-N.";
-  }
-
-  @Override
-  public Class<Config> configClass() {
-    return Config.class;
+  public AggregateStep() {
+    super("Aggregate", "Aggregate per key over tumbling, sliding, session, count or global windows; having; top-N.", Config.class);
   }
 
   @Override

@@ -3,7 +3,6 @@ package dev.streamtemplates.pipelines.steps;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.streamtemplates.transforms.join.Enrich;
 import java.util.List;
-import java.util.Map;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -24,7 +23,7 @@ import org.joda.time.Duration;
  *   valueFields: [price]        # all null = tombstone (default: all but the key and DATETIME fields)
  * }</pre>
  */
-public final class EnrichStep implements StepProvider<EnrichStep.Config> {
+public final class EnrichStep extends StepType<EnrichStep.Config> {
   /** changelog: a stream of updates applied in event time; lookup: a bounded table read whole. */
   public enum Table {
     CHANGELOG, LOOKUP
@@ -39,32 +38,20 @@ public final class EnrichStep implements StepProvider<EnrichStep.Config> {
     }
   }
 
-  @Override
-  public String type() {
-    return "Enrich";
-  }
-
-  @Override
-  public String description() {
-    return "Join each event with the latest value of its key in a changelog or lookup table, as of the event's time.";
-  }
-
-  @Override
-  public Class<Config> configClass() {
-    return Config.class;
+  public EnrichStep() {
+    super("Enrich", "Join each event with the latest value of its key in a changelog or lookup table, as of the event's time.", Config.class);
   }
 
   @Override
   public StepResult apply(StepContext<Config> step) {
     Config config = step.config();
     List<PCollection<Row>> inputs = step.inputs(2, "enrichment takes two inputs, [events, table]");
-    Enrich enrich = Enrich.events(inputs.get(0)).withKey(config.key()).named(step.name()).waitingUpTo(config.waitUpTo());
+    Enrich enrich = (config.table() == Table.LOOKUP ? Enrich.fromLookup(inputs.get(1), config.tableKey())
+        : Enrich.fromChangelog(inputs.get(1), config.tableKey()))
+        .withKey(config.key()).named(step.name()).waitingUpTo(config.waitUpTo());
     if (config.valueFields() != null) {
       enrich = enrich.withValueFields(config.valueFields());
     }
-    enrich = config.table() == Table.LOOKUP
-        ? enrich.fromLookup(inputs.get(1), config.tableKey())
-        : enrich.fromChangelog(inputs.get(1), config.tableKey());
-    return new StepResult(enrich.expand(), Map.of(), List.of());
+    return StepResult.of(inputs.get(0).apply(step.name(), enrich));
   }
 }

@@ -12,23 +12,12 @@ import dev.streamtemplates.transforms.filter.Filter;
  *   condition: amount > 1000.0 && country in ['US', 'CA']
  * }</pre>
  */
-public final class FilterStep implements StepProvider<FilterStep.Config> {
+public final class FilterStep extends StepType<FilterStep.Config> {
   /** The spec of a Filter step. */
   public record Config(String condition) {}
 
-  @Override
-  public String type() {
-    return "Filter";
-  }
-
-  @Override
-  public String description() {
-    return "Keep the events for which a CEL condition is true; missing or null fields make it false.";
-  }
-
-  @Override
-  public Class<Config> configClass() {
-    return Config.class;
+  public FilterStep() {
+    super("Filter", "Keep the events for which a CEL condition is true; missing or null fields make it false.", Config.class);
   }
 
   @Override

@@ -1,11 +1,8 @@
 package dev.streamtemplates.pipelines.steps;
 
 import dev.streamtemplates.transforms.join.Gather;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
@@ -22,7 +19,7 @@ import org.joda.time.Duration;
  *   onDuplicate: first                   # first (default) | last | dead-letter
  * }</pre>
  */
-public final class GatherStep implements StepProvider<GatherStep.Config> {
+public final class GatherStep extends StepType<GatherStep.Config> {
   /** The spec of a Gather step; the policies are the transform's own enums. */
   public record Config(String key, Duration timeout, Gather.@Nullable Timeout onTimeout, Gather.@Nullable Duplicate onDuplicate) {
     public Config {
@@ -31,41 +28,28 @@ public final class GatherStep implements StepProvider<GatherStep.Config> {
     }
   }
 
-  @Override
-  public String type() {
-    return "Gather";
-  }
-
-  @Override
-  public String description() {
-    return "Wait for one event from each input with the same id; on timeout drop, emit partial, or reject.";
-  }
-
-  @Override
-  public Class<Config> configClass() {
-    return Config.class;
+  public GatherStep() {
+    super("Gather", "Wait for one event from each input with the same id; on timeout drop, emit partial, or reject.", Config.class);
   }
 
   @Override
   public List<String> outputNames(StepContext<Config> step) {
-    return List.of("rejected");
+    return List.of(Gather.REJECTED);
   }
 
   @Override
   public StepResult apply(StepContext<Config> step) {
     Config config = step.config();
-    Map<String, PCollection<Row>> inputs = new LinkedHashMap<>();
+    // Each input becomes a field of the output, named by its reference (a dot is not allowed in a field name).
+    PCollectionTuple inputs = PCollectionTuple.empty(step.inputs().get(0).getPipeline());
     for (int i = 0; i < step.inputNames().size(); i++) {
-      inputs.put(step.inputNames().get(i).replace('.', '_'), step.inputs().get(i));
+      inputs = inputs.and(step.inputNames().get(i).replace('.', '_'), step.inputs().get(i));
     }
-    Gather.Result result = Gather.of(inputs)
-        .on(config.key())
+    return StepResult.of(inputs.apply(step.name(), Gather.on(config.key())
         .within(config.timeout())
         .onTimeout(config.onTimeout())
         .onDuplicate(config.onDuplicate())
         .named(step.name())
-        .withOrigin(step.path())
-        .expand();
-    return new StepResult(result.output(), Map.of("rejected", result.rejected()), List.of(result.failures()));
+        .withOrigin(step.path())));
   }
 }

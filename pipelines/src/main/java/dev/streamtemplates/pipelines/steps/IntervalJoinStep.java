@@ -23,7 +23,7 @@ import org.joda.time.Duration;
  *   condition: right.position <= 10
  * }</pre>
  */
-public final class IntervalJoinStep implements StepProvider<IntervalJoinStep.Config> {
+public final class IntervalJoinStep extends StepType<IntervalJoinStep.Config> {
   /** The spec of an IntervalJoin step. */
   public record Config(
       FieldList leftKey, FieldList rightKey, @Nullable Duration lower, Duration upper, IntervalJoin.@Nullable Type join,
@@ -34,26 +34,15 @@ public final class IntervalJoinStep implements StepProvider<IntervalJoinStep.Con
     }
   }
 
-  @Override
-  public String type() {
-    return "IntervalJoin";
-  }
-
-  @Override
-  public String description() {
-    return "Join two keyed streams in event time where right.ts is within [left.ts + lower, left.ts + upper].";
-  }
-
-  @Override
-  public Class<Config> configClass() {
-    return Config.class;
+  public IntervalJoinStep() {
+    super("IntervalJoin", "Join two keyed streams in event time where right.ts is within [left.ts + lower, left.ts + upper].", Config.class);
   }
 
   @Override
   public StepResult apply(StepContext<Config> step) {
     Config config = step.config();
     List<PCollection<Row>> inputs = step.inputs(2, "an interval join takes two inputs, [left, right]");
-    IntervalJoin join = IntervalJoin.of(inputs.get(0), inputs.get(1))
+    IntervalJoin join = IntervalJoin.with(inputs.get(1))
         .on(config.leftKey().names(), config.rightKey().names())
         .within(config.lower(), config.upper())
         .withType(config.join())
@@ -62,6 +51,6 @@ public final class IntervalJoinStep implements StepProvider<IntervalJoinStep.Con
     if (config.condition() != null) {
       join = join.withCondition(config.condition());
     }
-    return StepResult.of(join.expand());
+    return StepResult.of(inputs.get(0).apply(step.name(), join));
   }
 }

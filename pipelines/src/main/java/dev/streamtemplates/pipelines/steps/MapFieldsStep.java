@@ -22,7 +22,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *   rename: {id: orderId}
  * }</pre>
  */
-public final class MapFieldsStep implements StepProvider<MapFieldsStep.Config> {
+public final class MapFieldsStep extends StepType<MapFieldsStep.Config> {
   /** The spec of a MapFields step. */
   public record Config(
       @Nullable Map<String, Field> fields, @Nullable List<String> select, @Nullable List<String> drop, @Nullable Map<String, String> rename) {
@@ -43,19 +43,8 @@ public final class MapFieldsStep implements StepProvider<MapFieldsStep.Config> {
     }
   }
 
-  @Override
-  public String type() {
-    return "MapFields";
-  }
-
-  @Override
-  public String description() {
-    return "Compute fields with CEL expressions, then select, drop and rename fields.";
-  }
-
-  @Override
-  public Class<Config> configClass() {
-    return Config.class;
+  public MapFieldsStep() {
+    super("MapFields", "Compute fields with CEL expressions, then select, drop and rename fields.", Config.class);
   }
 
   @Override

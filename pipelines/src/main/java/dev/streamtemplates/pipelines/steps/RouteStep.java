@@ -2,12 +2,7 @@ package dev.streamtemplates.pipelines.steps;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.streamtemplates.transforms.filter.Route;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.Row;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -26,7 +21,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * # later: input: by-region.europe
  * }</pre>
  */
-public final class RouteStep implements StepProvider<RouteStep.Config> {
+public final class RouteStep extends StepType<RouteStep.Config> {
   /** first: each event takes the first matching route; all: every matching route. */
   public enum Mode {
     FIRST, ALL
@@ -43,19 +38,8 @@ public final class RouteStep implements StepProvider<RouteStep.Config> {
     }
   }
 
-  @Override
-  public String type() {
-    return "Route";
-  }
-
-  @Override
-  public String description() {
-    return "Split a stream into named routes by CEL conditions (first match or all matches), with a default route.";
-  }
-
-  @Override
-  public Class<Config> configClass() {
-    return Config.class;
+  public RouteStep() {
+    super("Route", "Split a stream into named routes by CEL conditions (first match or all matches), with a default route.", Config.class);
   }
 
   @Override
@@ -65,14 +49,8 @@ public final class RouteStep implements StepProvider<RouteStep.Config> {
 
   @Override
   public StepResult apply(StepContext<Config> step) {
-    Route route = route(step.config(), step.childPath("routes")).named(step.name());
-    PCollectionTuple routes = step.input().apply(step.name(), route);
-    Map<String, PCollection<Row>> named = new LinkedHashMap<>();
-    for (String name : route.routeNames()) {
-      named.put(name, routes.get(name));
-    }
     // The main output of a Route is its first route; name routes explicitly as step.route.
-    return new StepResult(named.get(route.routeNames().get(0)), named, List.of(routes.<Row>get(Route.DEAD_LETTER)));
+    return StepResult.of(step.input().apply(step.name(), route(step.config(), step.childPath("routes")).named(step.name())));
   }
 
   private static Route route(Config config, String origin) {

@@ -8,7 +8,6 @@ import dev.streamtemplates.transforms.cep.Sequence;
 import dev.streamtemplates.transforms.cep.SkipStrategy;
 import java.util.List;
 import java.util.Map;
-import org.apache.beam.sdk.values.PCollectionTuple;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
@@ -40,7 +39,7 @@ import org.joda.time.Duration;
  * Late events (behind the time the key was already matched up to) and failed conditions go to
  * the dead-letter output with the reason.
  */
-public final class SequenceStep implements StepProvider<SequenceStep.Config> {
+public final class SequenceStep extends StepType<SequenceStep.Config> {
   /** The spec of a Sequence step. */
   public record Config(
       @Nullable String key,
@@ -89,24 +88,13 @@ public final class SequenceStep implements StepProvider<SequenceStep.Config> {
     }
   }
 
-  @Override
-  public String type() {
-    return "Sequence";
-  }
-
-  @Override
-  public String description() {
-    return "Detect a temporal sequence of events per key (CEP): stages, contiguity, loops, absence, within a time bound.";
-  }
-
-  @Override
-  public Class<Config> configClass() {
-    return Config.class;
+  public SequenceStep() {
+    super("Sequence", "Detect a temporal sequence of events per key (CEP): stages, contiguity, loops, absence, within a time bound.", Config.class);
   }
 
   @Override
   public List<String> outputNames(StepContext<Config> step) {
-    return List.of("timedOut");
+    return List.of(Sequence.TIMED_OUT);
   }
 
   @Override
@@ -120,9 +108,7 @@ public final class SequenceStep implements StepProvider<SequenceStep.Config> {
     if (config.key() != null) {
       sequence = sequence.perKey(config.key());
     }
-    PCollectionTuple result = step.input().apply(step.name(), sequence);
-    return new StepResult(result.get(Sequence.MATCHES), Map.of("timedOut", result.get(Sequence.TIMED_OUT)),
-        List.of(result.get(Sequence.FAILURES)));
+    return StepResult.of(step.input().apply(step.name(), sequence));
   }
 
   /** The pattern of a spec; every error names the spec path of the stage. */

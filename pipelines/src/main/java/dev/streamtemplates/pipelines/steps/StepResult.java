@@ -1,9 +1,9 @@
 package dev.streamtemplates.pipelines.steps;
 
+import dev.streamtemplates.transforms.core.Result;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 
@@ -19,9 +19,9 @@ public final class StepResult {
     this.deadLetters = List.copyOf(deadLetters);
   }
 
-  /** A step with one output and a dead-letter output, as most transforms here return. */
-  public static StepResult of(WithFailures.Result<PCollection<Row>, Row> result) {
-    return new StepResult(result.output(), Map.of(), List.of(result.failures()));
+  /** A step's outputs as every transform returns them: main, named, and failures. */
+  public static StepResult of(Result result) {
+    return new StepResult(result.output(), result.named(), List.of(result.failures()));
   }
 
   public PCollection<Row> main() {

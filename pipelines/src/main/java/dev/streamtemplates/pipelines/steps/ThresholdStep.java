@@ -19,7 +19,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *   debounce: true        # alert on crossing only; needs key
  * }</pre>
  */
-public final class ThresholdStep implements StepProvider<ThresholdStep.Config> {
+public final class ThresholdStep extends StepType<ThresholdStep.Config> {
   /** The spec of a Threshold step; the schema makes exactly one of above, below, inside and outside present. */
   public record Config(
       String field,
@@ -36,19 +36,8 @@ public final class ThresholdStep implements StepProvider<ThresholdStep.Config> {
     }
   }
 
-  @Override
-  public String type() {
-    return "Threshold";
-  }
-
-  @Override
-  public String description() {
-    return "Alert when a numeric field is above, below, inside or outside limits; optionally only on crossing, per key.";
-  }
-
-  @Override
-  public Class<Config> configClass() {
-    return Config.class;
+  public ThresholdStep() {
+    super("Threshold", "Alert when a numeric field is above, below, inside or outside limits; optionally only on crossing, per key.", Config.class);
   }
 
   @Override

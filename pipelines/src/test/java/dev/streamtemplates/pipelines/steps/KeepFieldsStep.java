@@ -12,23 +12,12 @@ import org.apache.beam.sdk.values.Row;
  * templates/README.md, "Adding a step, source or sink type": one class, one schema file
  * ({@code step-schemas/KeepFields.schema.json}) and one line in the services file.
  */
-public final class KeepFieldsStep implements StepProvider<KeepFieldsStep.Config> {
+public final class KeepFieldsStep extends StepType<KeepFieldsStep.Config> {
   /** {@code fields: [a, b]} or {@code fields: "a, b"}. */
   public record Config(FieldList fields) {}
 
-  @Override
-  public String type() {
-    return "KeepFields";
-  }
-
-  @Override
-  public String description() {
-    return "Keep only the named fields of each event.";
-  }
-
-  @Override
-  public Class<Config> configClass() {
-    return Config.class;
+  public KeepFieldsStep() {
+    super("KeepFields", "Keep only the named fields of each event.", Config.class);
   }
 
   @Override

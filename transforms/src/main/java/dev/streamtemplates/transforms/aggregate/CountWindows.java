@@ -1,9 +1,9 @@
 package dev.streamtemplates.transforms.aggregate;
 
-import dev.streamtemplates.transforms.time.EventTimeTimers;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
+import dev.streamtemplates.transforms.time.EventTimeTimers;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -58,15 +58,12 @@ final class CountWindows {
   }
 
   private static final class CountWindowFn extends DoFn<KV<Row, TimestampedValue<Row>>, Row> {
-    private static final String BUFFER = "buffer";
     private static final String LAST_N = "lastN";
     private static final String SINCE_EMIT = "sinceEmit";
     private static final String RELEASED_UP_TO = "releasedUpTo";
-    private static final String NEXT_FLUSH = "nextFlush";
     private static final String KEY = "key";
-    private static final String FLUSH = "flush";
 
-    @StateId(BUFFER)
+    @StateId(EventTimeOrder.BUFFER)
     private final StateSpec<BagState<TimestampedValue<Row>>> bufferSpec;
 
     @StateId(LAST_N)
@@ -81,10 +78,10 @@ final class CountWindows {
     @StateId(RELEASED_UP_TO)
     private final StateSpec<ValueState<Instant>> releasedSpec = StateSpecs.value();
 
-    @StateId(NEXT_FLUSH)
+    @StateId(EventTimeOrder.NEXT_RELEASE)
     private final StateSpec<ValueState<Instant>> nextFlushSpec = StateSpecs.value();
 
-    @TimerId(FLUSH)
+    @TimerId(EventTimeOrder.RELEASE)
     private final TimerSpec flushSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
     private final long size;
@@ -111,11 +108,11 @@ final class CountWindows {
     @ProcessElement
     public void process(
         @Element KV<Row, TimestampedValue<Row>> element,
-        @StateId(BUFFER) BagState<TimestampedValue<Row>> buffer,
+        @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
         @StateId(KEY) ValueState<Row> key,
         @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
-        @StateId(NEXT_FLUSH) ValueState<Instant> nextFlush,
-        @TimerId(FLUSH) Timer flush,
+        @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextFlush,
+        @TimerId(EventTimeOrder.RELEASE) Timer flush,
         MultiOutputReceiver out) {
       Instant timestamp = element.getValue().getTimestamp();
       Instant released = releasedUpTo.read();
@@ -129,16 +126,16 @@ final class CountWindows {
       EventTimeOrder.hold(element.getValue().getValue(), timestamp, buffer, nextFlush, flush);
     }
 
-    @OnTimer(FLUSH)
+    @OnTimer(EventTimeOrder.RELEASE)
     public void onFlush(
         OnTimerContext context,
-        @StateId(BUFFER) BagState<TimestampedValue<Row>> buffer,
+        @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
         @StateId(LAST_N) ValueState<List<TimestampedValue<Row>>> lastNState,
         @StateId(KEY) ValueState<Row> key,
         @StateId(SINCE_EMIT) ValueState<Long> sinceEmitState,
         @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
-        @StateId(NEXT_FLUSH) ValueState<Instant> nextFlush,
-        @TimerId(FLUSH) Timer flush) {
+        @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextFlush,
+        @TimerId(EventTimeOrder.RELEASE) Timer flush) {
       List<TimestampedValue<Row>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, nextFlush, flush);
       List<TimestampedValue<Row>> lastN = lastNState.read() == null ? new ArrayList<>() : new ArrayList<>(lastNState.read());
       long sinceEmit = sinceEmitState.read() == null ? 0 : sinceEmitState.read();

@@ -1,11 +1,13 @@
 package dev.streamtemplates.transforms.aggregate;
 
-import dev.streamtemplates.transforms.core.Names;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.streamtemplates.transforms.time.EventTimeTimers;
+import com.google.auto.value.AutoValue;
 import com.google.errorprone.annotations.CheckReturnValue;
+import dev.streamtemplates.transforms.core.Names;
+import dev.streamtemplates.transforms.core.Result;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.filter.Filter;
+import dev.streamtemplates.transforms.time.EventTimeTimers;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,7 +27,6 @@ import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Top;
-import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
@@ -50,7 +51,7 @@ import org.joda.time.Instant;
  * an optional {@code having} condition on them, and an optional top-N of keys per window.
  *
  * <pre>{@code
- * WithFailures.Result<PCollection<Row>, Row> stats = payments.apply(
+ * Result stats = payments.apply(
  *     WindowedAggregate.perKey("userId")
  *         .withWindowing(Windowing.tumbling(Duration.standardMinutes(1)))
  *         .withAggregations(Aggregation.of("sum", "amount").as("total"), Aggregation.count().as("n"))
@@ -87,7 +88,7 @@ import org.joda.time.Instant;
  * with on-time results only (no early firings, late policy DROP), and where the runner has
  * event-time timers; otherwise Beam's {@code SlidingWindows} is used, with the same results.
  */
-public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFailures.Result<PCollection<Row>, Row>> {
+public final class WindowedAggregate extends PTransform<PCollection<Row>, Result> {
 
   /** What happens to events behind the watermark. */
   public enum LatePolicy {
@@ -96,36 +97,77 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
     @JsonProperty("delta") UPDATE_DELTA
   }
 
-  private final List<String> keyFields;
-  private final @Nullable Windowing windowing;
-  private final List<Aggregation> aggregations;
-  private final Duration allowedLateness;
-  private final LatePolicy latePolicy;
-  private final @Nullable Duration earlyFirings;
-  private final @Nullable String having;
-  private final int topN;
-  private final @Nullable String topBy;
-  private final String step;
-  private final String origin;
-  private final boolean slicing;
-  private final Duration lateReportedFor;
+  /** Every setting of the transform; immutable, copied with a change by each {@code withX}. */
+  @AutoValue
+  abstract static class Settings implements java.io.Serializable {
+    abstract List<String> keyFields();
 
-  private WindowedAggregate(List<String> keyFields, @Nullable Windowing windowing, List<Aggregation> aggregations,
-      Duration allowedLateness, LatePolicy latePolicy, @Nullable Duration earlyFirings, @Nullable String having,
-      int topN, @Nullable String topBy, String step, String origin, boolean slicing, Duration lateReportedFor) {
-    this.slicing = slicing;
-    this.lateReportedFor = lateReportedFor;
-    this.keyFields = List.copyOf(keyFields);
-    this.windowing = windowing;
-    this.aggregations = List.copyOf(aggregations);
-    this.allowedLateness = allowedLateness;
-    this.latePolicy = latePolicy;
-    this.earlyFirings = earlyFirings;
-    this.having = having;
-    this.topN = topN;
-    this.topBy = topBy;
-    this.step = step;
-    this.origin = origin;
+    abstract @Nullable Windowing windowing();
+
+    abstract List<Aggregation> aggregations();
+
+    abstract Duration allowedLateness();
+
+    abstract LatePolicy latePolicy();
+
+    abstract @Nullable Duration earlyFirings();
+
+    abstract @Nullable String having();
+
+    abstract int topN();
+
+    abstract @Nullable String topBy();
+
+    abstract String step();
+
+    abstract String origin();
+
+    abstract boolean slicing();
+
+    abstract Duration lateReportedFor();
+
+    abstract Builder toBuilder();
+
+    @AutoValue.Builder
+    abstract static class Builder {
+      abstract Builder keyFields(List<String> keyFields);
+
+      abstract Builder windowing(Windowing windowing);
+
+      abstract Builder aggregations(List<Aggregation> aggregations);
+
+      abstract Builder allowedLateness(Duration allowedLateness);
+
+      abstract Builder latePolicy(LatePolicy latePolicy);
+
+      abstract Builder earlyFirings(Duration earlyFirings);
+
+      abstract Builder having(String having);
+
+      abstract Builder topN(int topN);
+
+      abstract Builder topBy(String topBy);
+
+      abstract Builder step(String step);
+
+      abstract Builder origin(String origin);
+
+      abstract Builder slicing(boolean slicing);
+
+      abstract Builder lateReportedFor(Duration lateReportedFor);
+
+      abstract Settings build();
+    }
+  }
+
+  private final Settings settings;
+
+  private WindowedAggregate(Settings settings) {
+    this.settings = settings;
+  }
+
+  private WindowedAggregate with(java.util.function.UnaryOperator<Settings.Builder> change) {
+    return new WindowedAggregate(change.apply(settings.toBuilder()).build());
   }
 
   /** Aggregates per distinct value of the key fields. */
@@ -135,7 +177,9 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
 
   public static WindowedAggregate perKey(List<String> keyFields) {
     keyFields.forEach(f -> Names.require(f, "key field"));
-    return new WindowedAggregate(keyFields, null, List.of(), Duration.ZERO, LatePolicy.DROP, null, null, 0, null, "aggregate", "aggregates", true, LateEvents.DEFAULT_REPORTED_FOR);
+    return new WindowedAggregate(new AutoValue_WindowedAggregate_Settings.Builder()
+        .keyFields(List.copyOf(keyFields)).aggregations(List.of()).allowedLateness(Duration.ZERO).latePolicy(LatePolicy.DROP)
+        .topN(0).step("aggregate").origin("aggregates").slicing(true).lateReportedFor(LateEvents.DEFAULT_REPORTED_FOR).build());
   }
 
   /** Aggregates all events of a window together. */
@@ -145,7 +189,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
 
   @CheckReturnValue
   public WindowedAggregate withWindowing(Windowing windowing) {
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, origin, slicing, lateReportedFor);
+    return with(b -> b.windowing(windowing));
   }
 
   @CheckReturnValue
@@ -155,7 +199,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
 
   @CheckReturnValue
   public WindowedAggregate withAggregations(List<Aggregation> aggregations) {
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, origin, slicing, lateReportedFor);
+    return with(b -> b.aggregations(List.copyOf(aggregations)));
   }
 
   /** Late events up to {@code lateness} behind the watermark are handled by {@code policy}. */
@@ -164,7 +208,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
     if (lateness == null || lateness.getMillis() < 0) {
       throw new IllegalArgumentException("allowed lateness must be >= 0, got " + lateness);
     }
-    return new WindowedAggregate(keyFields, windowing, aggregations, lateness, policy, earlyFirings, having, topN, topBy, step, origin, slicing, lateReportedFor);
+    return with(b -> b.allowedLateness(lateness).latePolicy(policy));
   }
 
   /**
@@ -179,7 +223,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
     if (period == null || period.getMillis() <= 0) {
       throw new IllegalArgumentException("late events reported for must be > 0, got " + period);
     }
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, origin, slicing, period);
+    return with(b -> b.lateReportedFor(period));
   }
 
   /** Emit EARLY results every {@code period} of processing time until the window closes. */
@@ -188,13 +232,13 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
     if (period == null || period.getMillis() <= 0) {
       throw new IllegalArgumentException("early firing period must be > 0, got " + period);
     }
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, period, having, topN, topBy, step, origin, slicing, lateReportedFor);
+    return with(b -> b.earlyFirings(period));
   }
 
   /** Keep only results for which a CEL condition over the aggregates (and keys) is true. */
   @CheckReturnValue
   public WindowedAggregate withHaving(String condition) {
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, condition, topN, topBy, step, origin, slicing, lateReportedFor);
+    return with(b -> b.having(condition));
   }
 
   /** Keep only the {@code n} keys with the largest value of aggregate {@code by} in each window. */
@@ -203,18 +247,21 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
     if (n < 1) {
       throw new IllegalArgumentException("top n must be >= 1, got n=" + n);
     }
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, n, Names.require(by, "top-N aggregate"), step, origin, slicing, lateReportedFor);
+    String field = Names.require(by, "top-N aggregate");
+    return with(b -> b.topN(n).topBy(field));
   }
 
   @CheckReturnValue
   public WindowedAggregate named(String step) {
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, Names.require(step, "step"), origin, slicing, lateReportedFor);
+    String name = Names.require(step, "step");
+    return with(b -> b.step(name));
   }
 
   /** Where the step was declared, e.g. {@code steps[2]}, for error messages. */
   @CheckReturnValue
   public WindowedAggregate withOrigin(String origin) {
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, Names.require(origin, "origin"), slicing, lateReportedFor);
+    String where = Names.require(origin, "origin");
+    return with(b -> b.origin(where));
   }
 
   /**
@@ -223,19 +270,19 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
    */
   @CheckReturnValue
   public WindowedAggregate withSlicing(boolean slicing) {
-    return new WindowedAggregate(keyFields, windowing, aggregations, allowedLateness, latePolicy, earlyFirings, having, topN, topBy, step, origin, slicing, lateReportedFor);
+    return with(b -> b.slicing(slicing));
   }
 
   /** The schema of the output rows for events of {@code input}. */
   public Schema outputSchema(Schema input) {
-    return outputSchema(keySchema(input), RowAggregateFn.of(input, aggregations).outputSchema());
+    return outputSchema(keySchema(input), RowAggregateFn.of(input, settings.aggregations()).outputSchema());
   }
 
   private Schema outputSchema(Schema keySchema, Schema aggregateSchema) {
     Schema.Builder out = Schema.builder().addFields(keySchema.getFields())
         .addNullableField("windowStart", FieldType.DATETIME).addNullableField("windowEnd", FieldType.DATETIME)
         .addFields(aggregateSchema.getFields()).addStringField("pane");
-    if (topN > 0) {
+    if (settings.topN() > 0) {
       out.addInt32Field("rank");
     }
     return out.build();
@@ -244,7 +291,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
   private Schema keySchema(Schema input) {
     List<String> missing = new ArrayList<>();
     Schema.Builder keys = Schema.builder();
-    for (String key : keyFields) {
+    for (String key : settings.keyFields()) {
       if (!input.hasField(key)) {
         missing.add(key);
       } else {
@@ -252,53 +299,50 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
       }
     }
     if (!missing.isEmpty()) {
-      throw new IllegalArgumentException(origin + ": key fields " + missing + " are not in the input; fields are " + input.getFieldNames());
+      throw new IllegalArgumentException(settings.origin() + ": key fields " + missing + " are not in the input; fields are " + input.getFieldNames());
     }
     return keys.build();
   }
 
   @Override
-  public WithFailures.Result<PCollection<Row>, Row> expand(PCollection<Row> input) {
-    if (windowing == null) {
+  public Result expand(PCollection<Row> input) {
+    if (settings.windowing() == null) {
       throw new IllegalArgumentException("no windowing: call withWindowing(Windowing.tumbling(...)) or another");
     }
-    if (aggregations.isEmpty()) {
+    if (settings.aggregations().isEmpty()) {
       throw new IllegalArgumentException("no aggregates: call withAggregations(...)");
     }
     Schema inputSchema = input.getSchema();
     Schema keySchema = keySchema(inputSchema);
     RowAggregateFn aggregateFn;
     try {
-      aggregateFn = RowAggregateFn.of(inputSchema, aggregations);
+      aggregateFn = RowAggregateFn.of(inputSchema, settings.aggregations());
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(origin + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(settings.origin() + ": " + e.getMessage(), e);
     }
     Schema outputSchema = outputSchema(keySchema, aggregateFn.outputSchema());
-    if (topBy != null && !aggregateFn.outputSchema().hasField(topBy)) {
-      throw new IllegalArgumentException(origin + ": top-N is by '" + topBy + "', which is not an aggregate; aggregates are "
+    if (settings.topBy() != null && !aggregateFn.outputSchema().hasField(settings.topBy())) {
+      throw new IllegalArgumentException(settings.origin() + ": top-N is by '" + settings.topBy() + "', which is not an aggregate; aggregates are "
           + aggregateFn.outputSchema().getFieldNames());
     }
 
-    boolean counted = windowing.kind() == Windowing.Kind.COUNT;
-    boolean sliced = !counted && usesSlices(input);
-    boolean fused = !counted && fusedLateDetection(sliced, input);
-    boolean reportsLate = !counted && latePolicy == LatePolicy.DROP && windowing.kind() != Windowing.Kind.GLOBAL
-        && input.isBounded() == PCollection.IsBounded.UNBOUNDED && !fused;
-    // Where no event is ever reported back (as a late dead letter), the events carry only the
-    // fields the aggregates read: less to copy and shuffle in the GroupByKey that Combine becomes
-    // on runners that do not lift combiners (Direct: 19% of a Nexmark Q7 profile cloned whole rows).
-    Schema valueSchema = !counted && !sliced && !fused && !reportsLate ? aggregatedFields(inputSchema) : inputSchema;
+    Plan plan = plan(input);
+    boolean counted = plan.path() == Plan.Path.COUNT_WINDOWS;
+    boolean sliced = plan.path() == Plan.Path.SLICES;
+    boolean fused = plan.path() == Plan.Path.ONE_GROUP_BY_KEY;
+    boolean reportsLate = plan.reportsLate();
+    Schema valueSchema = plan.trimsValues() ? aggregatedFields(inputSchema) : inputSchema;
     if (valueSchema != inputSchema) {
-      aggregateFn = RowAggregateFn.of(valueSchema, aggregations);
+      aggregateFn = RowAggregateFn.of(valueSchema, settings.aggregations());
     }
     PCollection<KV<Row, TimestampedValue<Row>>> keyed =
-        input.apply("Key by " + keyFields, ParDo.of(new KeyFn(inputSchema, keySchema, valueSchema == inputSchema ? null : valueSchema)))
+        input.apply("Key by " + settings.keyFields(), ParDo.of(new KeyFn(inputSchema, keySchema, valueSchema == inputSchema ? null : valueSchema)))
             .setCoder(KvCoder.of(SchemaCoder.of(keySchema), TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(valueSchema))));
 
     List<PCollection<Row>> failures = new ArrayList<>();
     PCollection<Row> results;
     if (counted) {
-      CountWindows.Result byCount = CountWindows.apply(keyed, windowing, aggregateFn, inputSchema, outputSchema, step);
+      CountWindows.Result byCount = CountWindows.apply(keyed, settings.windowing(), aggregateFn, inputSchema, outputSchema, settings.step());
       results = byCount.output();
       failures.add(byCount.failures());
     } else {
@@ -311,37 +355,37 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
         } catch (CannotProvideCoderException e) {
           throw new IllegalStateException("no coder for the aggregates' accumulators: " + e.getMessage(), e);
         }
-        aggregated = SlicedSliding.apply(keyed, windowing.size(), windowing.slide(), aggregateFn, keySchema, accumulatorCoder);
+        aggregated = SlicedSliding.apply(keyed, settings.windowing().size(), settings.windowing().slide(), aggregateFn, keySchema, accumulatorCoder);
       } else if (fused) {
-        WindowFn<?, ?> windowFn = windowing.kind() == Windowing.Kind.SLIDING
-            ? org.apache.beam.sdk.transforms.windowing.FixedWindows.of(windowing.size()) : windowing.windowFn();
-        LateEvents.Aggregated both = LateEvents.aggregateAndReport(keyed, windowFn, aggregateFn, lateReportedFor, step);
+        WindowFn<?, ?> windowFn = settings.windowing().kind() == Windowing.Kind.SLIDING
+            ? org.apache.beam.sdk.transforms.windowing.FixedWindows.of(settings.windowing().size()) : settings.windowing().windowFn();
+        LateEvents.Aggregated both = LateEvents.aggregateAndReport(keyed, windowFn, aggregateFn, settings.lateReportedFor(), settings.step());
         aggregated = both.aggregates.setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(aggregateFn.outputSchema())));
         failures.add(DeadLetter.inGlobalWindow(both.late, "Late events in the global window"));
       } else {
-        aggregated = KeyedCombine.apply(keyed.apply("Window " + windowing, window()), aggregateFn, keySchema);
+        aggregated = KeyedCombine.apply(keyed.apply("Window " + settings.windowing(), window()), aggregateFn, keySchema);
       }
       if (reportsLate) {
-        WindowFn<?, ?> lateWindows = windowing.kind() != Windowing.Kind.SLIDING ? windowing.windowFn()
-            : sliced ? org.apache.beam.sdk.transforms.windowing.FixedWindows.of(windowing.slide())
-            : new LateEvents.LastSlidingWindow(windowing.size(), windowing.slide());
-        failures.add(DeadLetter.inGlobalWindow(LateEvents.find(keyed, lateWindows, lateReportedFor, step),
+        WindowFn<?, ?> lateWindows = settings.windowing().kind() != Windowing.Kind.SLIDING ? settings.windowing().windowFn()
+            : sliced ? org.apache.beam.sdk.transforms.windowing.FixedWindows.of(settings.windowing().slide())
+            : new LateEvents.LastSlidingWindow(settings.windowing().size(), settings.windowing().slide());
+        failures.add(DeadLetter.inGlobalWindow(LateEvents.find(keyed, lateWindows, settings.lateReportedFor(), settings.step()),
             "Late events in the global window"));
       }
       // Results with no pane timing are on time: the slice path emits each window once, when the
       // watermark passes its end; in batch, every window is emitted once, after all its input.
       boolean onTimeIfUnknown = sliced || input.isBounded() == PCollection.IsBounded.BOUNDED;
-      results = aggregated.apply("With window and pane", ParDo.of(new OutputFn(outputSchema, topN > 0, onTimeIfUnknown))).setRowSchema(outputSchema);
+      results = aggregated.apply("With window and pane", ParDo.of(new OutputFn(outputSchema, settings.topN() > 0, onTimeIfUnknown))).setRowSchema(outputSchema);
     }
-    if (having != null) {
-      WithFailures.Result<PCollection<Row>, Row> kept =
-          results.apply("Having " + having, Filter.where(having).named(step).withOrigin(origin + ".having"));
+    if (settings.having() != null) {
+      Result kept =
+          results.apply("Having " + settings.having(), Filter.where(settings.having()).named(settings.step()).withOrigin(settings.origin() + ".having"));
       results = kept.output();
       failures.add(DeadLetter.inGlobalWindow(kept.failures(), "Having failures in the global window"));
     }
-    if (topN > 0) {
+    if (settings.topN() > 0) {
       results = results
-          .apply("Top " + topN + " by " + topBy, Top.of(topN, new ByField(topBy)).withoutDefaults())
+          .apply("Top " + settings.topN() + " by " + settings.topBy(), Top.of(settings.topN(), new ByField(settings.topBy())).withoutDefaults())
           .setCoder(ListCoder.of(SchemaCoder.of(outputSchema)))
           .apply("Ranked", ParDo.of(new RankFn()))
           .setRowSchema(outputSchema);
@@ -349,7 +393,41 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
     PCollection<Row> deadLetters = failures.isEmpty()
         ? input.getPipeline().apply("No failures", org.apache.beam.sdk.transforms.Create.empty(DeadLetter.SCHEMA))
         : PCollectionList.of(failures).apply("Failures", Flatten.pCollections()).setRowSchema(DeadLetter.SCHEMA);
-    return WithFailures.Result.of(results, deadLetters);
+    return Result.of(results, deadLetters);
+  }
+
+  /** How {@link #expand} aggregates, picked once from the settings and the input. */
+  record Plan(Path path, boolean reportsLate) {
+    enum Path {
+      /** Count windows: per-key state and timers ({@link CountWindows}). */
+      COUNT_WINDOWS,
+      /** Sliding windows by slices, each event aggregated once ({@link SlicedSliding}). */
+      SLICES,
+      /** Aggregates and late events from one GroupByKey ({@link LateEvents#aggregateAndReport}). */
+      ONE_GROUP_BY_KEY,
+      /** Beam's windowing and a Combine per key ({@link KeyedCombine}). */
+      COMBINE
+    }
+
+    /**
+     * Where no event is ever reported back (as a late dead letter), the events carry only the
+     * fields the aggregates read: less to copy and shuffle in the GroupByKey that Combine becomes
+     * on runners that do not lift combiners (Direct: 19% of a Nexmark Q7 profile cloned whole rows).
+     */
+    boolean trimsValues() {
+      return path == Path.COMBINE && !reportsLate;
+    }
+  }
+
+  Plan plan(PCollection<Row> input) {
+    if (settings.windowing().kind() == Windowing.Kind.COUNT) {
+      return new Plan(Plan.Path.COUNT_WINDOWS, false);
+    }
+    boolean sliced = usesSlices(input);
+    boolean fused = fusedLateDetection(sliced, input);
+    boolean reportsLate = settings.latePolicy() == LatePolicy.DROP && settings.windowing().kind() != Windowing.Kind.GLOBAL
+        && input.isBounded() == PCollection.IsBounded.UNBOUNDED && !fused;
+    return new Plan(sliced ? Plan.Path.SLICES : fused ? Plan.Path.ONE_GROUP_BY_KEY : Plan.Path.COMBINE, reportsLate);
   }
 
   /**
@@ -358,17 +436,17 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
    * only on time (no early firings, no late updates), and the runner has event-time timers.
    */
   boolean usesSlices(PCollection<Row> input) {
-    if (!slicing || windowing.kind() != Windowing.Kind.SLIDING || earlyFirings != null || latePolicy != LatePolicy.DROP) {
+    if (!settings.slicing() || settings.windowing().kind() != Windowing.Kind.SLIDING || settings.earlyFirings() != null || settings.latePolicy() != LatePolicy.DROP) {
       return false;
     }
-    for (Aggregation aggregation : aggregations) {
+    for (Aggregation aggregation : settings.aggregations()) {
       if (!aggregation.function().mergesExactly()) {
         return false;
       }
     }
     if (EventTimeTimers.missing(input)) {
       LOG.info("{}: Spark has no event-time timers in streaming mode; sliding windows use Beam's SlidingWindows"
-          + " (each event aggregated size/slide times)", step);
+          + " (each event aggregated size/slide times)", settings.step());
       return false;
     }
     return true;
@@ -383,39 +461,39 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, WithFa
    * Otherwise a second GroupByKey finds the late events ({@link LateEvents#find}).
    */
   private boolean fusedLateDetection(boolean sliced, PCollection<Row> input) {
-    boolean oneWindowPerEvent = windowing.kind() == Windowing.Kind.TUMBLING || windowing.kind() == Windowing.Kind.SESSION
-        || (windowing.kind() == Windowing.Kind.SLIDING && windowing.size().equals(windowing.slide()));
-    return oneWindowPerEvent && !sliced && latePolicy == LatePolicy.DROP && earlyFirings == null
+    boolean oneWindowPerEvent = settings.windowing().kind() == Windowing.Kind.TUMBLING || settings.windowing().kind() == Windowing.Kind.SESSION
+        || (settings.windowing().kind() == Windowing.Kind.SLIDING && settings.windowing().size().equals(settings.windowing().slide()));
+    return oneWindowPerEvent && !sliced && settings.latePolicy() == LatePolicy.DROP && settings.earlyFirings() == null
         && input.isBounded() == PCollection.IsBounded.UNBOUNDED;
   }
 
   private Window<KV<Row, TimestampedValue<Row>>> window() {
     @SuppressWarnings("unchecked")
-    Window<KV<Row, TimestampedValue<Row>>> window = Window.into((org.apache.beam.sdk.transforms.windowing.WindowFn) windowing.windowFn());
+    Window<KV<Row, TimestampedValue<Row>>> window = Window.into((org.apache.beam.sdk.transforms.windowing.WindowFn) settings.windowing().windowFn());
     Trigger trigger;
-    if (windowing.kind() == Windowing.Kind.GLOBAL) {
-      trigger = Repeatedly.forever(AfterPane.elementCountAtLeast((int) Math.min(Integer.MAX_VALUE, windowing.count())));
+    if (settings.windowing().kind() == Windowing.Kind.GLOBAL) {
+      trigger = Repeatedly.forever(AfterPane.elementCountAtLeast((int) Math.min(Integer.MAX_VALUE, settings.windowing().count())));
       return window.triggering(trigger).withAllowedLateness(Duration.ZERO).discardingFiredPanes();
     }
     AfterWatermark.FromEndOfWindow onTime = AfterWatermark.pastEndOfWindow();
-    Trigger withEarly = earlyFirings == null ? onTime
-        : onTime.withEarlyFirings(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(earlyFirings));
-    boolean update = latePolicy != LatePolicy.DROP && allowedLateness.getMillis() > 0;
+    Trigger withEarly = settings.earlyFirings() == null ? onTime
+        : onTime.withEarlyFirings(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(settings.earlyFirings()));
+    boolean update = settings.latePolicy() != LatePolicy.DROP && settings.allowedLateness().getMillis() > 0;
     if (update) {
-      trigger = earlyFirings == null
+      trigger = settings.earlyFirings() == null
           ? onTime.withLateFirings(AfterPane.elementCountAtLeast(1))
           : ((AfterWatermark.AfterWatermarkEarlyAndLate) withEarly).withLateFirings(AfterPane.elementCountAtLeast(1));
     } else {
       trigger = withEarly;
     }
-    window = window.triggering(trigger).withAllowedLateness(update ? allowedLateness : Duration.ZERO);
-    return latePolicy == LatePolicy.UPDATE_DELTA ? window.discardingFiredPanes() : window.accumulatingFiredPanes();
+    window = window.triggering(trigger).withAllowedLateness(update ? settings.allowedLateness() : Duration.ZERO);
+    return settings.latePolicy() == LatePolicy.UPDATE_DELTA ? window.discardingFiredPanes() : window.accumulatingFiredPanes();
   }
 
   /** The input's fields that some aggregate reads, in input order (count(*) reads none). */
   private Schema aggregatedFields(Schema inputSchema) {
     Set<String> read = new HashSet<>();
-    for (Aggregation aggregation : aggregations) {
+    for (Aggregation aggregation : settings.aggregations()) {
       if (aggregation.field() != null) {
         read.add(aggregation.field());
       }

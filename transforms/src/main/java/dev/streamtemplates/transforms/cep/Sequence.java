@@ -1,15 +1,21 @@
 package dev.streamtemplates.transforms.cep;
 
-import dev.streamtemplates.transforms.core.Names;
+import com.google.auto.value.AutoValue;
 import com.google.errorprone.annotations.CheckReturnValue;
 import dev.streamtemplates.transforms.cep.nfa.Nfa;
 import dev.streamtemplates.transforms.cep.runtime.MatchRows;
 import dev.streamtemplates.transforms.cep.runtime.SequenceFns;
+import dev.streamtemplates.transforms.core.KeyByFn;
+import dev.streamtemplates.transforms.core.Keys;
+import dev.streamtemplates.transforms.core.Names;
+import dev.streamtemplates.transforms.core.Result;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
@@ -34,6 +40,7 @@ import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
@@ -41,21 +48,21 @@ import org.joda.time.Instant;
  * Detects a temporal sequence {@link Pattern} per key, in event time, on any runner.
  *
  * <pre>{@code
- * PCollectionTuple result = transactions.apply(Sequence.detect(
+ * Result result = transactions.apply(Sequence.detect(
  *         Pattern.begin("us").where("event.country == 'US'")
  *             .followedBy("abroad").where("event.country != 'US'")
  *             .within(Duration.standardHours(3)))
  *     .perKey("card")
  *     .withEmit(Map.of("firstCountry", "us.country", "secondCountry", "abroad.country")));
- * PCollection<Row> alerts = result.get(Sequence.MATCHES);
+ * PCollection<Row> alerts = result.output();
  * }</pre>
  *
  * <p>Each key's events are matched in event-time order (ties broken by content, the same on
  * every runner), whatever order they arrive in: they wait until the watermark passes them. A match
  * is emitted when its last event is matched; an absence ({@code notFollowedBy} at the end) when
- * the watermark passes first + within. Partial matches whose bound passes go to {@link
- * #TIMED_OUT}. An event that arrives after its key was matched past its time, an event whose key is null,
- * and a condition or projection that fails go to {@link #FAILURES} as dead letters with their
+ * the watermark passes first + within. Partial matches whose bound passes go to the named output
+ * {@link #TIMED_OUT}. An event that arrives after its key was matched past its time, an event whose key is null,
+ * and a condition or projection that fails go to the dead-letter output ({@link Result#failures()}) with their
  * reason (late ones: {@link SequenceFns#LATE_REASON}). Output
  * rows are described in {@link MatchRows}.
  *
@@ -68,32 +75,66 @@ import org.joda.time.Instant;
  * strategies, whose results do not depend on earlier windows. {@link Mode#AUTO} (the default)
  * picks WINDOWS on Spark streaming, TIMERS elsewhere.
  */
-public final class Sequence extends PTransform<PCollection<Row>, PCollectionTuple> {
+public final class Sequence extends PTransform<PCollection<Row>, Result> {
 
   /** How the automaton is driven. */
   public enum Mode {
     AUTO, TIMERS, WINDOWS
   }
 
-  public static final TupleTag<Row> MATCHES = new TupleTag<Row>("matches") {};
-  public static final TupleTag<Row> TIMED_OUT = new TupleTag<Row>("timedOut") {};
-  public static final TupleTag<Row> FAILURES = new TupleTag<Row>("dead-letter") {};
+  /** The named output of partial matches whose time bound passed. */
+  public static final String TIMED_OUT = "timedOut";
+
+  private static final TupleTag<Row> MATCHES = new TupleTag<Row>("matches") {};
+  private static final TupleTag<Row> TIMED_OUT_TAG = new TupleTag<Row>("timedOut") {};
+  private static final TupleTag<Row> FAILURES = new TupleTag<Row>("dead-letter") {};
   private static final TupleTag<KV<String, Row>> KEYED = new TupleTag<KV<String, Row>>("keyed") {};
 
-  private final Pattern pattern;
-  private final String keyField;
-  private final Map<String, String> emit;
-  private final Mode mode;
-  private final String step;
-  private final String origin;
+  /** Every setting; immutable, copied with a change by each {@code withX}. */
+  @AutoValue
+  abstract static class Settings implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
 
-  private Sequence(Pattern pattern, String keyField, Map<String, String> emit, Mode mode, String step, String origin) {
-    this.pattern = pattern;
-    this.keyField = keyField;
-    this.emit = emit;
-    this.mode = mode;
-    this.step = step;
-    this.origin = origin;
+    abstract Pattern pattern();
+
+    abstract @Nullable String keyField();
+
+    abstract Map<String, String> emit();
+
+    abstract Mode mode();
+
+    abstract String step();
+
+    abstract String origin();
+
+    abstract Builder toBuilder();
+
+    @AutoValue.Builder
+    abstract static class Builder {
+      abstract Builder pattern(Pattern pattern);
+
+      abstract Builder keyField(String keyField);
+
+      abstract Builder emit(Map<String, String> emit);
+
+      abstract Builder mode(Mode mode);
+
+      abstract Builder step(String step);
+
+      abstract Builder origin(String origin);
+
+      abstract Settings build();
+    }
+  }
+
+  private final Settings settings;
+
+  private Sequence(Settings settings) {
+    this.settings = settings;
+  }
+
+  private Sequence with(UnaryOperator<Settings.Builder> change) {
+    return new Sequence(change.apply(settings.toBuilder()).build());
   }
 
   /** Starts a pattern; the same as {@link Pattern#begin}. */
@@ -106,19 +147,21 @@ public final class Sequence extends PTransform<PCollection<Row>, PCollectionTupl
     if (pattern == null) {
       throw new IllegalArgumentException("pattern must not be null");
     }
-    return new Sequence(pattern, null, Map.of(), Mode.AUTO, "sequence", "sequence");
+    return new Sequence(new AutoValue_Sequence_Settings.Builder().pattern(pattern).emit(Map.of()).mode(Mode.AUTO)
+        .step("sequence").origin("sequence").build());
   }
 
   /** Matches each value of this field separately. */
   @CheckReturnValue
   public Sequence perKey(String field) {
-    return new Sequence(pattern, Names.require(field, "key field"), emit, mode, step, origin);
+    String key = Names.require(field, "key field");
+    return with(b -> b.keyField(key));
   }
 
   /** Projects each match to these fields (name to CEL expression, in order) instead of the stage records. */
   @CheckReturnValue
   public Sequence withEmit(Map<String, String> fields) {
-    return new Sequence(pattern, keyField, new LinkedHashMap<>(fields), mode, step, origin);
+    return with(b -> b.emit(new LinkedHashMap<>(fields)));
   }
 
   @CheckReturnValue
@@ -126,60 +169,63 @@ public final class Sequence extends PTransform<PCollection<Row>, PCollectionTupl
     if (newMode == null) {
       throw new IllegalArgumentException("mode must be one of AUTO, TIMERS, WINDOWS, got null");
     }
-    return new Sequence(pattern, keyField, emit, newMode, step, origin);
+    return with(b -> b.mode(newMode));
   }
 
   @CheckReturnValue
   public Sequence named(String newStep) {
-    return new Sequence(pattern, keyField, emit, mode, Names.require(newStep, "step"), origin);
+    String name = Names.require(newStep, "step");
+    return with(b -> b.step(name));
   }
 
   @CheckReturnValue
   public Sequence withOrigin(String newOrigin) {
-    return new Sequence(pattern, keyField, emit, mode, step, Names.require(newOrigin, "origin"));
+    String where = Names.require(newOrigin, "origin");
+    return with(b -> b.origin(where));
   }
 
   /** The mode this transform runs in on the pipeline of {@code input}. */
   public Mode resolvedMode(PCollection<Row> input) {
-    return mode == Mode.AUTO ? (EventTimeTimers.missing(input) ? Mode.WINDOWS : Mode.TIMERS) : mode;
+    return settings.mode() == Mode.AUTO ? (EventTimeTimers.missing(input) ? Mode.WINDOWS : Mode.TIMERS) : settings.mode();
   }
 
   @Override
-  public PCollectionTuple expand(PCollection<Row> input) {
-    if (pattern.within() == null) {
-      throw new IllegalArgumentException(origin + ": pattern '" + pattern.name() + "' needs within(...): without a time bound,"
+  public Result expand(PCollection<Row> input) {
+    if (settings.pattern().within() == null) {
+      throw new IllegalArgumentException(settings.origin() + ": pattern '" + settings.pattern().name() + "' needs within(...): without a time bound,"
           + " partial matches could wait forever and the state would grow without bound");
     }
-    if (keyField != null && !input.getSchema().hasField(keyField)) {
-      throw new IllegalArgumentException(origin + ": key field '" + keyField + "' is not in the input; fields are "
+    if (settings.keyField() != null && !input.getSchema().hasField(settings.keyField())) {
+      throw new IllegalArgumentException(settings.origin() + ": key field '" + settings.keyField() + "' is not in the input; fields are "
           + input.getSchema().getFieldNames());
     }
-    Nfa nfa = Nfa.compile(origin, pattern, input.getSchema());
-    MatchRows rows = MatchRows.of(origin, nfa, emit);
+    Nfa nfa = Nfa.compile(settings.origin(), settings.pattern(), input.getSchema());
+    MatchRows rows = MatchRows.of(settings.origin(), nfa, settings.emit());
     Mode resolved = resolvedMode(input);
     if (resolved == Mode.TIMERS) {
-      EventTimeTimers.require(origin + ": mode TIMERS needs", input);
+      EventTimeTimers.require(settings.origin() + ": mode TIMERS needs", input);
     } else {
-      SkipStrategy.Kind skip = pattern.skipStrategy().kind();
+      SkipStrategy.Kind skip = settings.pattern().skipStrategy().kind();
       if (skip != SkipStrategy.Kind.NO_SKIP && skip != SkipStrategy.Kind.SKIP_TO_NEXT) {
-        throw new IllegalArgumentException(origin + ": skip strategy " + pattern.skipStrategy() + " needs the key's whole history,"
+        throw new IllegalArgumentException(settings.origin() + ": skip strategy " + settings.pattern().skipStrategy() + " needs the key's whole history,"
             + " which the timer-free mode (WINDOWS, used on Spark streaming) does not keep; use noSkip or skipToNext there,"
             + " or run on Direct or Flink");
       }
     }
-    SequenceFns.Spec spec = new SequenceFns.Spec(nfa, rows, step, MATCHES, TIMED_OUT, FAILURES);
-    PCollectionTuple keying = input.apply("Key by " + (keyField == null ? "nothing" : keyField),
-        ParDo.of(new KeyFn(keyField, step, FAILURES)).withOutputTags(KEYED, TupleTagList.of(FAILURES)));
+    SequenceFns.Spec spec = new SequenceFns.Spec(nfa, rows, settings.step(), MATCHES, TIMED_OUT_TAG, FAILURES);
+    PCollectionTuple keying = input.apply("Key by " + (settings.keyField() == null ? "nothing" : settings.keyField()),
+        ParDo.of(new KeyByFn.Rows(settings.keyField() == null ? Keys.of(List.of()) : Keys.of(settings.keyField()), settings.step(), KEYED, FAILURES))
+            .withOutputTags(KEYED, TupleTagList.of(FAILURES)));
     PCollection<KV<String, Row>> byKey =
         keying.get(KEYED).setCoder(KvCoder.of(StringUtf8Coder.of(), SchemaCoder.of(input.getSchema())));
     PCollectionTuple matched;
     if (resolved == Mode.TIMERS) {
       matched = byKey
           .apply("In the global window", Window.<KV<String, Row>>into(new GlobalWindows()))
-          .apply("Match " + pattern.name(), ParDo.of(new SequenceFns.TimerFn(spec))
-              .withOutputTags(MATCHES, TupleTagList.of(TIMED_OUT).and(FAILURES)));
+          .apply("Match " + settings.pattern().name(), ParDo.of(new SequenceFns.TimerFn(spec))
+              .withOutputTags(MATCHES, TupleTagList.of(TIMED_OUT_TAG).and(FAILURES)));
     } else {
-      Duration within = pattern.within();
+      Duration within = settings.pattern().within();
       PCollection<KV<String, TimestampedValue<Row>>> stamped = byKey
           .apply("Keep event times", ParDo.of(new StampFn()))
           .setCoder(KvCoder.of(StringUtf8Coder.of(), TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(input.getSchema()))));
@@ -190,53 +236,23 @@ public final class Sequence extends PTransform<PCollection<Row>, PCollectionTupl
               .withTimestampCombiner(TimestampCombiner.EARLIEST)
               .discardingFiredPanes())
           .apply("Group by key", GroupByKey.create())
-          .apply("Match " + pattern.name(), ParDo.of(new SequenceFns.WindowFn(spec))
-              .withOutputTags(MATCHES, TupleTagList.of(TIMED_OUT).and(FAILURES)));
+          .apply("Match " + settings.pattern().name(), ParDo.of(new SequenceFns.WindowFn(spec))
+              .withOutputTags(MATCHES, TupleTagList.of(TIMED_OUT_TAG).and(FAILURES)));
       matched = PCollectionTuple.of(MATCHES, global(windowed.get(MATCHES).setRowSchema(rows.outputSchema()), "matches"))
-          .and(TIMED_OUT, global(windowed.get(TIMED_OUT).setRowSchema(rows.timedOutSchema()), "timed-out"))
+          .and(TIMED_OUT_TAG, global(windowed.get(TIMED_OUT_TAG).setRowSchema(rows.timedOutSchema()), "timed-out"))
           .and(FAILURES, global(windowed.get(FAILURES).setRowSchema(DeadLetter.SCHEMA), "failures"));
     }
     PCollection<Row> failures = PCollectionList.of(keying.get(FAILURES).setRowSchema(DeadLetter.SCHEMA))
         .and(matched.get(FAILURES).setRowSchema(DeadLetter.SCHEMA))
         .apply("All failures", Flatten.pCollections())
         .setRowSchema(DeadLetter.SCHEMA);
-    return PCollectionTuple.of(MATCHES, matched.get(MATCHES).setRowSchema(rows.outputSchema()))
-        .and(TIMED_OUT, matched.get(TIMED_OUT).setRowSchema(rows.timedOutSchema()))
-        .and(FAILURES, failures);
+    return Result.of(matched.get(MATCHES).setRowSchema(rows.outputSchema()),
+        Map.of(TIMED_OUT, matched.get(TIMED_OUT_TAG).setRowSchema(rows.timedOutSchema())), failures);
   }
 
   private static PCollection<Row> global(PCollection<Row> rows, String name) {
     return rows.apply("Back to the global window: " + name, Window.<Row>into(new GlobalWindows())
         .triggering(DefaultTrigger.of()).withAllowedLateness(Duration.ZERO).discardingFiredPanes());
-  }
-
-  private static final class KeyFn extends DoFn<Row, KV<String, Row>> {
-    private final String keyField;
-    private final TupleTag<Row> failures;
-    private final String step;
-    private final Counter failed;
-
-    KeyFn(String keyField, String step, TupleTag<Row> failures) {
-      this.keyField = keyField;
-      this.step = step;
-      this.failures = failures;
-      this.failed = DeadLetter.counter(step);
-    }
-
-    @ProcessElement
-    public void process(@Element Row row, @Timestamp Instant timestamp, MultiOutputReceiver out) {
-      if (keyField == null) {
-        out.get(KEYED).output(KV.of("", row));
-        return;
-      }
-      Object key = row.getValue(keyField);
-      if (key == null) {
-        failed.inc();
-        out.get(failures).output(DeadLetter.ofText(step, "key field '" + keyField + "' is null", RowText.json(row), DeadLetter.knownTime(timestamp)));
-        return;
-      }
-      out.get(KEYED).output(KV.of(String.valueOf(key), row));
-    }
   }
 
   private static final class StampFn extends DoFn<KV<String, Row>, KV<String, TimestampedValue<Row>>> {

@@ -1,7 +1,8 @@
 package dev.streamtemplates.transforms.filter;
 
-import dev.streamtemplates.transforms.core.Names;
 import com.google.errorprone.annotations.CheckReturnValue;
+import dev.streamtemplates.transforms.core.Names;
+import dev.streamtemplates.transforms.core.Result;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.expr.RowExpression;
@@ -10,7 +11,6 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
@@ -22,7 +22,7 @@ import org.joda.time.Instant;
  * Keeps the rows for which a CEL condition is true.
  *
  * <pre>{@code
- * WithFailures.Result<PCollection<Row>, Row> large = payments.apply(
+ * Result large = payments.apply(
  *     Filter.where("amount > 1000.0 && country in ['US', 'CA'] && merchant.contains('air')"));
  * }</pre>
  *
@@ -37,7 +37,7 @@ import org.joda.time.Instant;
  * buffered and late data passes through like any other. Counters: {@code records/<step>-kept},
  * {@code records/<step>-dropped}, {@code dead-letter/<step>}.
  */
-public final class Filter extends PTransform<PCollection<Row>, WithFailures.Result<PCollection<Row>, Row>> {
+public final class Filter extends PTransform<PCollection<Row>, Result> {
   private static final TupleTag<Row> KEPT = new TupleTag<Row>() {};
   private static final TupleTag<Row> FAILURES = new TupleTag<Row>() {};
 
@@ -72,11 +72,11 @@ public final class Filter extends PTransform<PCollection<Row>, WithFailures.Resu
   }
 
   @Override
-  public WithFailures.Result<PCollection<Row>, Row> expand(PCollection<Row> input) {
+  public Result expand(PCollection<Row> input) {
     RowExpression expression = RowExpression.compile(origin, input.getSchema(), condition).requireBoolean();
     PCollectionTuple result =
         input.apply("Where " + condition, ParDo.of(new FilterFn(expression, step)).withOutputTags(KEPT, TupleTagList.of(FAILURES)));
-    return WithFailures.Result.of(
+    return Result.of(
         result.get(KEPT).setRowSchema(input.getSchema()), result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
   }
 

@@ -1,7 +1,9 @@
 package dev.streamtemplates.transforms.filter;
 
-import dev.streamtemplates.transforms.core.Names;
+import com.google.auto.value.AutoValue;
 import com.google.errorprone.annotations.CheckReturnValue;
+import dev.streamtemplates.transforms.core.Names;
+import dev.streamtemplates.transforms.core.Result;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.expr.ExpressionException;
@@ -10,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.schemas.Schema;
@@ -28,92 +31,128 @@ import org.joda.time.Instant;
  * Splits a stream into named routes, each chosen by a CEL condition, with an optional default.
  *
  * <pre>{@code
- * PCollectionTuple routes = shipments.apply(
+ * Result routes = shipments.apply(
  *     Route.firstMatch()
  *         .when("domestic", "origin == destination")
  *         .when("eu", "destination in ['FR', 'DE', 'IT', 'ES']")
  *         .otherwise("international"));
- * PCollection<Row> domestic = routes.get("domestic");
- * PCollection<Row> deadLetters = routes.get(Route.DEAD_LETTER);
+ * PCollection<Row> domestic = routes.output("domestic");
+ * PCollection<Row> deadLetters = routes.failures();
  * }</pre>
  *
  * <p>{@link #firstMatch()} sends each row to the first route whose condition holds; {@link
  * #allMatches()} to every such route. A row that matches none goes to the default route, or is
  * dropped and counted ({@code records/<step>-dropped}) when there is none. Conditions are
  * null-safe as in {@link Filter}; a condition that fails on a row sends that row to the
- * {@link #DEAD_LETTER} output and to no route. Element-wise and stateless: timestamps, windows
+ * dead-letter output ({@link Result#failures()}) and to no route. The main output ({@link
+ * Result#output()}) is the first route; every route is a named output. Element-wise and stateless: timestamps, windows
  * and panes are kept.
  */
-public final class Route extends PTransform<PCollection<Row>, PCollectionTuple> {
+public final class Route extends PTransform<PCollection<Row>, Result> {
 
-  /** The tag id of the dead-letter output in the result. */
+  /** Reserved: no route may be called this. */
   public static final String DEAD_LETTER = "dead-letter";
 
-  private final boolean all;
-  private final Map<String, String> conditions;
-  private final @Nullable String otherwise;
-  private final String step;
-  private final String origin;
+  /** Every setting; immutable, copied with a change by each {@code withX}. */
+  @AutoValue
+  abstract static class Settings implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
 
-  private Route(boolean all, Map<String, String> conditions, @Nullable String otherwise, String step, String origin) {
-    this.all = all;
-    this.conditions = conditions;
-    this.otherwise = otherwise;
-    this.step = step;
-    this.origin = origin;
+    abstract boolean all();
+
+    abstract Map<String, String> conditions();
+
+    abstract @Nullable String otherwise();
+
+    abstract String step();
+
+    abstract String origin();
+
+    abstract Builder toBuilder();
+
+    @AutoValue.Builder
+    abstract static class Builder {
+      abstract Builder all(boolean all);
+
+      abstract Builder conditions(Map<String, String> conditions);
+
+      abstract Builder otherwise(String otherwise);
+
+      abstract Builder step(String step);
+
+      abstract Builder origin(String origin);
+
+      abstract Settings build();
+    }
+  }
+
+  private final Settings settings;
+
+  private Route(Settings settings) {
+    this.settings = settings;
+  }
+
+  private Route with(UnaryOperator<Settings.Builder> change) {
+    return new Route(change.apply(settings.toBuilder()).build());
+  }
+
+  private static Route create(boolean all) {
+    return new Route(new AutoValue_Route_Settings.Builder().all(all).conditions(Map.of()).step("route").origin("routes").build());
   }
 
   /** Each row goes to the first route whose condition holds. */
   public static Route firstMatch() {
-    return new Route(false, new LinkedHashMap<>(), null, "route", "routes");
+    return create(false);
   }
 
   /** Each row goes to every route whose condition holds. */
   public static Route allMatches() {
-    return new Route(true, new LinkedHashMap<>(), null, "route", "routes");
+    return create(true);
   }
 
   /** Adds route {@code name}, taken when {@code condition} holds; routes are tried in the order added. */
   @CheckReturnValue
   public Route when(String name, String condition) {
     checkRouteName(name);
-    if (conditions.containsKey(name) || name.equals(otherwise)) {
+    if (settings.conditions().containsKey(name) || name.equals(settings.otherwise())) {
       throw new IllegalArgumentException("route '" + name + "' is defined twice");
     }
     if (condition == null || condition.isBlank()) {
       throw new IllegalArgumentException("condition of route '" + name + "' must be a non-empty CEL expression");
     }
-    Map<String, String> next = new LinkedHashMap<>(conditions);
+    Map<String, String> next = new LinkedHashMap<>(settings.conditions());
     next.put(name, condition);
-    return new Route(all, next, otherwise, step, origin);
+    return with(b -> b.conditions(java.util.Collections.unmodifiableMap(next)));
   }
 
   /** The route for rows that match no condition. */
   @CheckReturnValue
   public Route otherwise(String name) {
     checkRouteName(name);
-    if (conditions.containsKey(name)) {
+    if (settings.conditions().containsKey(name)) {
       throw new IllegalArgumentException("route '" + name + "' is defined twice");
     }
-    return new Route(all, new LinkedHashMap<>(conditions), name, step, origin);
+    return with(b -> b.otherwise(name));
   }
 
   @CheckReturnValue
   public Route named(String step) {
-    return new Route(all, new LinkedHashMap<>(conditions), otherwise, Names.require(step, "step"), origin);
+    String name = Names.require(step, "step");
+    return with(b -> b.step(name));
   }
 
   /** Where the routes were declared, e.g. {@code steps[1].routes}, for error messages. */
   @CheckReturnValue
   public Route withOrigin(String origin) {
-    return new Route(all, new LinkedHashMap<>(conditions), otherwise, step, Names.require(origin, "origin"));
+    String where = Names.require(origin, "origin");
+    return with(b -> b.origin(where));
   }
 
   /** The route names, in order, the default last. */
   public List<String> routeNames() {
-    List<String> names = new ArrayList<>(conditions.keySet());
-    if (otherwise != null) {
-      names.add(otherwise);
+    List<String> names = new ArrayList<>(settings.conditions().keySet());
+    if (settings.otherwise() != null) {
+      names.add(settings.otherwise());
     }
     return names;
   }
@@ -126,17 +165,17 @@ public final class Route extends PTransform<PCollection<Row>, PCollectionTuple> 
   }
 
   @Override
-  public PCollectionTuple expand(PCollection<Row> input) {
-    if (conditions.isEmpty()) {
+  public Result expand(PCollection<Row> input) {
+    if (settings.conditions().isEmpty()) {
       throw new IllegalArgumentException("a Route needs at least one route: call when(name, condition)");
     }
     Schema schema = input.getSchema();
     List<RowExpression> expressions = new ArrayList<>();
     List<String> errors = new ArrayList<>();
     int i = 0;
-    for (Map.Entry<String, String> route : conditions.entrySet()) {
+    for (Map.Entry<String, String> route : settings.conditions().entrySet()) {
       try {
-        expressions.add(RowExpression.compile(origin + "[" + i + "].when", schema, route.getValue()).requireBoolean());
+        expressions.add(RowExpression.compile(settings.origin() + "[" + i + "].when", schema, route.getValue()).requireBoolean());
       } catch (ExpressionException e) {
         errors.add(e.getMessage());
       }
@@ -151,14 +190,14 @@ public final class Route extends PTransform<PCollection<Row>, PCollectionTuple> 
     TupleTag<Row> failures = new TupleTag<>(DEAD_LETTER);
     PCollectionTuple result =
         input.apply(
-            all ? "Route to all matches" : "Route to first match",
-            ParDo.of(new RouteFn(expressions, tags, otherwise != null, all, failures, step))
+            settings.all() ? "Route to all matches" : "Route to first match",
+            ParDo.of(new RouteFn(expressions, tags, settings.otherwise() != null, settings.all(), failures, settings.step()))
                 .withOutputTags(failures, TupleTagList.of(new ArrayList<>(tags))));
+    Map<String, PCollection<Row>> routes = new java.util.LinkedHashMap<>();
     for (TupleTag<Row> tag : tags) {
-      result.get(tag).setRowSchema(schema);
+      routes.put(tag.getId(), result.get(tag).setRowSchema(schema));
     }
-    result.get(failures).setRowSchema(DeadLetter.SCHEMA);
-    return result;
+    return Result.of(routes.get(names.get(0)), routes, result.get(failures).setRowSchema(DeadLetter.SCHEMA));
   }
 
   private static final class RouteFn extends DoFn<Row, Row> {

@@ -1,7 +1,11 @@
 package dev.streamtemplates.transforms.filter;
 
-import dev.streamtemplates.transforms.core.Names;
+import com.google.auto.value.AutoValue;
 import com.google.errorprone.annotations.CheckReturnValue;
+import dev.streamtemplates.transforms.core.KeyByFn;
+import dev.streamtemplates.transforms.core.Keys;
+import dev.streamtemplates.transforms.core.Names;
+import dev.streamtemplates.transforms.core.Result;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
@@ -11,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
@@ -27,11 +32,12 @@ import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TimestampedValue;
@@ -44,7 +50,7 @@ import org.joda.time.Instant;
  * Turns events whose numeric field is beyond a limit into alert rows.
  *
  * <pre>{@code
- * WithFailures.Result<PCollection<Row>, Row> alerts = transactions.apply(
+ * Result alerts = transactions.apply(
  *     Threshold.above("amount", 10_000)
  *         .withContextFields("cardId", "country", "online")
  *         .withKeyField("cardId")
@@ -69,7 +75,7 @@ import org.joda.time.Instant;
  * and on Spark in batch; the Spark runner has no event-time timers in streaming, so there it is
  * refused when the pipeline is built.
  */
-public final class Threshold extends PTransform<PCollection<Row>, WithFailures.Result<PCollection<Row>, Row>> {
+public final class Threshold extends PTransform<PCollection<Row>, Result> {
 
   /** How the value is compared with the limit. */
   public enum Direction {
@@ -81,26 +87,61 @@ public final class Threshold extends PTransform<PCollection<Row>, WithFailures.R
 
   private static final TupleTag<Row> ALERTS = new TupleTag<Row>() {};
   private static final TupleTag<Row> FAILURES = new TupleTag<Row>() {};
+  private static final TupleTag<KV<String, Row>> KEYED = new TupleTag<KV<String, Row>>() {};
 
-  private final String field;
-  private final Direction direction;
-  private final double lower;
-  private final double upper;
-  private final List<String> context;
-  private final @Nullable String keyField;
-  private final boolean debounce;
-  private final String step;
+  /** Every setting; immutable, copied with a change by each {@code withX}. */
+  @AutoValue
+  abstract static class Settings implements Serializable {
+    private static final long serialVersionUID = 1L;
 
-  private Threshold(String field, Direction direction, double lower, double upper, List<String> context,
-      @Nullable String keyField, boolean debounce, String step) {
-    this.field = field;
-    this.direction = direction;
-    this.lower = lower;
-    this.upper = upper;
-    this.context = List.copyOf(context);
-    this.keyField = keyField;
-    this.debounce = debounce;
-    this.step = step;
+    abstract String field();
+
+    abstract Direction direction();
+
+    abstract double lower();
+
+    abstract double upper();
+
+    abstract List<String> context();
+
+    abstract @Nullable String keyField();
+
+    abstract boolean debounce();
+
+    abstract String step();
+
+    abstract Builder toBuilder();
+
+    @AutoValue.Builder
+    abstract static class Builder {
+      abstract Builder field(String field);
+
+      abstract Builder direction(Direction direction);
+
+      abstract Builder lower(double lower);
+
+      abstract Builder upper(double upper);
+
+      abstract Builder context(List<String> context);
+
+      abstract Builder keyField(String keyField);
+
+      abstract Builder debounce(boolean debounce);
+
+      abstract Builder step(String step);
+
+      abstract Settings build();
+    }
+  }
+
+  private final Settings settings;
+
+  private Threshold(Settings settings) {
+    this.settings = settings;
+  }
+
+  private Threshold with(UnaryOperator<Settings.Builder> change) {
+    return new Threshold(change.apply(settings.toBuilder()).build());
   }
 
   /** Alerts when {@code field > limit}. */
@@ -131,7 +172,8 @@ public final class Threshold extends PTransform<PCollection<Row>, WithFailures.R
     if (lower > upper) {
       throw new IllegalArgumentException("lower must be <= upper, got lower=" + lower + " upper=" + upper);
     }
-    return new Threshold(field, direction, lower, upper, List.of(), null, false, "threshold");
+    return new Threshold(new AutoValue_Threshold_Settings.Builder().field(field).direction(direction).lower(lower).upper(upper)
+        .context(List.of()).debounce(false).step("threshold").build());
   }
 
   /** Fields of the event copied into each alert, with their types. */
@@ -143,38 +185,40 @@ public final class Threshold extends PTransform<PCollection<Row>, WithFailures.R
   @CheckReturnValue
   public Threshold withContextFields(List<String> fields) {
     fields.forEach(f -> Names.require(f, "context field"));
-    return new Threshold(field, direction, lower, upper, fields, keyField, debounce, step);
+    return with(b -> b.context(List.copyOf(fields)));
   }
 
   /** The field that identifies the entity (card, sensor, ...) whose crossings are debounced; copied into {@code key}. */
   @CheckReturnValue
   public Threshold withKeyField(String keyField) {
-    return new Threshold(field, direction, lower, upper, context, Names.require(keyField, "key field"), debounce, step);
+    String key = Names.require(keyField, "key field");
+    return with(b -> b.keyField(key));
   }
 
   /** Alert only when a key's value crosses the limit, not on every event beyond it. Needs a key field. */
   @CheckReturnValue
   public Threshold withDebounce(boolean debounce) {
-    return new Threshold(field, direction, lower, upper, context, keyField, debounce, step);
+    return with(b -> b.debounce(debounce));
   }
 
   @CheckReturnValue
   public Threshold named(String step) {
-    return new Threshold(field, direction, lower, upper, context, keyField, debounce, Names.require(step, "step"));
+    String name = Names.require(step, "step");
+    return with(b -> b.step(name));
   }
 
   /** The schema of the alerts for events of {@code input}. */
   public Schema alertSchema(Schema input) {
     List<String> errors = new ArrayList<>();
-    if (!input.hasField(field)) {
-      errors.add("field '" + field + "' is not in the input; fields are " + input.getFieldNames());
-    } else if (!input.getField(field).getType().getTypeName().isNumericType()) {
-      errors.add("field '" + field + "' is a " + input.getField(field).getType().getTypeName() + ", not a number");
+    if (!input.hasField(settings.field())) {
+      errors.add("field '" + settings.field() + "' is not in the input; fields are " + input.getFieldNames());
+    } else if (!input.getField(settings.field()).getType().getTypeName().isNumericType()) {
+      errors.add("field '" + settings.field() + "' is a " + input.getField(settings.field()).getType().getTypeName() + ", not a number");
     }
-    if (keyField != null && !input.hasField(keyField)) {
-      errors.add("key field '" + keyField + "' is not in the input; fields are " + input.getFieldNames());
+    if (settings.keyField() != null && !input.hasField(settings.keyField())) {
+      errors.add("key field '" + settings.keyField() + "' is not in the input; fields are " + input.getFieldNames());
     }
-    for (String name : context) {
+    for (String name : settings.context()) {
       if (!input.hasField(name)) {
         errors.add("context field '" + name + "' is not in the input; fields are " + input.getFieldNames());
       }
@@ -183,13 +227,13 @@ public final class Threshold extends PTransform<PCollection<Row>, WithFailures.R
       throw new IllegalArgumentException(String.join("; ", errors));
     }
     Schema.Builder schema = Schema.builder();
-    if (keyField != null) {
+    if (settings.keyField() != null) {
       schema.addNullableField("key", FieldType.STRING);
     }
     schema.addStringField("field").addDoubleField("value").addStringField("direction")
         .addNullableField("limit", FieldType.DOUBLE).addNullableField("lower", FieldType.DOUBLE)
         .addNullableField("upper", FieldType.DOUBLE).addDateTimeField("eventTime");
-    for (String name : context) {
+    for (String name : settings.context()) {
       if (List.of("key", "field", "value", "direction", "limit", "lower", "upper", "eventTime").contains(name)) {
         throw new IllegalArgumentException("context field '" + name + "' clashes with an alert field; rename it first");
       }
@@ -199,24 +243,30 @@ public final class Threshold extends PTransform<PCollection<Row>, WithFailures.R
   }
 
   @Override
-  public WithFailures.Result<PCollection<Row>, Row> expand(PCollection<Row> input) {
+  public Result expand(PCollection<Row> input) {
     Schema alertSchema = alertSchema(input.getSchema());
-    Rule rule = new Rule(field, direction, lower, upper, keyField, context, alertSchema);
+    Rule rule = new Rule(settings.field(), settings.direction(), settings.lower(), settings.upper(), settings.keyField(), settings.context(), alertSchema);
     PCollectionTuple result;
-    if (!debounce) {
-      result = input.apply("Beyond the limit", ParDo.of(new EveryFn(rule, step)).withOutputTags(ALERTS, TupleTagList.of(FAILURES)));
+    if (!settings.debounce()) {
+      result = input.apply("Beyond the limit", ParDo.of(new EveryFn(rule, settings.step())).withOutputTags(ALERTS, TupleTagList.of(FAILURES)));
     } else {
-      if (keyField == null) {
+      if (settings.keyField() == null) {
         throw new IllegalArgumentException("debounce needs a key: call withKeyField(field)");
       }
       EventTimeTimers.require("Threshold debounce needs", input);
       Schema schema = input.getSchema();
-      PCollection<KV<String, Row>> keyed =
-          input.apply("Key by " + keyField, ParDo.of(new KeyFn(keyField)))
-              .setCoder(KvCoder.of(StringUtf8Coder.of(), SchemaCoder.of(schema)));
-      result = keyed.apply("Crossings in event time", ParDo.of(new DebounceFn(rule, step, schema)).withOutputTags(ALERTS, TupleTagList.of(FAILURES)));
+      PCollectionTuple keying = input.apply("Key by " + settings.keyField(),
+          ParDo.of(new KeyByFn.Rows(Keys.of(settings.keyField()), settings.step(), KEYED, FAILURES)).withOutputTags(KEYED, TupleTagList.of(FAILURES)));
+      PCollection<KV<String, Row>> keyed = keying.get(KEYED).setCoder(KvCoder.of(StringUtf8Coder.of(), SchemaCoder.of(schema)));
+      PCollectionTuple debounced =
+          keyed.apply("Crossings in event time", ParDo.of(new DebounceFn(rule, settings.step(), schema)).withOutputTags(ALERTS, TupleTagList.of(FAILURES)));
+      PCollection<Row> failures = PCollectionList.of(keying.get(FAILURES).setRowSchema(DeadLetter.SCHEMA))
+          .and(debounced.get(FAILURES).setRowSchema(DeadLetter.SCHEMA))
+          .apply("All failures", Flatten.pCollections())
+          .setRowSchema(DeadLetter.SCHEMA);
+      return Result.of(debounced.get(ALERTS).setRowSchema(alertSchema), failures);
     }
-    return WithFailures.Result.of(result.get(ALERTS).setRowSchema(alertSchema), result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
+    return Result.of(result.get(ALERTS).setRowSchema(alertSchema), result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
   }
 
   /** The comparison and the alert layout; serializable, shared by both DoFns. */
@@ -312,34 +362,16 @@ public final class Threshold extends PTransform<PCollection<Row>, WithFailures.R
     }
   }
 
-  private static final class KeyFn extends DoFn<Row, KV<String, Row>> {
-    private final String keyField;
-
-    KeyFn(String keyField) {
-      this.keyField = keyField;
-    }
-
-    @ProcessElement
-    public void process(@Element Row row, OutputReceiver<KV<String, Row>> out) {
-      Object key = row.getValue(keyField);
-      // A null key is one entity of its own; it is kept, not dropped.
-      out.output(KV.of(key == null ? "\u0000null" : key.toString(), row));
-    }
-  }
-
   /**
    * Per-key crossing detector in event time. Written by hand because Beam has no portable
    * "process in timestamp order" primitive: {@code @RequiresTimeSortedInput} is not supported by
    * every runner we target, so events are buffered in a bag and released by an event-time timer.
    */
   private static final class DebounceFn extends DoFn<KV<String, Row>, Row> {
-    private static final String BUFFER = "buffer";
     private static final String BEYOND = "beyond";
     private static final String RELEASED_UP_TO = "releasedUpTo";
-    private static final String NEXT_FLUSH = "nextFlush";
-    private static final String FLUSH = "flush";
 
-    @StateId(BUFFER)
+    @StateId(EventTimeOrder.BUFFER)
     private final StateSpec<BagState<TimestampedValue<Row>>> buffer;
 
     @StateId(BEYOND)
@@ -348,10 +380,10 @@ public final class Threshold extends PTransform<PCollection<Row>, WithFailures.R
     @StateId(RELEASED_UP_TO)
     private final StateSpec<ValueState<Instant>> releasedSpec = StateSpecs.value();
 
-    @StateId(NEXT_FLUSH)
+    @StateId(EventTimeOrder.NEXT_RELEASE)
     private final StateSpec<ValueState<Instant>> nextFlushSpec = StateSpecs.value();
 
-    @TimerId(FLUSH)
+    @TimerId(EventTimeOrder.RELEASE)
     private final TimerSpec flushSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
     private final Rule rule;
@@ -373,10 +405,10 @@ public final class Threshold extends PTransform<PCollection<Row>, WithFailures.R
     public void process(
         @Element KV<String, Row> element,
         @Timestamp Instant timestamp,
-        @StateId(BUFFER) BagState<TimestampedValue<Row>> buffer,
+        @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
         @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
-        @StateId(NEXT_FLUSH) ValueState<Instant> nextFlush,
-        @TimerId(FLUSH) Timer flush,
+        @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextFlush,
+        @TimerId(EventTimeOrder.RELEASE) Timer flush,
         MultiOutputReceiver out) {
       Instant released = releasedUpTo.read();
       if (released != null && timestamp.isBefore(released)) {
@@ -389,14 +421,14 @@ public final class Threshold extends PTransform<PCollection<Row>, WithFailures.R
       EventTimeOrder.hold(element.getValue(), timestamp, buffer, nextFlush, flush);
     }
 
-    @OnTimer(FLUSH)
+    @OnTimer(EventTimeOrder.RELEASE)
     public void onFlush(
         OnTimerContext context,
-        @StateId(BUFFER) BagState<TimestampedValue<Row>> buffer,
+        @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
         @StateId(BEYOND) ValueState<Boolean> beyondState,
         @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
-        @StateId(NEXT_FLUSH) ValueState<Instant> nextFlush,
-        @TimerId(FLUSH) Timer flush) {
+        @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextFlush,
+        @TimerId(EventTimeOrder.RELEASE) Timer flush) {
       List<TimestampedValue<Row>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, nextFlush, flush);
       boolean beyond = Boolean.TRUE.equals(beyondState.read());
       for (TimestampedValue<Row> event : ready) {

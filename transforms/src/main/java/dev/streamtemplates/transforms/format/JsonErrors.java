@@ -1,9 +1,9 @@
 package dev.streamtemplates.transforms.format;
 
-import dev.streamtemplates.transforms.core.Instants;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamtemplates.transforms.core.Instants;
 import java.util.Iterator;
 import java.util.Optional;
 import org.apache.beam.sdk.schemas.Schema;

@@ -1,7 +1,7 @@
 package dev.streamtemplates.transforms.format;
 
-import dev.streamtemplates.transforms.core.Instants;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.streamtemplates.transforms.core.Instants;
 import dev.streamtemplates.transforms.deadletter.RecordException;
 import java.math.BigDecimal;
 import java.time.LocalDate;

@@ -1,7 +1,13 @@
 package dev.streamtemplates.transforms.join;
 
-import dev.streamtemplates.transforms.core.Names;
+import com.google.auto.value.AutoValue;
 import com.google.errorprone.annotations.CheckReturnValue;
+import dev.streamtemplates.transforms.core.KeyByFn;
+import dev.streamtemplates.transforms.core.Keys;
+import dev.streamtemplates.transforms.core.Names;
+import dev.streamtemplates.transforms.core.Result;
+import dev.streamtemplates.transforms.deadletter.DeadLetter;
+import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
 import java.io.IOException;
@@ -10,6 +16,7 @@ import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -31,6 +38,7 @@ import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
@@ -38,9 +46,12 @@ import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
@@ -50,10 +61,9 @@ import org.joda.time.Instant;
  * as of the event's time.
  *
  * <pre>{@code
- * PCollection<Row> enriched = Enrich.events(tweets).withKey("company")
- *     .fromChangelog(prices, "symbol")        // or .fromLookup(staticTable, "symbol")
- *     .waitingUpTo(Duration.standardMinutes(1))
- *     .expand();
+ * Result enriched = tweets.apply("With price", Enrich.fromChangelog(prices, "symbol")   // or fromLookup(staticTable, "symbol")
+ *     .withKey("company")
+ *     .waitingUpTo(Duration.standardMinutes(1)));
  * }</pre>
  *
  * <p>Output rows are {@code {<the event's fields>, value}}, where {@code value} is the table row
@@ -65,56 +75,86 @@ import org.joda.time.Instant;
  * known at the event's time, the event either goes on unenriched at once ({@code waitingUpTo}
  * zero, the default) or waits up to that much event time for a first value and takes it. With a
  * <b>lookup</b> table (a bounded collection, e.g. a file), the table is a side input read whole,
- * without event time. The changelog path needs state and event-time timers (Direct and Flink,
+ * without event time. An event or table row with a null key is a dead letter ({@link Keys}). The
+ * changelog path needs state and event-time timers (Direct and Flink,
  * Spark in batch; refused on Spark in streaming).
  */
-public final class Enrich {
-  private final transient PCollection<Row> events;
-  private final @Nullable String eventKey;
-  private final transient @Nullable PCollection<Row> table;
-  private final @Nullable String tableKey;
-  private final boolean changelog;
-  private final Duration wait;
-  private final String step;
-  private final @Nullable List<String> valueFields;
+public final class Enrich extends PTransform<PCollection<Row>, Result> {
+  private static final long serialVersionUID = 1L;
+  private static final TupleTag<KV<String, Entry>> KEYED = new TupleTag<KV<String, Entry>>() {};
+  private static final TupleTag<KV<String, Row>> KEYED_TABLE = new TupleTag<KV<String, Row>>() {};
+  private static final TupleTag<Row> ENRICHED = new TupleTag<Row>() {};
+  private static final TupleTag<Row> FAILURES = new TupleTag<Row>() {};
 
-  private Enrich(PCollection<Row> events, @Nullable String eventKey, @Nullable PCollection<Row> table, @Nullable String tableKey,
-      boolean changelog, Duration wait, String step) {
-    this(events, eventKey, table, tableKey, changelog, wait, step, null);
+  /** Every setting but the table itself; immutable, copied with a change by each {@code withX}. */
+  @AutoValue
+  abstract static class Settings implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
+    abstract @Nullable String eventKey();
+
+    abstract String tableKey();
+
+    abstract boolean changelog();
+
+    abstract Duration waitUpTo();
+
+    abstract String step();
+
+    abstract @Nullable List<String> valueFields();
+
+    abstract Builder toBuilder();
+
+    @AutoValue.Builder
+    abstract static class Builder {
+      abstract Builder eventKey(String eventKey);
+
+      abstract Builder tableKey(String tableKey);
+
+      abstract Builder changelog(boolean changelog);
+
+      abstract Builder waitUpTo(Duration waitUpTo);
+
+      abstract Builder step(String step);
+
+      abstract Builder valueFields(List<String> valueFields);
+
+      abstract Settings build();
+    }
   }
 
-  private Enrich(PCollection<Row> events, @Nullable String eventKey, @Nullable PCollection<Row> table, @Nullable String tableKey,
-      boolean changelog, Duration wait, String step, @Nullable List<String> valueFields) {
-    this.valueFields = valueFields;
-    this.events = events;
-    this.eventKey = eventKey;
+  private final transient PCollection<Row> table;
+  private final Settings settings;
+
+  private Enrich(PCollection<Row> table, Settings settings) {
     this.table = table;
-    this.tableKey = tableKey;
-    this.changelog = changelog;
-    this.wait = wait;
-    this.step = step;
+    this.settings = settings;
   }
 
-  public static Enrich events(PCollection<Row> events) {
-    return new Enrich(events, null, null, null, true, Duration.ZERO, "enrich");
+  private Enrich with(UnaryOperator<Settings.Builder> change) {
+    return new Enrich(table, change.apply(settings.toBuilder()).build());
+  }
+
+  private static Enrich from(PCollection<Row> table, String tableKey, boolean changelog) {
+    return new Enrich(table, new AutoValue_Enrich_Settings.Builder().tableKey(Names.require(tableKey, "table key")).changelog(changelog)
+        .waitUpTo(Duration.ZERO).step("enrich").build());
+  }
+
+  /** Enriches from a stream of updates, keyed by {@code tableKey}; a row of nulls deletes its key. */
+  public static Enrich fromChangelog(PCollection<Row> updates, String tableKey) {
+    return from(updates, tableKey, true);
+  }
+
+  /** Enriches from a bounded lookup table (e.g. a file), keyed by {@code tableKey}, read whole. */
+  public static Enrich fromLookup(PCollection<Row> lookup, String tableKey) {
+    return from(lookup, tableKey, false);
   }
 
   /** The events' field holding the table key. */
   @CheckReturnValue
   public Enrich withKey(String eventKey) {
-    return new Enrich(events, Names.require(eventKey, "event key"), table, tableKey, changelog, wait, step, valueFields);
-  }
-
-  /** The table is a stream of updates, keyed by {@code tableKey}; a row of nulls deletes its key. */
-  @CheckReturnValue
-  public Enrich fromChangelog(PCollection<Row> updates, String tableKey) {
-    return new Enrich(events, eventKey, updates, Names.require(tableKey, "table key"), true, wait, step, valueFields);
-  }
-
-  /** The table is a bounded lookup (e.g. a file), keyed by {@code tableKey}, read whole. */
-  @CheckReturnValue
-  public Enrich fromLookup(PCollection<Row> lookup, String tableKey) {
-    return new Enrich(events, eventKey, lookup, Names.require(tableKey, "table key"), false, wait, step, valueFields);
+    String field = Names.require(eventKey, "event key");
+    return with(b -> b.eventKey(field));
   }
 
   /**
@@ -123,21 +163,22 @@ public final class Enrich {
    */
   @CheckReturnValue
   public Enrich withValueFields(List<String> fields) {
-    return new Enrich(events, eventKey, table, tableKey, changelog, wait, step, List.copyOf(fields));
+    return with(b -> b.valueFields(List.copyOf(fields)));
   }
 
   private List<String> valueFields(Schema tableSchema) {
-    if (valueFields != null) {
-      for (String field : valueFields) {
+    if (settings.valueFields() != null) {
+      for (String field : settings.valueFields()) {
         if (!tableSchema.hasField(field)) {
-          throw new IllegalArgumentException(step + ": value field '" + field + "' is not in the table; fields are " + tableSchema.getFieldNames());
+          throw new IllegalArgumentException(settings.step() + ": value field '" + field + "' is not in the table; fields are "
+              + tableSchema.getFieldNames());
         }
       }
-      return valueFields;
+      return settings.valueFields();
     }
     List<String> fields = new ArrayList<>();
     for (Schema.Field field : tableSchema.getFields()) {
-      if (!field.getName().equals(tableKey) && field.getType().getTypeName() != Schema.TypeName.DATETIME) {
+      if (!field.getName().equals(settings.tableKey()) && field.getType().getTypeName() != Schema.TypeName.DATETIME) {
         fields.add(field.getName());
       }
     }
@@ -150,55 +191,67 @@ public final class Enrich {
     if (wait == null || wait.getMillis() < 0) {
       throw new IllegalArgumentException("wait must be >= 0, got wait=" + wait);
     }
-    return new Enrich(events, eventKey, table, tableKey, changelog, wait, step, valueFields);
+    return with(b -> b.waitUpTo(wait));
   }
 
   @CheckReturnValue
   public Enrich named(String step) {
-    return new Enrich(events, eventKey, table, tableKey, changelog, wait, Names.require(step, "step"), valueFields);
+    String name = Names.require(step, "step");
+    return with(b -> b.step(name));
   }
 
   public static Schema outputSchema(Schema events, Schema table) {
     return Schema.builder().addFields(events.getFields()).addNullableField("value", FieldType.row(table)).build();
   }
 
-  public PCollection<Row> expand() {
-    if (eventKey == null || table == null) {
-      throw new IllegalArgumentException(step + ": call withKey(field) and fromChangelog(...) or fromLookup(...)");
+  @Override
+  public Result expand(PCollection<Row> events) {
+    if (settings.eventKey() == null) {
+      throw new IllegalArgumentException(settings.step() + ": no event key: call withKey(field)");
     }
     Schema eventSchema = events.getSchema();
     Schema tableSchema = table.getSchema();
-    if (!eventSchema.hasField(eventKey)) {
-      throw new IllegalArgumentException(step + ": event key '" + eventKey + "' is not in the events; fields are " + eventSchema.getFieldNames());
+    if (!eventSchema.hasField(settings.eventKey())) {
+      throw new IllegalArgumentException(settings.step() + ": event key '" + settings.eventKey() + "' is not in the events; fields are " + eventSchema.getFieldNames());
     }
-    if (!tableSchema.hasField(tableKey)) {
-      throw new IllegalArgumentException(step + ": table key '" + tableKey + "' is not in the table; fields are " + tableSchema.getFieldNames());
+    if (!tableSchema.hasField(settings.tableKey())) {
+      throw new IllegalArgumentException(settings.step() + ": table key '" + settings.tableKey() + "' is not in the table; fields are " + tableSchema.getFieldNames());
     }
     if (eventSchema.hasField("value")) {
-      throw new IllegalArgumentException(step + ": the events already have a field named 'value'; rename it first");
+      throw new IllegalArgumentException(settings.step() + ": the events already have a field named 'value'; rename it first");
     }
     Schema output = outputSchema(eventSchema, tableSchema);
-    if (!changelog) {
-      PCollectionView<Map<String, Row>> lookup = table
-          .apply(step + "/Key the lookup", ParDo.of(new KeyTableFn(tableKey)))
+    List<PCollection<Row>> failures = new ArrayList<>();
+    PCollection<Row> enriched;
+    if (!settings.changelog()) {
+      PCollectionTuple keyedTable = table.apply("Key the lookup",
+          ParDo.of(new KeyByFn.Rows(Keys.of(settings.tableKey()), settings.step(), KEYED_TABLE, FAILURES)).withOutputTags(KEYED_TABLE, TupleTagList.of(FAILURES)));
+      failures.add(keyedTable.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
+      PCollectionView<Map<String, Row>> lookup = keyedTable.get(KEYED_TABLE)
           .setCoder(KvCoder.of(StringUtf8Coder.of(), SchemaCoder.of(tableSchema)))
-          .apply(step + "/As a map", View.asMap());
-      return events.apply(step + "/Look up", ParDo.of(new LookupFn(eventKey, lookup, output)).withSideInputs(lookup)).setRowSchema(output);
+          .apply("As a map", View.asMap());
+      PCollectionTuple looked = events.apply("Look up",
+          ParDo.of(new LookupFn(Keys.of(settings.eventKey()), lookup, output, settings.step())).withSideInputs(lookup).withOutputTags(ENRICHED, TupleTagList.of(FAILURES)));
+      failures.add(looked.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
+      enriched = looked.get(ENRICHED).setRowSchema(output);
+    } else {
+      EventTimeTimers.require(settings.step() + ": enrichment from a changelog needs", events, table);
+      EntryCoder coder = new EntryCoder(SchemaCoder.of(eventSchema), SchemaCoder.of(tableSchema));
+      PCollectionTuple keyedEvents = events
+          .apply("Events in the global window", Window.<Row>into(new GlobalWindows()))
+          .apply("Key events", ParDo.of(new KeyEntryFn(Keys.of(settings.eventKey()), false, settings.step())).withOutputTags(KEYED, TupleTagList.of(FAILURES)));
+      PCollectionTuple keyedUpdates = table
+          .apply("Updates in the global window", Window.<Row>into(new GlobalWindows()))
+          .apply("Key updates", ParDo.of(new KeyEntryFn(Keys.of(settings.tableKey()), true, settings.step())).withOutputTags(KEYED, TupleTagList.of(FAILURES)));
+      failures.add(keyedEvents.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
+      failures.add(keyedUpdates.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
+      enriched = PCollectionList.of(keyedEvents.get(KEYED).setCoder(KvCoder.of(StringUtf8Coder.of(), coder)))
+          .and(keyedUpdates.get(KEYED).setCoder(KvCoder.of(StringUtf8Coder.of(), coder)))
+          .apply("Events and updates", Flatten.pCollections())
+          .apply("As of event time", ParDo.of(new ChangelogFn(coder, tableSchema, valueFields(tableSchema), output, settings.waitUpTo().getMillis(), settings.step())))
+          .setRowSchema(output);
     }
-    EventTimeTimers.require(step + ": enrichment from a changelog needs", events, table);
-    EntryCoder coder = new EntryCoder(SchemaCoder.of(eventSchema), SchemaCoder.of(tableSchema));
-    PCollection<KV<String, Entry>> keyedEvents = events
-        .apply(step + "/Events in the global window", Window.<Row>into(new GlobalWindows()))
-        .apply(step + "/Key events", ParDo.of(new KeyEntryFn(eventKey, false)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), coder));
-    PCollection<KV<String, Entry>> keyedUpdates = table
-        .apply(step + "/Updates in the global window", Window.<Row>into(new GlobalWindows()))
-        .apply(step + "/Key updates", ParDo.of(new KeyEntryFn(tableKey, true)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), coder));
-    return PCollectionList.of(keyedEvents).and(keyedUpdates)
-        .apply(step + "/Events and updates", Flatten.pCollections())
-        .apply(step + "/As of event time", ParDo.of(new ChangelogFn(coder, tableSchema, valueFields(tableSchema), output, wait.getMillis(), step)))
-        .setRowSchema(output);
+    return Result.of(enriched, PCollectionList.of(failures).apply("All failures", Flatten.pCollections()).setRowSchema(DeadLetter.SCHEMA));
   }
 
   /** An event or a table update. */
@@ -237,48 +290,45 @@ public final class Enrich {
     }
   }
 
-  private static final class KeyEntryFn extends DoFn<Row, KV<String, Entry>> {
-    private final String keyField;
+  /** Keys events or updates; one with a null key is a dead letter ({@link Keys}). */
+  private static final class KeyEntryFn extends KeyByFn<Entry> {
     private final boolean update;
 
-    KeyEntryFn(String keyField, boolean update) {
-      this.keyField = keyField;
+    KeyEntryFn(Keys keys, boolean update, String step) {
+      super(keys, step, KEYED, FAILURES);
       this.update = update;
     }
 
-    @ProcessElement
-    public void process(@Element Row row, @Timestamp Instant timestamp, OutputReceiver<KV<String, Entry>> out) {
-      out.output(KV.of(String.valueOf((Object) row.getValue(keyField)), new Entry(update, row, timestamp.getMillis())));
-    }
-  }
-
-  private static final class KeyTableFn extends DoFn<Row, KV<String, Row>> {
-    private final String keyField;
-
-    KeyTableFn(String keyField) {
-      this.keyField = keyField;
-    }
-
-    @ProcessElement
-    public void process(@Element Row row, OutputReceiver<KV<String, Row>> out) {
-      out.output(KV.of(String.valueOf((Object) row.getValue(keyField)), row));
+    @Override
+    protected Entry value(Row row, Instant timestamp) {
+      return new Entry(update, row, timestamp.getMillis());
     }
   }
 
   private static final class LookupFn extends DoFn<Row, Row> {
-    private final String keyField;
+    private final Keys keys;
     private final PCollectionView<Map<String, Row>> lookup;
     private final Schema output;
+    private final String step;
+    private final Counter failed;
 
-    LookupFn(String keyField, PCollectionView<Map<String, Row>> lookup, Schema output) {
-      this.keyField = keyField;
+    LookupFn(Keys keys, PCollectionView<Map<String, Row>> lookup, Schema output, String step) {
+      this.keys = keys;
       this.lookup = lookup;
       this.output = output;
+      this.step = step;
+      this.failed = DeadLetter.counter(step);
     }
 
     @ProcessElement
-    public void process(@Element Row event, ProcessContext context) {
-      Row value = context.sideInput(lookup).get(String.valueOf((Object) event.getValue(keyField)));
+    public void process(@Element Row event, @Timestamp Instant timestamp, ProcessContext context) {
+      String key = keys.of(event);
+      if (key == null) {
+        failed.inc();
+        context.output(FAILURES, DeadLetter.ofText(step, keys.nullReason(event), RowText.json(event), DeadLetter.knownTime(timestamp)));
+        return;
+      }
+      Row value = context.sideInput(lookup).get(key);
       context.output(Row.withSchema(output).addValues(event.getValues()).addValue(value).build());
     }
   }
@@ -288,16 +338,13 @@ public final class Enrich {
    * time); the current value; events still waiting for a first value.
    */
   private static final class ChangelogFn extends DoFn<KV<String, Entry>, Row> {
-    private static final String BUFFER = "buffer";
-    private static final String NEXT = "next";
     private static final String CURRENT = "current";
     private static final String WAITING = "waiting";
-    private static final String RELEASE = "release";
 
-    @StateId(BUFFER)
+    @StateId(EventTimeOrder.BUFFER)
     private final StateSpec<BagState<TimestampedValue<Entry>>> bufferSpec;
 
-    @StateId(NEXT)
+    @StateId(EventTimeOrder.NEXT_RELEASE)
     private final StateSpec<ValueState<Instant>> nextSpec = StateSpecs.value();
 
     @StateId(CURRENT)
@@ -306,7 +353,7 @@ public final class Enrich {
     @StateId(WAITING)
     private final StateSpec<ValueState<List<Entry>>> waitingSpec;
 
-    @TimerId(RELEASE)
+    @TimerId(EventTimeOrder.RELEASE)
     private final TimerSpec releaseSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
     private final Schema tableSchema;
@@ -331,16 +378,16 @@ public final class Enrich {
     }
 
     @ProcessElement
-    public void process(@Element KV<String, Entry> element, @StateId(BUFFER) BagState<TimestampedValue<Entry>> buffer,
-        @StateId(NEXT) ValueState<Instant> next, @TimerId(RELEASE) Timer release) {
+    public void process(@Element KV<String, Entry> element, @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Entry>> buffer,
+        @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> next, @TimerId(EventTimeOrder.RELEASE) Timer release) {
       // Updates sort before events of the same time: one millisecond is enough, as ties go by arrival.
       EventTimeOrder.hold(element.getValue(), new Instant(element.getValue().timestamp()), buffer, next, release);
     }
 
-    @OnTimer(RELEASE)
-    public void onRelease(OnTimerContext context, @StateId(BUFFER) BagState<TimestampedValue<Entry>> buffer,
-        @StateId(NEXT) ValueState<Instant> next, @StateId(CURRENT) ValueState<Row> currentState,
-        @StateId(WAITING) ValueState<List<Entry>> waitingState, @TimerId(RELEASE) Timer release) {
+    @OnTimer(EventTimeOrder.RELEASE)
+    public void onRelease(OnTimerContext context, @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Entry>> buffer,
+        @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> next, @StateId(CURRENT) ValueState<Row> currentState,
+        @StateId(WAITING) ValueState<List<Entry>> waitingState, @TimerId(EventTimeOrder.RELEASE) Timer release) {
       long now = context.fireTimestamp().getMillis();
       long hold = context.timestamp().getMillis();
       List<TimestampedValue<Entry>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, next, release);

@@ -1,8 +1,12 @@
 package dev.streamtemplates.transforms.join;
 
-import dev.streamtemplates.transforms.core.Names;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.google.auto.value.AutoValue;
 import com.google.errorprone.annotations.CheckReturnValue;
+import dev.streamtemplates.transforms.core.KeyByFn;
+import dev.streamtemplates.transforms.core.Keys;
+import dev.streamtemplates.transforms.core.Names;
+import dev.streamtemplates.transforms.core.Result;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
@@ -14,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -34,6 +39,7 @@ import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
@@ -45,6 +51,7 @@ import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
@@ -53,12 +60,11 @@ import org.joda.time.Instant;
  * them as one row; decides what to do when a partner never arrives.
  *
  * <pre>{@code
- * Gather.Result checks = Gather.of(Map.of("credit", credit, "address", address, "identity", identity))
- *     .on("applicationId")
- *     .within(Duration.standardMinutes(30))
- *     .onTimeout(Gather.Timeout.PARTIAL)
- *     .onDuplicate(Gather.Duplicate.KEEP_FIRST)
- *     .expand();
+ * Result checks = PCollectionTuple.of("credit", credit).and("address", address).and("identity", identity)
+ *     .apply("Checks", Gather.on("applicationId")
+ *         .within(Duration.standardMinutes(30))
+ *         .onTimeout(Gather.Timeout.PARTIAL)
+ *         .onDuplicate(Gather.Duplicate.KEEP_FIRST));
  * }</pre>
  *
  * <p>Output rows are {@code {key, <one nullable record per input>, missing, complete, firstAt,
@@ -67,14 +73,16 @@ import org.joda.time.Instant;
  * input's time is at most {@code first + timeout}, and is emitted when the watermark passes that
  * time. The timeout runs in event time from the group's first event: at {@code first + timeout}, an
  * incomplete group is dropped (counted, {@code <step>-timed-out}), emitted as partial with the
- * names of the missing inputs, or sent to the {@code rejected} output, by the {@link Timeout}
+ * names of the missing inputs, or sent to the {@link #REJECTED} output, by the {@link Timeout}
  * policy. A second event from the same input is handled by the {@link Duplicate} policy. A
  * completed group's id is remembered until its timeout passes, a timed-out one's for one more
  * timeout: events that arrive for it meanwhile are dead-lettered, not started as a new group;
- * then its state is cleared. Needs state and
+ * then its state is cleared. An event with a null id is a dead letter ({@link Keys}). Each input is
+ * a tagged member of the input tuple; its tag id names its field in the output. Needs state and
  * event-time timers: Direct and Flink in batch and streaming, Spark in batch.
  */
-public final class Gather {
+public final class Gather extends PTransform<PCollectionTuple, Result> {
+  private static final long serialVersionUID = 1L;
 
   /** What happens to a group still incomplete when its timeout passes. */
   public enum Timeout {
@@ -88,48 +96,80 @@ public final class Gather {
     @JsonProperty("dead-letter") DEAD_LETTER
   }
 
-  /** The gathered rows, the rejected ones, and the dead letters. */
-  public record Result(PCollection<Row> output, PCollection<Row> rejected, PCollection<Row> failures) {}
+  /** The named output of groups rejected on timeout ({@link Timeout#REJECT}). */
+  public static final String REJECTED = "rejected";
 
-  private final Map<String, PCollection<Row>> inputs;
-  private final Map<String, String> keyFields;
-  private final Duration timeout;
-  private final Timeout onTimeout;
-  private final Duplicate onDuplicate;
-  private final String step;
-  private final String origin;
+  private static final TupleTag<KV<String, Arrival>> KEYED = new TupleTag<KV<String, Arrival>>() {};
+  private static final TupleTag<Row> GATHERED = new TupleTag<>("gathered");
+  private static final TupleTag<Row> REJECTED_TAG = new TupleTag<>(REJECTED);
+  private static final TupleTag<Row> FAILURES = new TupleTag<>("dead-letter");
 
-  private Gather(Map<String, PCollection<Row>> inputs, Map<String, String> keyFields, Duration timeout, Timeout onTimeout,
-      Duplicate onDuplicate, String step, String origin) {
-    this.inputs = inputs;
-    this.keyFields = keyFields;
-    this.timeout = timeout;
-    this.onTimeout = onTimeout;
-    this.onDuplicate = onDuplicate;
-    this.step = step;
-    this.origin = origin;
+  /** Every setting; immutable, copied with a change by each {@code withX}. */
+  @AutoValue
+  abstract static class Settings implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** The id field of every input, or null when {@link #keyFields} names one per input. */
+    abstract @Nullable String keyField();
+
+    abstract Map<String, String> keyFields();
+
+    abstract Duration timeout();
+
+    abstract Timeout onTimeout();
+
+    abstract Duplicate onDuplicate();
+
+    abstract String step();
+
+    abstract String origin();
+
+    abstract Builder toBuilder();
+
+    @AutoValue.Builder
+    abstract static class Builder {
+      abstract Builder keyField(String keyField);
+
+      abstract Builder keyFields(Map<String, String> keyFields);
+
+      abstract Builder timeout(Duration timeout);
+
+      abstract Builder onTimeout(Timeout onTimeout);
+
+      abstract Builder onDuplicate(Duplicate onDuplicate);
+
+      abstract Builder step(String step);
+
+      abstract Builder origin(String origin);
+
+      abstract Settings build();
+    }
+
+    static Builder defaults() {
+      return new AutoValue_Gather_Settings.Builder().keyFields(Map.of()).timeout(Duration.standardMinutes(10))
+          .onTimeout(Timeout.PARTIAL).onDuplicate(Duplicate.KEEP_FIRST).step("gather").origin("gather");
+    }
   }
 
-  /** Gathers the named inputs (at least two), in the given order. */
-  public static Gather of(Map<String, PCollection<Row>> inputs) {
-    if (inputs.size() < 2) {
-      throw new IllegalArgumentException("a gather needs at least two inputs, got " + inputs.keySet());
-    }
-    return new Gather(new LinkedHashMap<>(inputs), Map.of(), Duration.standardMinutes(10), Timeout.PARTIAL, Duplicate.KEEP_FIRST, "gather", "gather");
+  private final Settings settings;
+
+  private Gather(Settings settings) {
+    this.settings = settings;
+  }
+
+  private Gather with(UnaryOperator<Settings.Builder> change) {
+    return new Gather(change.apply(settings.toBuilder()).build());
   }
 
   /** The correlation id is the field of this name in every input. */
-  @CheckReturnValue
-  public Gather on(String keyField) {
-    Map<String, String> keys = new LinkedHashMap<>();
-    inputs.keySet().forEach(name -> keys.put(name, Names.require(keyField, "key field")));
-    return on(keys);
+  public static Gather on(String keyField) {
+    return new Gather(Settings.defaults().keyField(Names.require(keyField, "key field")).build());
   }
 
-  /** The correlation id field of each input, by input name. */
-  @CheckReturnValue
-  public Gather on(Map<String, String> keyFields) {
-    return new Gather(inputs, new LinkedHashMap<>(keyFields), timeout, onTimeout, onDuplicate, step, origin);
+  /** The correlation id field of each input, by input name (the tag id in the input tuple). */
+  public static Gather on(Map<String, String> keyFields) {
+    keyFields.values().forEach(field -> Names.require(field, "key field"));
+    return new Gather(Settings.defaults().keyFields(new LinkedHashMap<>(keyFields)).build());
   }
 
   @CheckReturnValue
@@ -137,70 +177,90 @@ public final class Gather {
     if (timeout == null || timeout.getMillis() <= 0) {
       throw new IllegalArgumentException("timeout must be > 0, got timeout=" + timeout);
     }
-    return new Gather(inputs, keyFields, timeout, onTimeout, onDuplicate, step, origin);
+    return with(b -> b.timeout(timeout));
   }
 
   @CheckReturnValue
   public Gather onTimeout(Timeout policy) {
-    return new Gather(inputs, keyFields, timeout, policy, onDuplicate, step, origin);
+    return with(b -> b.onTimeout(policy));
   }
 
   @CheckReturnValue
   public Gather onDuplicate(Duplicate policy) {
-    return new Gather(inputs, keyFields, timeout, onTimeout, policy, step, origin);
+    return with(b -> b.onDuplicate(policy));
   }
 
   @CheckReturnValue
   public Gather named(String step) {
-    return new Gather(inputs, keyFields, timeout, onTimeout, onDuplicate, Names.require(step, "step"), origin);
+    String name = Names.require(step, "step");
+    return with(b -> b.step(name));
   }
 
   @CheckReturnValue
   public Gather withOrigin(String origin) {
-    return new Gather(inputs, keyFields, timeout, onTimeout, onDuplicate, step, Names.require(origin, "origin"));
+    String where = Names.require(origin, "origin");
+    return with(b -> b.origin(where));
   }
 
-  public Result expand() {
+  @Override
+  public Result expand(PCollectionTuple tuple) {
+    Map<String, PCollection<Row>> inputs = new LinkedHashMap<>();
+    tuple.getAll().forEach((tag, collection) -> inputs.put(tag.getId(), asRows(collection)));
+    if (inputs.size() < 2) {
+      throw new IllegalArgumentException(settings.origin() + ": a gather needs at least two inputs, got " + inputs.keySet());
+    }
     List<String> names = new ArrayList<>(inputs.keySet());
     List<String> errors = new ArrayList<>();
     Schema.Builder out = Schema.builder().addStringField("key");
     List<SchemaCoder<Row>> coders = new ArrayList<>();
     for (String name : names) {
       Schema schema = inputs.get(name).getSchema();
-      String keyField = keyFields.get(name);
-      if (keyField == null) {
-        errors.add("no key field for input '" + name + "': call on(field)");
-      } else if (!schema.hasField(keyField)) {
-        errors.add("key field '" + keyField + "' is not in input '" + name + "'; fields are " + schema.getFieldNames());
+      String field = keyFieldOf(name);
+      if (field == null) {
+        errors.add("no key field for input '" + name + "': give one for every input in on(keyFields)");
+      } else if (!schema.hasField(field)) {
+        errors.add("key field '" + field + "' is not in input '" + name + "'; fields are " + schema.getFieldNames());
       }
       out.addNullableField(name, FieldType.row(schema));
       coders.add(SchemaCoder.of(schema));
     }
     if (!errors.isEmpty()) {
-      throw new IllegalArgumentException(origin + ": " + String.join("; ", errors));
+      throw new IllegalArgumentException(settings.origin() + ": " + String.join("; ", errors));
     }
     Schema output = out.addArrayField("missing", FieldType.STRING).addBooleanField("complete")
         .addDateTimeField("firstAt").addDateTimeField("lastAt").build();
-    EventTimeTimers.require(origin + ": the gather needs", inputs.values().toArray(new PCollection<?>[0]));
+    EventTimeTimers.require(settings.origin() + ": the gather needs", inputs.values().toArray(new PCollection<?>[0]));
     ArrivalsCoder arrivalsCoder = new ArrivalsCoder(coders);
     List<PCollection<KV<String, Arrival>>> tagged = new ArrayList<>();
+    List<PCollection<Row>> failures = new ArrayList<>();
     for (int i = 0; i < names.size(); i++) {
       String name = names.get(i);
-      tagged.add(inputs.get(name)
-          .apply(step + "/" + name + " in the global window", Window.<Row>into(new GlobalWindows()))
-          .apply(step + "/Key " + name, ParDo.of(new KeyFn(i, keyFields.get(name))))
-          .setCoder(KvCoder.of(StringUtf8Coder.of(), arrivalsCoder.arrivalCoder())));
+      PCollectionTuple keyed = inputs.get(name)
+          .apply(name + " in the global window", Window.<Row>into(new GlobalWindows()))
+          .apply("Key " + name, ParDo.of(new KeyFn(i, Keys.of(keyFieldOf(name)), settings.step())).withOutputTags(KEYED, TupleTagList.of(FAILURES)));
+      tagged.add(keyed.get(KEYED).setCoder(KvCoder.of(StringUtf8Coder.of(), arrivalsCoder.arrivalCoder())));
+      failures.add(keyed.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
     }
-    TupleTag<Row> gathered = new TupleTag<>("gathered");
-    TupleTag<Row> rejected = new TupleTag<>("rejected");
-    TupleTag<Row> failures = new TupleTag<>("dead-letter");
     PCollectionTuple result = PCollectionList.of(tagged)
-        .apply(step + "/All inputs", Flatten.pCollections())
-        .apply(step + "/Gather by id", ParDo.of(new GatherFn(names, output, arrivalsCoder, timeout.getMillis(), onTimeout, onDuplicate, step,
-                gathered, rejected, failures))
-            .withOutputTags(gathered, TupleTagList.of(rejected).and(failures)));
-    return new Result(result.get(gathered).setRowSchema(output), result.get(rejected).setRowSchema(output),
-        result.get(failures).setRowSchema(DeadLetter.SCHEMA));
+        .apply("All inputs", Flatten.pCollections())
+        .apply("Gather by id", ParDo.of(new GatherFn(names, output, arrivalsCoder, settings.timeout().getMillis(), settings.onTimeout(), settings.onDuplicate(), settings.step(),
+                GATHERED, REJECTED_TAG, FAILURES))
+            .withOutputTags(GATHERED, TupleTagList.of(REJECTED_TAG).and(FAILURES)));
+    failures.add(result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
+    return Result.of(result.get(GATHERED).setRowSchema(output), Map.of(REJECTED, result.get(REJECTED_TAG).setRowSchema(output)),
+        PCollectionList.of(failures).apply("All failures", Flatten.pCollections()).setRowSchema(DeadLetter.SCHEMA));
+  }
+
+  private @Nullable String keyFieldOf(String input) {
+    return settings.keyField() != null ? settings.keyField() : settings.keyFields().get(input);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static PCollection<Row> asRows(PCollection<?> collection) {
+    if (!collection.hasSchema()) {
+      throw new IllegalArgumentException("every input of a gather must be a PCollection<Row> with a schema, got " + collection.getName());
+    }
+    return (PCollection<Row>) collection;
   }
 
   /** One input's event for an id. */
@@ -287,18 +347,18 @@ public final class Gather {
     }
   }
 
-  private static final class KeyFn extends DoFn<Row, KV<String, Arrival>> {
+  /** Keys one input's events by the id; an event with a null id is a dead letter ({@link Keys}). */
+  private static final class KeyFn extends KeyByFn<Arrival> {
     private final int input;
-    private final String keyField;
 
-    KeyFn(int input, String keyField) {
+    KeyFn(int input, Keys keys, String step) {
+      super(keys, step, KEYED, FAILURES);
       this.input = input;
-      this.keyField = keyField;
     }
 
-    @ProcessElement
-    public void process(@Element Row row, @Timestamp Instant timestamp, OutputReceiver<KV<String, Arrival>> out) {
-      out.output(KV.of(String.valueOf((Object) row.getValue(keyField)), new Arrival(input, row, timestamp.getMillis())));
+    @Override
+    protected Arrival value(Row row, Instant timestamp) {
+      return new Arrival(input, row, timestamp.getMillis());
     }
   }
 
@@ -309,17 +369,14 @@ public final class Gather {
    * "complete" and "timed out" mean the same on every runner, whatever order events arrive in.
    */
   private static final class GatherFn extends DoFn<KV<String, Arrival>, Row> {
-    private static final String BUFFER = "buffer";
-    private static final String NEXT = "next";
     private static final String GROUP = "group";
     private static final String GROUP_START = "groupStart";
     private static final String CLOSED_UNTIL = "closedUntil";
-    private static final String TICK = "tick";
 
-    @StateId(BUFFER)
+    @StateId(EventTimeOrder.BUFFER)
     private final StateSpec<BagState<TimestampedValue<Arrival>>> bufferSpec;
 
-    @StateId(NEXT)
+    @StateId(EventTimeOrder.NEXT_RELEASE)
     private final StateSpec<ValueState<Instant>> nextSpec = StateSpecs.value();
 
     @StateId(GROUP)
@@ -331,7 +388,7 @@ public final class Gather {
     @StateId(CLOSED_UNTIL)
     private final StateSpec<ValueState<Long>> closedUntilSpec = StateSpecs.value(VarLongCoder.of());
 
-    @TimerId(TICK)
+    @TimerId(EventTimeOrder.RELEASE)
     private final TimerSpec tickSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
     private final List<String> names;
@@ -368,17 +425,17 @@ public final class Gather {
     }
 
     @ProcessElement
-    public void process(@Element KV<String, Arrival> element, @StateId(BUFFER) BagState<TimestampedValue<Arrival>> buffer,
-        @StateId(NEXT) ValueState<Instant> next, @TimerId(TICK) Timer tick) {
+    public void process(@Element KV<String, Arrival> element, @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Arrival>> buffer,
+        @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> next, @TimerId(EventTimeOrder.RELEASE) Timer tick) {
       Arrival arrival = element.getValue();
       EventTimeOrder.hold(arrival, new Instant(arrival.timestamp()), buffer, next, tick);
     }
 
-    @OnTimer(TICK)
-    public void onTick(OnTimerContext context, @Key String key, @StateId(BUFFER) BagState<TimestampedValue<Arrival>> buffer,
-        @StateId(NEXT) ValueState<Instant> next, @StateId(GROUP) ValueState<List<Arrival>> groupState,
+    @OnTimer(EventTimeOrder.RELEASE)
+    public void onTick(OnTimerContext context, @Key String key, @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Arrival>> buffer,
+        @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> next, @StateId(GROUP) ValueState<List<Arrival>> groupState,
         @StateId(GROUP_START) ValueState<Long> groupStartState, @StateId(CLOSED_UNTIL) ValueState<Long> closedUntilState,
-        @TimerId(TICK) Timer tick) {
+        @TimerId(EventTimeOrder.RELEASE) Timer tick) {
       long now = context.fireTimestamp().getMillis();
       long hold = context.timestamp().getMillis();
       List<TimestampedValue<Arrival>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, next, tick);

@@ -1,17 +1,22 @@
 package dev.streamtemplates.transforms.join;
 
-import dev.streamtemplates.transforms.core.Names;
-import dev.streamtemplates.transforms.time.EventTimeTimers;
+import com.google.auto.value.AutoValue;
 import com.google.errorprone.annotations.CheckReturnValue;
+import dev.streamtemplates.transforms.core.KeyByFn;
+import dev.streamtemplates.transforms.core.Keys;
+import dev.streamtemplates.transforms.core.Names;
+import dev.streamtemplates.transforms.core.Result;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.expr.RowExpression;
+import dev.streamtemplates.transforms.time.EventTimeTimers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -34,7 +39,8 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.WithFailures;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -52,13 +58,12 @@ import org.joda.time.Instant;
  * {@code left} and {@code right} holds.
  *
  * <pre>{@code
- * WithFailures.Result<PCollection<Row>, Row> joined =
- *     IntervalJoin.of(searches, clicks)
+ * Result joined = searches.apply("Search then click",
+ *     IntervalJoin.with(clicks)
  *         .on("sessionId", "sessionId")
  *         .within(Duration.ZERO, Duration.standardMinutes(10))
  *         .withType(IntervalJoin.Type.LEFT)
- *         .withCondition("right.position <= 10")
- *         .expand();
+ *         .withCondition("right.position <= 10"));
  * }</pre>
  *
  * <p>Output rows are {@code {key, left, right, eventTime}}, where {@code left} and {@code right}
@@ -72,45 +77,84 @@ import org.joda.time.Instant;
  * and the event rate.
  *
  * <p>An event that arrives after the watermark passed the time its partners would have expired
- * cannot be joined correctly any more; it goes to the dead-letter output as {@code late}. Needs
+ * cannot be joined correctly any more; it goes to the dead-letter output as {@code late}; so does
+ * an event with a null key field (see {@link Keys}). Needs
  * state and event-time timers: Direct and Flink in batch and streaming, Spark in batch; refused
  * on Spark in streaming mode when the pipeline is built.
  */
-public final class IntervalJoin implements Serializable {
+public final class IntervalJoin extends PTransform<PCollection<Row>, Result> {
   private static final long serialVersionUID = 1L;
 
   /** Which unmatched events are emitted. */
+  private static final TupleTag<KV<String, Side>> KEYED = new TupleTag<KV<String, Side>>() {};
+  private static final TupleTag<Row> JOINED = new TupleTag<Row>() {};
+  private static final TupleTag<Row> FAILURES = new TupleTag<Row>() {};
+
   public enum Type {
     INNER, LEFT, RIGHT, FULL
   }
 
-  private final transient PCollection<Row> left;
-  private final transient PCollection<Row> right;
-  private final List<String> leftKey;
-  private final List<String> rightKey;
-  private final Duration lower;
-  private final Duration upper;
-  private final Type type;
-  private final @Nullable String condition;
-  private final String step;
-  private final String origin;
+  /** Every setting but the right side; immutable, copied with a change by each {@code withX}. */
+  @AutoValue
+  abstract static class Settings implements Serializable {
+    private static final long serialVersionUID = 1L;
 
-  private IntervalJoin(PCollection<Row> left, PCollection<Row> right, List<String> leftKey, List<String> rightKey,
-      Duration lower, Duration upper, Type type, @Nullable String condition, String step, String origin) {
-    this.left = left;
-    this.right = right;
-    this.leftKey = leftKey;
-    this.rightKey = rightKey;
-    this.lower = lower;
-    this.upper = upper;
-    this.type = type;
-    this.condition = condition;
-    this.step = step;
-    this.origin = origin;
+    abstract List<String> leftKey();
+
+    abstract List<String> rightKey();
+
+    abstract Duration lower();
+
+    abstract Duration upper();
+
+    abstract Type type();
+
+    abstract @Nullable String condition();
+
+    abstract String step();
+
+    abstract String origin();
+
+    abstract Builder toBuilder();
+
+    @AutoValue.Builder
+    abstract static class Builder {
+      abstract Builder leftKey(List<String> leftKey);
+
+      abstract Builder rightKey(List<String> rightKey);
+
+      abstract Builder lower(Duration lower);
+
+      abstract Builder upper(Duration upper);
+
+      abstract Builder type(Type type);
+
+      abstract Builder condition(String condition);
+
+      abstract Builder step(String step);
+
+      abstract Builder origin(String origin);
+
+      abstract Settings build();
+    }
   }
 
-  public static IntervalJoin of(PCollection<Row> left, PCollection<Row> right) {
-    return new IntervalJoin(left, right, List.of(), List.of(), Duration.ZERO, Duration.ZERO, Type.INNER, null, "interval-join", "join");
+  private final transient PCollection<Row> right;
+  private final Settings settings;
+
+  private IntervalJoin(PCollection<Row> right, Settings settings) {
+    this.right = right;
+    this.settings = settings;
+  }
+
+  private IntervalJoin with(UnaryOperator<Settings.Builder> change) {
+    return new IntervalJoin(right, change.apply(settings.toBuilder()).build());
+  }
+
+  /** Joins the input (the left side) with {@code right}. */
+  public static IntervalJoin with(PCollection<Row> right) {
+    return new IntervalJoin(right, new AutoValue_IntervalJoin_Settings.Builder().leftKey(List.of()).rightKey(List.of())
+        .lower(Duration.ZERO).upper(Duration.ZERO).type(Type.INNER).step("interval-join").origin("join").build());
   }
 
   /** The key fields of each side, in the same order and of the same types. */
@@ -119,7 +163,7 @@ public final class IntervalJoin implements Serializable {
     if (leftKey.isEmpty() || leftKey.size() != rightKey.size()) {
       throw new IllegalArgumentException("both sides need the same, non-zero number of key fields, got left=" + leftKey + " right=" + rightKey);
     }
-    return new IntervalJoin(left, right, List.copyOf(leftKey), List.copyOf(rightKey), lower, upper, type, condition, step, origin);
+    return with(b -> b.leftKey(List.copyOf(leftKey)).rightKey(List.copyOf(rightKey)));
   }
 
   @CheckReturnValue
@@ -133,29 +177,31 @@ public final class IntervalJoin implements Serializable {
     if (lower == null || upper == null || lower.isLongerThan(upper)) {
       throw new IllegalArgumentException("lower must be <= upper, got lower=" + lower + " upper=" + upper);
     }
-    return new IntervalJoin(left, right, leftKey, rightKey, lower, upper, type, condition, step, origin);
+    return with(b -> b.lower(lower).upper(upper));
   }
 
   @CheckReturnValue
   public IntervalJoin withType(Type type) {
-    return new IntervalJoin(left, right, leftKey, rightKey, lower, upper, type, condition, step, origin);
+    return with(b -> b.type(type));
   }
 
   /** A CEL condition over {@code left} and {@code right} that a pair must also meet. */
   @CheckReturnValue
   public IntervalJoin withCondition(String condition) {
-    return new IntervalJoin(left, right, leftKey, rightKey, lower, upper, type, condition, step, origin);
+    return with(b -> b.condition(condition));
   }
 
   @CheckReturnValue
   public IntervalJoin named(String step) {
-    return new IntervalJoin(left, right, leftKey, rightKey, lower, upper, type, condition, Names.require(step, "step"), origin);
+    String name = Names.require(step, "step");
+    return with(b -> b.step(name));
   }
 
   /** Where the join was declared, e.g. {@code steps[2]}, for error messages. */
   @CheckReturnValue
   public IntervalJoin withOrigin(String origin) {
-    return new IntervalJoin(left, right, leftKey, rightKey, lower, upper, type, condition, step, Names.require(origin, "origin"));
+    String where = Names.require(origin, "origin");
+    return with(b -> b.origin(where));
   }
 
   /** The output schema: {@code key}, {@code left}, {@code right}, {@code eventTime}. */
@@ -164,48 +210,50 @@ public final class IntervalJoin implements Serializable {
         .addNullableField("right", FieldType.row(right)).addDateTimeField("eventTime").build();
   }
 
-  /** Adds the join to the pipeline. */
-  public WithFailures.Result<PCollection<Row>, Row> expand() {
-    if (leftKey.isEmpty()) {
-      throw new IllegalArgumentException(origin + ": no join key: call on(leftKey, rightKey)");
+  @Override
+  public Result expand(PCollection<Row> left) {
+    if (settings.leftKey().isEmpty()) {
+      throw new IllegalArgumentException(settings.origin() + ": no join key: call on(leftKey, rightKey)");
     }
     Schema leftSchema = left.getSchema();
     Schema rightSchema = right.getSchema();
     List<String> errors = new ArrayList<>();
-    for (int i = 0; i < leftKey.size(); i++) {
-      if (!leftSchema.hasField(leftKey.get(i))) {
-        errors.add("left key field '" + leftKey.get(i) + "' is not in the left input; fields are " + leftSchema.getFieldNames());
-      } else if (!rightSchema.hasField(rightKey.get(i))) {
-        errors.add("right key field '" + rightKey.get(i) + "' is not in the right input; fields are " + rightSchema.getFieldNames());
-      } else if (!leftSchema.getField(leftKey.get(i)).getType().getTypeName().equals(rightSchema.getField(rightKey.get(i)).getType().getTypeName())) {
-        errors.add("key fields '" + leftKey.get(i) + "' and '" + rightKey.get(i) + "' have different types");
+    for (int i = 0; i < settings.leftKey().size(); i++) {
+      if (!leftSchema.hasField(settings.leftKey().get(i))) {
+        errors.add("left key field '" + settings.leftKey().get(i) + "' is not in the left input; fields are " + leftSchema.getFieldNames());
+      } else if (!rightSchema.hasField(settings.rightKey().get(i))) {
+        errors.add("right key field '" + settings.rightKey().get(i) + "' is not in the right input; fields are " + rightSchema.getFieldNames());
+      } else if (!leftSchema.getField(settings.leftKey().get(i)).getType().getTypeName().equals(rightSchema.getField(settings.rightKey().get(i)).getType().getTypeName())) {
+        errors.add("key fields '" + settings.leftKey().get(i) + "' and '" + settings.rightKey().get(i) + "' have different types");
       }
     }
     if (!errors.isEmpty()) {
-      throw new IllegalArgumentException(origin + ": " + String.join("; ", errors));
+      throw new IllegalArgumentException(settings.origin() + ": " + String.join("; ", errors));
     }
     Schema output = outputSchema(leftSchema, rightSchema);
-    RowExpression compiled = condition == null ? null
-        : RowExpression.compile(origin + ".condition", Schema.builder().addRowField("left", leftSchema).addRowField("right", rightSchema).build(), condition)
+    RowExpression compiled = settings.condition() == null ? null
+        : RowExpression.compile(settings.origin() + ".condition", Schema.builder().addRowField("left", leftSchema).addRowField("right", rightSchema).build(), settings.condition())
             .requireBoolean();
-    EventTimeTimers.require(origin + ": the interval join needs", left, right);
+    EventTimeTimers.require(settings.origin() + ": the interval join needs", left, right);
     SideCoder sideCoder = new SideCoder(SchemaCoder.of(leftSchema), SchemaCoder.of(rightSchema));
     // The join's own bound replaces windows: both sides are joined in the global window.
-    PCollection<KV<String, Side>> lefts = left
-        .apply(step + "/Left in the global window", org.apache.beam.sdk.transforms.windowing.Window.<Row>into(new org.apache.beam.sdk.transforms.windowing.GlobalWindows()))
-        .apply(step + "/Key left", ParDo.of(new KeyFn(leftKey, true)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), sideCoder));
-    PCollection<KV<String, Side>> rights = right
-        .apply(step + "/Right in the global window", org.apache.beam.sdk.transforms.windowing.Window.<Row>into(new org.apache.beam.sdk.transforms.windowing.GlobalWindows()))
-        .apply(step + "/Key right", ParDo.of(new KeyFn(rightKey, false)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), sideCoder));
-    TupleTag<Row> joined = new TupleTag<Row>() {};
-    TupleTag<Row> failures = new TupleTag<Row>() {};
-    PCollectionTuple result = PCollectionList.of(lefts).and(rights)
-        .apply(step + "/Both sides", Flatten.pCollections())
-        .apply(step + "/Join in event time", ParDo.of(new JoinFn(lower.getMillis(), upper.getMillis(), type, compiled, output, sideCoder, step, joined, failures))
-            .withOutputTags(joined, TupleTagList.of(failures)));
-    return WithFailures.Result.of(result.get(joined).setRowSchema(output), result.get(failures).setRowSchema(DeadLetter.SCHEMA));
+    PCollectionTuple lefts = left
+        .apply("Left in the global window", Window.<Row>into(new GlobalWindows()))
+        .apply("Key left", ParDo.of(new KeyFn(Keys.of(settings.leftKey()), true, settings.step())).withOutputTags(KEYED, TupleTagList.of(FAILURES)));
+    PCollectionTuple rights = right
+        .apply("Right in the global window", Window.<Row>into(new GlobalWindows()))
+        .apply("Key right", ParDo.of(new KeyFn(Keys.of(settings.rightKey()), false, settings.step())).withOutputTags(KEYED, TupleTagList.of(FAILURES)));
+    PCollectionTuple result = PCollectionList.of(lefts.get(KEYED).setCoder(KvCoder.of(StringUtf8Coder.of(), sideCoder)))
+        .and(rights.get(KEYED).setCoder(KvCoder.of(StringUtf8Coder.of(), sideCoder)))
+        .apply("Both sides", Flatten.pCollections())
+        .apply("Join in event time", ParDo.of(new JoinFn(settings.lower().getMillis(), settings.upper().getMillis(), settings.type(), compiled, output, sideCoder, settings.step(), JOINED, FAILURES))
+            .withOutputTags(JOINED, TupleTagList.of(FAILURES)));
+    PCollection<Row> failures = PCollectionList.of(lefts.get(FAILURES).setRowSchema(DeadLetter.SCHEMA))
+        .and(rights.get(FAILURES).setRowSchema(DeadLetter.SCHEMA))
+        .and(result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA))
+        .apply("All failures", Flatten.pCollections())
+        .setRowSchema(DeadLetter.SCHEMA);
+    return Result.of(result.get(JOINED).setRowSchema(output), failures);
   }
 
   /** One buffered event of either side. */
@@ -248,25 +296,18 @@ public final class IntervalJoin implements Serializable {
     }
   }
 
-  private static final class KeyFn extends DoFn<Row, KV<String, Side>> {
-    private final List<String> keyFields;
+  /** Keys one side; an event with a null key field is a dead letter ({@link Keys}). */
+  private static final class KeyFn extends KeyByFn<Side> {
     private final boolean isLeft;
 
-    KeyFn(List<String> keyFields, boolean isLeft) {
-      this.keyFields = keyFields;
+    KeyFn(Keys keys, boolean isLeft, String step) {
+      super(keys, step, KEYED, FAILURES);
       this.isLeft = isLeft;
     }
 
-    @ProcessElement
-    public void process(@Element Row row, @Timestamp Instant timestamp, OutputReceiver<KV<String, Side>> out) {
-      StringBuilder key = new StringBuilder();
-      for (String field : keyFields) {
-        if (key.length() > 0) {
-          key.append('\u0001');
-        }
-        key.append(String.valueOf((Object) row.getValue(field)));
-      }
-      out.output(KV.of(key.toString(), new Side(isLeft, row, timestamp.getMillis(), false)));
+    @Override
+    protected Side value(Row row, Instant timestamp) {
+      return new Side(isLeft, row, timestamp.getMillis(), false);
     }
   }
 

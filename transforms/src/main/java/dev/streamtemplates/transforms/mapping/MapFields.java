@@ -1,7 +1,9 @@
 package dev.streamtemplates.transforms.mapping;
 
-import dev.streamtemplates.transforms.core.Names;
+import com.google.auto.value.AutoValue;
 import com.google.errorprone.annotations.CheckReturnValue;
+import dev.streamtemplates.transforms.core.Names;
+import dev.streamtemplates.transforms.core.Result;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.expr.ExpressionException;
@@ -15,13 +17,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
@@ -34,7 +36,7 @@ import org.joda.time.Instant;
  * Computes new fields from CEL expressions, then selects, drops and renames fields.
  *
  * <pre>{@code
- * WithFailures.Result<PCollection<Row>, Row> out = orders.apply(
+ * Result out = orders.apply(
  *     MapFields.create()
  *         .withField("total", "double(quantity) * price")
  *         .withField("country", "upper(address.country)", FieldType.STRING)
@@ -54,13 +56,13 @@ import org.joda.time.Instant;
  * dead-letter output with the expression's path and CEL's message, and increments the counter
  * {@code dead-letter/<step>}.
  */
-public final class MapFields extends PTransform<PCollection<Row>, WithFailures.Result<PCollection<Row>, Row>> {
+public final class MapFields extends PTransform<PCollection<Row>, Result> {
 
   private static final TupleTag<Row> OUT = new TupleTag<Row>() {};
   private static final TupleTag<Row> FAILURES = new TupleTag<Row>() {};
 
   /** A computed field: its expression text and optional declared type. */
-  private static final class Computed implements Serializable {
+  static final class Computed implements Serializable {
     private static final long serialVersionUID = 1L;
     final String expression;
     final @Nullable FieldType type;
@@ -71,31 +73,57 @@ public final class MapFields extends PTransform<PCollection<Row>, WithFailures.R
     }
   }
 
-  private final Map<String, Computed> computed;
-  private final List<String> select;
-  private final Set<String> drop;
-  private final Map<String, String> rename;
-  private final String step;
-  private final String origin;
+  /** Every setting; immutable, copied with a change by each {@code withX}. */
+  @AutoValue
+  abstract static class Settings implements Serializable {
+    private static final long serialVersionUID = 1L;
 
-  private MapFields(
-      Map<String, Computed> computed,
-      List<String> select,
-      Set<String> drop,
-      Map<String, String> rename,
-      String step,
-      String origin) {
-    this.computed = Collections.unmodifiableMap(computed);
-    this.select = Collections.unmodifiableList(select);
-    this.drop = Collections.unmodifiableSet(drop);
-    this.rename = Collections.unmodifiableMap(rename);
-    this.step = step;
-    this.origin = origin;
+    abstract Map<String, Computed> computed();
+
+    abstract List<String> select();
+
+    abstract Set<String> drop();
+
+    abstract Map<String, String> rename();
+
+    abstract String step();
+
+    abstract String origin();
+
+    abstract Builder toBuilder();
+
+    @AutoValue.Builder
+    abstract static class Builder {
+      abstract Builder computed(Map<String, Computed> computed);
+
+      abstract Builder select(List<String> select);
+
+      abstract Builder drop(Set<String> drop);
+
+      abstract Builder rename(Map<String, String> rename);
+
+      abstract Builder step(String step);
+
+      abstract Builder origin(String origin);
+
+      abstract Settings build();
+    }
+  }
+
+  private final Settings settings;
+
+  private MapFields(Settings settings) {
+    this.settings = settings;
+  }
+
+  private MapFields with(UnaryOperator<Settings.Builder> change) {
+    return new MapFields(change.apply(settings.toBuilder()).build());
   }
 
   /** A MapFields that changes nothing until configured. */
   public static MapFields create() {
-    return new MapFields(new LinkedHashMap<>(), new ArrayList<>(), new LinkedHashSet<>(), new LinkedHashMap<>(), "map-fields", "fields");
+    return new MapFields(new AutoValue_MapFields_Settings.Builder().computed(Map.of()).select(List.of()).drop(Set.of()).rename(Map.of())
+        .step("map-fields").origin("fields").build());
   }
 
   /** Adds (or replaces) field {@code name} with the value of a CEL expression; its type is inferred. */
@@ -115,9 +143,9 @@ public final class MapFields extends PTransform<PCollection<Row>, WithFailures.R
     if (expression == null || expression.isBlank()) {
       throw new IllegalArgumentException("expression for field '" + name + "' must be non-empty, got '" + expression + "'");
     }
-    Map<String, Computed> next = new LinkedHashMap<>(computed);
+    Map<String, Computed> next = new LinkedHashMap<>(settings.computed());
     next.put(name, new Computed(expression, type));
-    return new MapFields(next, new ArrayList<>(select), new LinkedHashSet<>(drop), new LinkedHashMap<>(rename), step, origin);
+    return with(b -> b.computed(Collections.unmodifiableMap(next)));
   }
 
   /** Keeps only these fields (input or computed), in this order. */
@@ -129,7 +157,7 @@ public final class MapFields extends PTransform<PCollection<Row>, WithFailures.R
   @CheckReturnValue
   public MapFields withSelect(List<String> fields) {
     fields.forEach(f -> Names.require(f, "selected field"));
-    return new MapFields(new LinkedHashMap<>(computed), new ArrayList<>(fields), new LinkedHashSet<>(drop), new LinkedHashMap<>(rename), step, origin);
+    return with(b -> b.select(List.copyOf(fields)));
   }
 
   /** Removes these fields. */
@@ -141,9 +169,9 @@ public final class MapFields extends PTransform<PCollection<Row>, WithFailures.R
   @CheckReturnValue
   public MapFields withDrop(List<String> fields) {
     fields.forEach(f -> Names.require(f, "dropped field"));
-    Set<String> next = new LinkedHashSet<>(drop);
+    Set<String> next = new LinkedHashSet<>(settings.drop());
     next.addAll(fields);
-    return new MapFields(new LinkedHashMap<>(computed), new ArrayList<>(select), next, new LinkedHashMap<>(rename), step, origin);
+    return with(b -> b.drop(Collections.unmodifiableSet(next)));
   }
 
   /** Renames field {@code from} to {@code to}. */
@@ -151,16 +179,16 @@ public final class MapFields extends PTransform<PCollection<Row>, WithFailures.R
   public MapFields withRename(String from, String to) {
     Names.require(from, "renamed field");
     Names.require(to, "new name of '" + from + "'");
-    Map<String, String> next = new LinkedHashMap<>(rename);
+    Map<String, String> next = new LinkedHashMap<>(settings.rename());
     next.put(from, to);
-    return new MapFields(new LinkedHashMap<>(computed), new ArrayList<>(select), new LinkedHashSet<>(drop), next, step, origin);
+    return with(b -> b.rename(Collections.unmodifiableMap(next)));
   }
 
   /** The step name that dead letters and counters carry. */
   @CheckReturnValue
   public MapFields named(String step) {
     Names.require(step, "step");
-    return new MapFields(new LinkedHashMap<>(computed), new ArrayList<>(select), new LinkedHashSet<>(drop), new LinkedHashMap<>(rename), step, origin);
+    return with(b -> b.step(step));
   }
 
   /**
@@ -170,15 +198,15 @@ public final class MapFields extends PTransform<PCollection<Row>, WithFailures.R
   @CheckReturnValue
   public MapFields withOrigin(String origin) {
     Names.require(origin, "origin");
-    return new MapFields(new LinkedHashMap<>(computed), new ArrayList<>(select), new LinkedHashSet<>(drop), new LinkedHashMap<>(rename), step, origin);
+    return with(b -> b.origin(origin));
   }
 
   @Override
-  public WithFailures.Result<PCollection<Row>, Row> expand(PCollection<Row> input) {
+  public Result expand(PCollection<Row> input) {
     Plan plan = plan(input.getSchema());
     PCollectionTuple result =
-        input.apply("Map fields", ParDo.of(new MapFn(plan, step)).withOutputTags(OUT, TupleTagList.of(FAILURES)));
-    return WithFailures.Result.of(
+        input.apply("Map fields", ParDo.of(new MapFn(plan, settings.step())).withOutputTags(OUT, TupleTagList.of(FAILURES)));
+    return Result.of(
         result.get(OUT).setRowSchema(plan.outputSchema), result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
   }
 
@@ -198,8 +226,8 @@ public final class MapFields extends PTransform<PCollection<Row>, WithFailures.R
     }
     List<RowExpression> expressions = new ArrayList<>();
     List<FieldType> types = new ArrayList<>();
-    for (Map.Entry<String, Computed> e : computed.entrySet()) {
-      String path = origin + "." + e.getKey();
+    for (Map.Entry<String, Computed> e : settings.computed().entrySet()) {
+      String path = settings.origin() + "." + e.getKey();
       try {
         RowExpression expression = RowExpression.compile(path, in, e.getValue().expression);
         FieldType type = e.getValue().type;
@@ -220,25 +248,25 @@ public final class MapFields extends PTransform<PCollection<Row>, WithFailures.R
     }
     // 2. select
     List<String> names = new ArrayList<>(fields.keySet());
-    if (!select.isEmpty()) {
-      for (String name : select) {
+    if (!settings.select().isEmpty()) {
+      for (String name : settings.select()) {
         if (!fields.containsKey(name)) {
-          errors.add(origin + ": selected field '" + name + "' does not exist; fields are " + names);
+          errors.add(settings.origin() + ": selected field '" + name + "' does not exist; fields are " + names);
         }
       }
-      names = new ArrayList<>(select);
+      names = new ArrayList<>(settings.select());
     }
     // 3. drop
-    for (String name : drop) {
+    for (String name : settings.drop()) {
       if (!fields.containsKey(name)) {
-        errors.add(origin + ": dropped field '" + name + "' does not exist; fields are " + fields.keySet());
+        errors.add(settings.origin() + ": dropped field '" + name + "' does not exist; fields are " + fields.keySet());
       }
     }
-    names.removeAll(drop);
+    names.removeAll(settings.drop());
     // 4. rename
-    for (String name : rename.keySet()) {
+    for (String name : settings.rename().keySet()) {
       if (!names.contains(name)) {
-        errors.add(origin + ": renamed field '" + name + "' is not in the output; fields are " + names);
+        errors.add(settings.origin() + ": renamed field '" + name + "' is not in the output; fields are " + names);
       }
     }
     if (!errors.isEmpty()) {
@@ -249,9 +277,9 @@ public final class MapFields extends PTransform<PCollection<Row>, WithFailures.R
     int[] plan = new int[names.size()];
     for (int i = 0; i < names.size(); i++) {
       String name = names.get(i);
-      String outName = rename.getOrDefault(name, name);
+      String outName = settings.rename().getOrDefault(name, name);
       if (!seen.add(outName)) {
-        throw new IllegalArgumentException(origin + ": two output fields are named '" + outName + "'");
+        throw new IllegalArgumentException(settings.origin() + ": two output fields are named '" + outName + "'");
       }
       out.addField(outName, fields.get(name));
       plan[i] = sources.get(name);

@@ -1,10 +1,10 @@
 package dev.streamtemplates.transforms.time;
 
 import com.google.errorprone.annotations.CheckReturnValue;
+import dev.streamtemplates.transforms.core.Instants;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RecordException;
 import dev.streamtemplates.transforms.deadletter.RowText;
-import dev.streamtemplates.transforms.core.Instants;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;

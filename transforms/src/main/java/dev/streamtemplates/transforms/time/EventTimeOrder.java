@@ -23,6 +23,15 @@ import org.joda.time.Instant;
 public final class EventTimeOrder {
   private EventTimeOrder() {}
 
+  /** State id of the buffered events, the same in every stateful DoFn that uses this mechanism. */
+  public static final String BUFFER = "buffer";
+
+  /** State id of the time the release timer is set for. */
+  public static final String NEXT_RELEASE = "nextRelease";
+
+  /** Timer id of the event-time timer that releases buffered events. */
+  public static final String RELEASE = "release";
+
   /** Buffers one event and makes sure the timer fires when the watermark passes it. */
   public static <T> void hold(T event, Instant timestamp, BagState<TimestampedValue<T>> buffer, ValueState<Instant> nextRelease, Timer timer) {
     buffer.add(TimestampedValue.of(event, timestamp));

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.closeTo;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertThrows;
 
+import dev.streamtemplates.transforms.core.Result;
 import dev.streamtemplates.transforms.aggregate.WindowedAggregate.LatePolicy;
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -98,7 +99,7 @@ public class WindowedAggregateTest {
 
   @Test
   public void lateEventsAreLeftOutAndSentToTheDeadLettersUnderTheDropPolicy() {
-    WithFailures.Result<PCollection<Row>, Row> result = pipeline.apply(lateStream()).apply(sumPerUser());
+    Result result = pipeline.apply(lateStream()).apply(sumPerUser());
     PAssert.that(summary(result.output())).containsInAnyOrder("ann [0,60) 12.0 2 ON_TIME");
     PAssert.that(result.failures().apply("late reasons", MapElements.into(TypeDescriptors.strings())
             .via(r -> r.getString("error").substring(0, 43) + " | " + r.getString("payload"))))
@@ -117,7 +118,7 @@ public class WindowedAggregateTest {
         .advanceWatermarkTo(new Instant(200_000))      // [0,60) closed 140 s ago
         .addElements(pay("ann", 9.0, 40), pay("cy", 3.0, 50)) // beyond 2 minutes: dropped by the runner
         .advanceWatermarkToInfinity();
-    WithFailures.Result<PCollection<Row>, Row> result = pipeline.apply(events)
+    Result result = pipeline.apply(events)
         .apply(sumPerUser().withLateEventsReportedFor(Duration.standardMinutes(2)));
     PAssert.that(summary(result.output())).containsInAnyOrder("ann [0,60) 5.0 1 ON_TIME", "bob [0,60) 2.0 1 ON_TIME");
     PAssert.that(result.failures().apply("late reasons", MapElements.into(TypeDescriptors.strings())
@@ -135,7 +136,7 @@ public class WindowedAggregateTest {
         .advanceWatermarkToInfinity();
     // sliding with slide == size is tumbling, and takes the same one-GroupByKey path
     for (Windowing windowing : List.of(Windowing.tumbling(MINUTE), Windowing.sliding(MINUTE, MINUTE))) {
-      WithFailures.Result<PCollection<Row>, Row> result = pipeline.apply("events " + windowing, events)
+      Result result = pipeline.apply("events " + windowing, events)
           .apply(windowing.toString(), WindowedAggregate.perKey("user").withWindowing(windowing)
               .withAggregations(Aggregation.of("sum", "amount").as("total"), Aggregation.count().as("n"))
               .withSlicing(false));
@@ -155,7 +156,7 @@ public class WindowedAggregateTest {
         .advanceWatermarkTo(new Instant(45_000))  // ann's session [10,30) closed; bob's [20,40) too
         .addElements(pay("ann", 1.0, 12), pay("bob", 4.0, 44)) // ann's is late; bob's starts a new session
         .advanceWatermarkToInfinity();
-    WithFailures.Result<PCollection<Row>, Row> result = pipeline.apply(events).apply(WindowedAggregate.perKey("user")
+    Result result = pipeline.apply(events).apply(WindowedAggregate.perKey("user")
         .withWindowing(Windowing.sessions(Duration.standardSeconds(20)))
         .withAggregations(Aggregation.of("sum", "amount").as("total"), Aggregation.count().as("n")));
     PAssert.that(summary(result.output()))
@@ -173,7 +174,7 @@ public class WindowedAggregateTest {
         .advanceWatermarkTo(new Instant(12_000))  // ann's session [5,15) still open
         .addElements(pay("ann", 1.0, 1))           // its own window [1,11) has closed: late
         .advanceWatermarkToInfinity();
-    WithFailures.Result<PCollection<Row>, Row> result = pipeline.apply(events).apply(WindowedAggregate.perKey("user")
+    Result result = pipeline.apply(events).apply(WindowedAggregate.perKey("user")
         .withWindowing(Windowing.sessions(Duration.standardSeconds(10)))
         .withAggregations(Aggregation.of("sum", "amount").as("total"), Aggregation.count().as("n")));
     // Beam's GroupByKey without allowed lateness would drop it (its own window [1,11) has closed)
@@ -199,7 +200,7 @@ public class WindowedAggregateTest {
         .advanceWatermarkToInfinity();
     PCollection<Row> input = pipeline.apply(events);
     for (boolean slicing : new boolean[] {true, false}) {
-      WithFailures.Result<PCollection<Row>, Row> result = input.apply("sliding " + slicing, WindowedAggregate.perKey("user")
+      Result result = input.apply("sliding " + slicing, WindowedAggregate.perKey("user")
           .withWindowing(Windowing.sliding(Duration.standardSeconds(30), Duration.standardSeconds(10)))
           .withAggregations(Aggregation.of("sum", "amount").as("total"), Aggregation.count().as("n"))
           .withSlicing(slicing));
@@ -305,7 +306,7 @@ public class WindowedAggregateTest {
         .addElements(pay("s1", 1.0, "REJECTED", 4), pay("s1", 1.0, "REJECTED", 5), pay("s2", 1.0, "REJECTED", 1))
         .addElements(pay("s1", 1.0, "REJECTED", 0)) // behind what s1 already decided: late
         .advanceWatermarkToInfinity();
-    WithFailures.Result<PCollection<Row>, Row> result = pipeline.apply(events).apply(WindowedAggregate.perKey("user")
+    Result result = pipeline.apply(events).apply(WindowedAggregate.perKey("user")
         .withWindowing(Windowing.countSliding(3))
         .withAggregations(Aggregation.of("sum", "amount").as("rejected"))
         .withHaving("rejected == 3.0"));

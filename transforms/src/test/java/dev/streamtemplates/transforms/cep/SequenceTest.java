@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertThrows;
 
+import dev.streamtemplates.transforms.core.Result;
 import dev.streamtemplates.transforms.cep.Sequence.Mode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,7 +18,6 @@ import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TypeDescriptors;
@@ -50,8 +50,8 @@ public class SequenceTest {
     return Sequence.detect(pattern).perKey("card").withEmit(emit).named("fraud");
   }
 
-  static PCollection<String> ids(PCollectionTuple result) {
-    return result.get(Sequence.MATCHES).apply("ids", MapElements.into(TypeDescriptors.strings()).via(row -> row.getString("key") + ":" + row.getString("ids")));
+  static PCollection<String> ids(Result result) {
+    return result.output().apply("ids", MapElements.into(TypeDescriptors.strings()).via(row -> row.getString("key") + ":" + row.getString("ids")));
   }
 
   @Test
@@ -64,12 +64,12 @@ public class SequenceTest {
         .advanceWatermarkTo(T0.plus(Duration.standardMinutes(90)))
         .addElements(tx("c2-de", "c2", "DE", 5, 250))
         .advanceWatermarkToInfinity();
-    PCollectionTuple result = pipeline.apply(events).apply(detect(fraud()));
+    Result result = pipeline.apply(events).apply(detect(fraud()));
     PAssert.that(ids(result)).containsInAnyOrder("c1:c1-us>c1-fr");
-    PAssert.that(result.get(Sequence.TIMED_OUT).apply("timed out", MapElements.into(TypeDescriptors.strings())
+    PAssert.that(result.output(Sequence.TIMED_OUT).apply("timed out", MapElements.into(TypeDescriptors.strings())
         .via(row -> row.getRow("us").getString("id") + "@" + row.getDateTime("timedOutAt").getMillis() / 60_000)))
         .containsInAnyOrder("c2-us@200");
-    PAssert.that(result.get(Sequence.FAILURES)).empty();
+    PAssert.that(result.failures()).empty();
     pipeline.run();
   }
 
@@ -83,9 +83,9 @@ public class SequenceTest {
         .advanceWatermarkTo(T0.plus(Duration.standardMinutes(30)))
         .addElements(tx("c1-fr-late", "c1", "FR", 5, 20), tx("c1-fr", "c1", "FR", 5, 40))
         .advanceWatermarkToInfinity();
-    PCollectionTuple result = pipeline.apply(events).apply(detect(fraud()));
+    Result result = pipeline.apply(events).apply(detect(fraud()));
     PAssert.that(ids(result)).containsInAnyOrder("c1:c1-us>c1-fr", "c1:c1-us2>c1-fr");
-    PAssert.that(result.get(Sequence.FAILURES).apply("late dead letters", MapElements.into(TypeDescriptors.strings())
+    PAssert.that(result.failures().apply("late dead letters", MapElements.into(TypeDescriptors.strings())
             .via(row -> row.getString("error").substring(0, 5) + " " + row.getString("payload").replaceAll(".*\"id\":\"([^\"]+)\".*", "$1")
                 + " @" + row.getDateTime("eventTime").getMillis() / 60_000)))
         .containsInAnyOrder("late: c1-fr-late @20");
@@ -109,11 +109,11 @@ public class SequenceTest {
         .advanceWatermarkTo(T0.plus(Duration.standardSeconds(299)))
         .addElements(garage("a", "door-closed", 301))
         .advanceWatermarkToInfinity();
-    PCollectionTuple result = pipeline.apply(events).apply(Sequence.detect(doorLeftOpen).perKey("car").named("garage"));
-    PAssert.that(result.get(Sequence.MATCHES).apply("cars", MapElements.into(TypeDescriptors.strings())
+    Result result = pipeline.apply(events).apply(Sequence.detect(doorLeftOpen).perKey("car").named("garage"));
+    PAssert.that(result.output().apply("cars", MapElements.into(TypeDescriptors.strings())
         .via(row -> row.getString("key") + "@" + row.getDateTime("firstAt").getMillis() / 1000)))
         .containsInAnyOrder("a@0");
-    PAssert.that(result.get(Sequence.TIMED_OUT)).empty();
+    PAssert.that(result.output(Sequence.TIMED_OUT)).empty();
     pipeline.run();
   }
 
@@ -146,9 +146,9 @@ public class SequenceTest {
         + ">" + m.stages().get(1).get(0).getString("id") + ">" + m.stages().get(2).get(0).getString("id")));
     assertThat("the random traffic must hold matches for this test to mean anything", expected.size() > 20);
     for (Mode mode : List.of(Mode.TIMERS, Mode.WINDOWS)) {
-      PCollectionTuple result = pipeline.apply("events " + mode, Create.timestamped(events).withCoder(org.apache.beam.sdk.schemas.SchemaCoder.of(TX))).setRowSchema(TX)
+      Result result = pipeline.apply("events " + mode, Create.timestamped(events).withCoder(org.apache.beam.sdk.schemas.SchemaCoder.of(TX))).setRowSchema(TX)
           .apply("detect " + mode, Sequence.detect(pattern).perKey("card").withEmit(emit).withMode(mode).named("x" + mode));
-      PAssert.that("matches in mode " + mode, result.get(Sequence.MATCHES).apply("ids " + mode, MapElements.into(TypeDescriptors.strings())
+      PAssert.that("matches in mode " + mode, result.output().apply("ids " + mode, MapElements.into(TypeDescriptors.strings())
           .via(row -> row.getString("key") + ":" + row.getString("ids")))).containsInAnyOrder(expected);
     }
     pipeline.run();

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.Assert.assertThrows;
 
+import dev.streamtemplates.transforms.core.Result;
 import dev.streamtemplates.transforms.expr.ExpressionException;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
@@ -56,7 +57,7 @@ public class FilterTest {
             .addElements(TimestampedValue.of(tx("c", 2000.0, "FR", merchant("Bakery", "5462"), "X-3"), new Instant(5)))
             .addElements(TimestampedValue.of(tx("d", 5000.0, "CA", merchant("airline co", "4511"), "INV-4"), new Instant(12)))
             .advanceWatermarkToInfinity();
-    WithFailures.Result<PCollection<Row>, Row> kept =
+    Result kept =
         pipeline.apply(events).apply(Filter.where(
             "amount > 1000.0 && country in ['US', 'CA'] && (merchant.name.contains('Air') || merchant.name.matches('(?i)air'))"
                 + " && ref.startsWith('INV-') && !(merchant.mcc == '5462')"));
@@ -74,10 +75,10 @@ public class FilterTest {
             .addElements(tx("null-mcc", 10.0, "US", merchant("x", null), "r"))
             .addElements(tx("all-there", 10.0, "US", merchant("x", "5411"), "r"))
             .advanceWatermarkToInfinity();
-    WithFailures.Result<PCollection<Row>, Row> kept =
+    Result kept =
         pipeline.apply(events).apply(Filter.where("amount > 5.0 && merchant.mcc.startsWith('54') && event.zipcode != '0'"
             .replace(" && event.zipcode != '0'", "")));
-    WithFailures.Result<PCollection<Row>, Row> missingKey =
+    Result missingKey =
         kept.output().apply("absent key", Filter.where("has(event.id) && event.loyalty == 'gold'"));
     PAssert.that(ids(kept.output(), "kept")).containsInAnyOrder("all-there");
     PAssert.that(kept.failures()).empty();
@@ -92,7 +93,7 @@ public class FilterTest {
         TestStream.create(TX)
             .addElements(tx("num", 10.0, "US", merchant("x", "1"), "r"))
             .advanceWatermarkToInfinity();
-    WithFailures.Result<PCollection<Row>, Row> kept =
+    Result kept =
         pipeline.apply(events).apply(Filter.where("event.country > 3").named("screen").withOrigin("steps[0].condition"));
     PAssert.that(kept.output()).empty();
     PAssert.that(kept.failures().apply(MapElements.into(TypeDescriptors.strings()).via(r -> r.getString("step") + " | " + r.getString("error"))))

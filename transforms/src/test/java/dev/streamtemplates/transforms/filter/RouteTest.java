@@ -2,6 +2,7 @@ package dev.streamtemplates.transforms.filter;
 
 import static org.junit.Assert.assertThrows;
 
+import dev.streamtemplates.transforms.core.Result;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
@@ -10,7 +11,6 @@ import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.joda.time.Duration;
@@ -37,13 +37,13 @@ public class RouteTest {
         .advanceWatermarkToInfinity();
   }
 
-  static PCollection<String> ids(PCollectionTuple routes, String route) {
-    return FilterTest.ids(routes.get(route), route + " ids");
+  static PCollection<String> ids(Result routes, String route) {
+    return FilterTest.ids(routes.output(route), route + " ids");
   }
 
   @Test
   public void firstMatchSendsEachRowToOneRouteAndTheRestToTheDefault() {
-    PCollectionTuple routes =
+    Result routes =
         pipeline.apply(shipments()).apply(Route.firstMatch()
             .when("domestic", "origin == destination")
             .when("eu", "destination in ['FR', 'DE', 'IT']")
@@ -51,9 +51,9 @@ public class RouteTest {
     PAssert.that(ids(routes, "domestic")).containsInAnyOrder("s1", "s4");
     PAssert.that(ids(routes, "eu")).containsInAnyOrder("s2");
     PAssert.that(ids(routes, "international")).containsInAnyOrder("s3");
-    PAssert.that(routes.get(Route.DEAD_LETTER)).empty();
+    PAssert.that(routes.failures()).empty();
     // Event time is kept: the routed rows fall in the windows of their own timestamps.
-    PAssert.that(routes.get("domestic").apply(Window.into(FixedWindows.of(Duration.standardMinutes(1)))))
+    PAssert.that(routes.output("domestic").apply(Window.into(FixedWindows.of(Duration.standardMinutes(1)))))
         .inWindow(new IntervalWindow(new Instant(60_000), Duration.standardMinutes(1)))
         .containsInAnyOrder(shipment("s4", "DE", "DE"));
     pipeline.run().waitUntilFinish();
@@ -61,25 +61,25 @@ public class RouteTest {
 
   @Test
   public void allMatchesSendsARowToEveryMatchingRoute() {
-    PCollectionTuple routes =
+    Result routes =
         pipeline.apply(shipments()).apply(Route.allMatches()
             .when("domestic", "origin == destination")
             .when("eu", "destination in ['FR', 'DE', 'IT']"));
     PAssert.that(ids(routes, "domestic")).containsInAnyOrder("s1", "s4");
     PAssert.that(ids(routes, "eu")).containsInAnyOrder("s1", "s2", "s4");
-    PAssert.that(routes.get(Route.DEAD_LETTER)).empty();
+    PAssert.that(routes.failures()).empty();
     pipeline.run().waitUntilFinish();
   }
 
   @Test
   public void failingConditionDeadLettersTheRowAndRoutesItNowhere() {
-    PCollectionTuple routes =
+    Result routes =
         pipeline.apply(shipments()).apply(Route.firstMatch()
             .when("odd", "event.id == 's3' ? int(event.origin) > 1 : false")
             .otherwise("rest"));
     PAssert.that(ids(routes, "odd")).empty();
     PAssert.that(ids(routes, "rest")).containsInAnyOrder("s1", "s2", "s4");
-    PAssert.that(routes.<Row>get(Route.DEAD_LETTER).apply(org.apache.beam.sdk.transforms.MapElements
+    PAssert.that(routes.failures().apply(org.apache.beam.sdk.transforms.MapElements
             .into(org.apache.beam.sdk.values.TypeDescriptors.strings())
             .via((Row r) -> r.getString("step") + " | " + r.getString("error").startsWith("routes[0].when: ") + " | " + r.getString("payload").contains("s3"))))
         .containsInAnyOrder("route | true | true");

@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertThrows;
 
+import dev.streamtemplates.transforms.core.Result;
 import java.util.List;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
@@ -50,7 +51,7 @@ public class ThresholdTest {
             .advanceWatermarkTo(new Instant(25))
             .addElements(reading("c1", 80.0, 40), reading("c2", null, 45))
             .advanceWatermarkToInfinity();
-    WithFailures.Result<PCollection<Row>, Row> alerts = pipeline.apply(events).apply(DEBOUNCED);
+    Result alerts = pipeline.apply(events).apply(DEBOUNCED);
     PAssert.that(summary(alerts.output())).containsInAnyOrder("c1@20=150.0", "c1@50=300.0", "c2@15=500.0");
     PAssert.that(alerts.failures()).empty();
     pipeline.run().waitUntilFinish();
@@ -64,7 +65,7 @@ public class ThresholdTest {
             .advanceWatermarkTo(new Instant(30))
             .addElements(reading("c1", 500.0, 15))
             .advanceWatermarkToInfinity();
-    WithFailures.Result<PCollection<Row>, Row> alerts = pipeline.apply(events).apply(DEBOUNCED);
+    Result alerts = pipeline.apply(events).apply(DEBOUNCED);
     PAssert.that(summary(alerts.output())).containsInAnyOrder("c1@20=150.0");
     PAssert.that(alerts.failures().apply(MapElements.into(TypeDescriptors.strings()).via(r -> r.getString("error"))))
         .satisfies(errors -> {
@@ -75,12 +76,27 @@ public class ThresholdTest {
   }
 
   @Test
+  public void debouncedEventWithANullKeyIsADeadLetterNotAKeyOfItsOwn() {
+    Schema nullableCard = Schema.builder().addNullableField("card", FieldType.STRING).addNullableField("amount", FieldType.DOUBLE)
+        .addStringField("country").build();
+    TestStream<Row> events = TestStream.create(nullableCard)
+        .addElements(TimestampedValue.of(Row.withSchema(nullableCard).addValues(null, 150.0, "US").build(), new Instant(10)),
+            TimestampedValue.of(Row.withSchema(nullableCard).addValues("c1", 150.0, "US").build(), new Instant(20)))
+        .advanceWatermarkToInfinity();
+    Result alerts = pipeline.apply(events).apply(DEBOUNCED);
+    PAssert.that(summary(alerts.output())).containsInAnyOrder("c1@20=150.0");
+    PAssert.that(alerts.failures().apply(MapElements.into(TypeDescriptors.strings()).via(r -> r.getString("step") + ": " + r.getString("error"))))
+        .containsInAnyOrder("large: key field 'card' is null");
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
   public void withoutDebounceEveryEventBeyondTheLimitIsAnAlertWithContext() {
     TestStream<Row> events =
         TestStream.create(READING)
             .addElements(reading("c1", 150.0, 20), reading("c1", 200.0, 30), reading("c1", 50.0, 10))
             .advanceWatermarkToInfinity();
-    WithFailures.Result<PCollection<Row>, Row> alerts =
+    Result alerts =
         pipeline.apply(events).apply(Threshold.above("amount", 100).withKeyField("card").withContextFields("country"));
     Schema schema = Threshold.above("amount", 100).withKeyField("card").withContextFields("country").alertSchema(READING);
     PAssert.that(alerts.output()).containsInAnyOrder(

@@ -1,5 +1,6 @@
 package dev.streamtemplates.transforms.join;
 
+import dev.streamtemplates.transforms.core.Result;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.testing.PAssert;
@@ -46,9 +47,10 @@ public class EnrichTest {
         .addElements(price("ACME", 100.0, 10))
         .addElements(price("ACME", null, 50))                // tombstone
         .advanceWatermarkToInfinity();
-    PCollection<Row> enriched = Enrich.events(pipeline.apply("tweets", tweets)).withKey("company")
-        .fromChangelog(pipeline.apply("prices", prices), "symbol").expand();
-    PAssert.that(summary(enriched)).containsInAnyOrder("t5=none", "t20=100.0", "t40=110.0", "t60=none");
+    Result enriched = pipeline.apply("tweets", tweets)
+        .apply("enrich", Enrich.fromChangelog(pipeline.apply("prices", prices), "symbol").withKey("company"));
+    PAssert.that(summary(enriched.output())).containsInAnyOrder("t5=none", "t20=100.0", "t40=110.0", "t60=none");
+    PAssert.that(enriched.failures()).empty();
     pipeline.run().waitUntilFinish();
   }
 
@@ -60,9 +62,9 @@ public class EnrichTest {
     TestStream<Row> prices = TestStream.create(PRICE)
         .addElements(price("NEWCO", 5.0, 20), price("SLOWCO", 7.0, 45))   // NEWCO within 30 s; SLOWCO too late
         .advanceWatermarkToInfinity();
-    PCollection<Row> enriched = Enrich.events(pipeline.apply("tweets", tweets)).withKey("company")
-        .fromChangelog(pipeline.apply("prices", prices), "symbol").waitingUpTo(Duration.standardSeconds(30)).expand();
-    PAssert.that(summary(enriched)).containsInAnyOrder("new=5.0", "never=none", "slow=none");
+    Result enriched = pipeline.apply("tweets", tweets)
+        .apply("enrich", Enrich.fromChangelog(pipeline.apply("prices", prices), "symbol").withKey("company").waitingUpTo(Duration.standardSeconds(30)));
+    PAssert.that(summary(enriched.output())).containsInAnyOrder("new=5.0", "never=none", "slow=none");
     pipeline.run().waitUntilFinish();
   }
 
@@ -70,7 +72,7 @@ public class EnrichTest {
   public void aStaticLookupTableEnrichesWithoutEventTime() {
     PCollection<Row> tweets = pipeline.apply("tweets", Create.timestamped(tweet("a", "ACME", 1), tweet("b", "NOPE", 2)).withCoder(org.apache.beam.sdk.schemas.SchemaCoder.of(TWEET))).setRowSchema(TWEET);
     PCollection<Row> table = pipeline.apply("table", Create.of(Row.withSchema(PRICE).addValues("ACME", 42.0).build()).withRowSchema(PRICE));
-    PAssert.that(summary(Enrich.events(tweets).withKey("company").fromLookup(table, "symbol").expand())).containsInAnyOrder("a=42.0", "b=none");
+    PAssert.that(summary(tweets.apply("enrich", Enrich.fromLookup(table, "symbol").withKey("company")).output())).containsInAnyOrder("a=42.0", "b=none");
     pipeline.run().waitUntilFinish();
   }
 }

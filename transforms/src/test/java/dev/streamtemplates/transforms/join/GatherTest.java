@@ -1,5 +1,6 @@
 package dev.streamtemplates.transforms.join;
 
+import dev.streamtemplates.transforms.core.Result;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.beam.sdk.schemas.Schema;
@@ -8,6 +9,7 @@ import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TypeDescriptors;
@@ -30,7 +32,7 @@ public class GatherTest {
    * identity, a4 missing identity and with a second credit check. (Which of several TestStreams
    * the runner reads first is not defined, so each case here holds whatever the interleaving.)
    */
-  Gather.Result gather(Gather.Timeout onTimeout, Gather.Duplicate onDuplicate) {
+  Result gather(Gather.Timeout onTimeout, Gather.Duplicate onDuplicate) {
     TestStream<Row> credit = TestStream.create(CHECK)
         .addElements(check("a1", "ok", 1), check("a2", "ok", 9), check("a3", "ok", 1), check("a4", "ok", 2))
         .addElements(check("a4", "refused", 3))
@@ -41,12 +43,11 @@ public class GatherTest {
     TestStream<Row> identity = TestStream.create(CHECK)
         .addElements(check("a1", "ok", 3), check("a2", "ok", 8))
         .advanceWatermarkToInfinity();
-    Map<String, PCollection<Row>> inputs = new LinkedHashMap<>();
-    inputs.put("credit", pipeline.apply("credit", credit));
-    inputs.put("address", pipeline.apply("address", address));
-    inputs.put("identity", pipeline.apply("identity", identity));
-    return Gather.of(inputs).on("applicationId").within(Duration.standardMinutes(30))
-        .onTimeout(onTimeout).onDuplicate(onDuplicate).named("checks").expand();
+    return PCollectionTuple.of("credit", pipeline.apply("credit", credit))
+        .and("address", pipeline.apply("address", address))
+        .and("identity", pipeline.apply("identity", identity))
+        .apply("checks", Gather.on("applicationId").within(Duration.standardMinutes(30))
+            .onTimeout(onTimeout).onDuplicate(onDuplicate).named("checks"));
   }
 
   static PCollection<String> summary(PCollection<Row> rows, String name) {
@@ -60,21 +61,21 @@ public class GatherTest {
 
   @Test
   public void completeGroupsAreEmittedAndAMissingPartnerGivesAPartialResult() {
-    Gather.Result result = gather(Gather.Timeout.PARTIAL, Gather.Duplicate.KEEP_FIRST);
+    Result result = gather(Gather.Timeout.PARTIAL, Gather.Duplicate.KEEP_FIRST);
     PAssert.that(summary(result.output(), "gathered")).containsInAnyOrder(
         "a1 complete=true missing=[] credit=ok",
         "a2 complete=true missing=[] credit=ok",
         "a3 complete=false missing=[identity] credit=ok",
         "a4 complete=false missing=[identity] credit=ok");
-    PAssert.that(result.rejected()).empty();
+    PAssert.that(result.output(Gather.REJECTED)).empty();
     PAssert.that(result.failures()).empty();
     pipeline.run().waitUntilFinish();
   }
 
   @Test
   public void timeoutCanRejectToItsOwnOutputAndDuplicatesCanBeKeptLastOrDeadLettered() {
-    Gather.Result rejecting = gather(Gather.Timeout.REJECT, Gather.Duplicate.KEEP_LAST);
-    PAssert.that(summary(rejecting.rejected(), "rejected")).containsInAnyOrder(
+    Result rejecting = gather(Gather.Timeout.REJECT, Gather.Duplicate.KEEP_LAST);
+    PAssert.that(summary(rejecting.output(Gather.REJECTED), "rejected")).containsInAnyOrder(
         "a3 complete=false missing=[identity] credit=ok", "a4 complete=false missing=[identity] credit=refused");
     PAssert.that(summary(rejecting.output(), "gathered")).containsInAnyOrder(
         "a1 complete=true missing=[] credit=ok", "a2 complete=true missing=[] credit=ok");
@@ -83,10 +84,10 @@ public class GatherTest {
 
   @Test
   public void dropPolicyEmitsNothingForTheIncompleteGroupAndDuplicatesMayBeDeadLettered() {
-    Gather.Result dropping = gather(Gather.Timeout.DROP, Gather.Duplicate.DEAD_LETTER);
+    Result dropping = gather(Gather.Timeout.DROP, Gather.Duplicate.DEAD_LETTER);
     PAssert.that(summary(dropping.output(), "gathered")).containsInAnyOrder(
         "a1 complete=true missing=[] credit=ok", "a2 complete=true missing=[] credit=ok");
-    PAssert.that(dropping.rejected()).empty();
+    PAssert.that(dropping.output(Gather.REJECTED)).empty();
     PAssert.that(reasons(dropping.failures())).containsInAnyOrder("duplicate 'credit' for id 'a4'");
     pipeline.run().waitUntilFinish();
   }

@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertThrows;
 
+import dev.streamtemplates.transforms.core.Result;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
@@ -43,12 +44,11 @@ public class IntervalJoinTest {
     }));
   }
 
-  WithFailures.Result<PCollection<Row>, Row> join(TestStream<Row> searches, TestStream<Row> clicks, IntervalJoin.Type type) {
-    return IntervalJoin.of(pipeline.apply("searches", searches), pipeline.apply("clicks", clicks))
+  Result join(TestStream<Row> searches, TestStream<Row> clicks, IntervalJoin.Type type) {
+    return pipeline.apply("searches", searches).apply("join", IntervalJoin.with(pipeline.apply("clicks", clicks))
         .on("session", "session")
         .within(Duration.ZERO, Duration.standardMinutes(10))
-        .withType(type)
-        .expand();
+        .withType(type));
   }
 
   @Test
@@ -63,7 +63,7 @@ public class IntervalJoinTest {
         .addElements(click("s1", "/shoe/1", 1, 130))
         .addElements(click("s2", "/hat/9", 2, 700), click("s3", "/glove/2", 1, 701), click("s4", "/sock/1", 1, 99))
         .advanceWatermarkToInfinity();
-    WithFailures.Result<PCollection<Row>, Row> result = join(searches, clicks, IntervalJoin.Type.INNER);
+    Result result = join(searches, clicks, IntervalJoin.Type.INNER);
     PAssert.that(pairs(result.output())).containsInAnyOrder("shoes -> /shoe/1 @130", "hats -> /hat/9 @700");
     PAssert.that(result.failures()).empty();
     pipeline.run().waitUntilFinish();
@@ -81,7 +81,7 @@ public class IntervalJoinTest {
         .advanceWatermarkTo(new Instant(650_000))
         .addElements(click("s3", "/glove/2", 1, 690))     // arrives late in processing time, still inside the bound
         .advanceWatermarkToInfinity();
-    WithFailures.Result<PCollection<Row>, Row> result = join(searches, clicks, IntervalJoin.Type.FULL);
+    Result result = join(searches, clicks, IntervalJoin.Type.FULL);
     PAssert.that(pairs(result.output())).containsInAnyOrder(
         "shoes -> /shoe/1 @130", "gloves -> /glove/2 @690", "- -> /orphan @200", "scarf -> - @640");
     pipeline.run().waitUntilFinish();
@@ -97,7 +97,7 @@ public class IntervalJoinTest {
         .advanceWatermarkTo(new Instant(800_000))
         .addElements(click("s1", "/shoe/1", 1, 100), click("s2", "/fresh", 1, 900))
         .advanceWatermarkToInfinity();
-    WithFailures.Result<PCollection<Row>, Row> result = join(searches, clicks, IntervalJoin.Type.LEFT);
+    Result result = join(searches, clicks, IntervalJoin.Type.LEFT);
     PAssert.that(pairs(result.output())).containsInAnyOrder("shoes -> - @100");
     PAssert.that(result.failures().apply(MapElements.into(TypeDescriptors.strings()).via(r -> r.getString("error").split(" arrived")[0])))
         .containsInAnyOrder("late: event time 1970-01-01T00:01:40.000Z on the right");
@@ -110,21 +110,21 @@ public class IntervalJoinTest {
     TestStream<Row> clicks = TestStream.create(CLICK)
         .addElements(click("s1", "/shoe/1", 1, 110), click("s1", "/shoe/50", 50, 120))
         .advanceWatermarkToInfinity();
-    WithFailures.Result<PCollection<Row>, Row> result =
-        IntervalJoin.of(pipeline.apply("searches", searches), pipeline.apply("clicks", clicks))
+    Result result =
+        pipeline.apply("searches", searches).apply("join", IntervalJoin.with(pipeline.apply("clicks", clicks))
             .on("session", "session").within(Duration.ZERO, Duration.standardMinutes(10))
-            .withCondition("right.position <= 10 && left.query.size() > 0").expand();
+            .withCondition("right.position <= 10 && left.query.size() > 0"));
     PAssert.that(pairs(result.output())).containsInAnyOrder("shoes -> /shoe/1 @110");
     pipeline.run().waitUntilFinish();
   }
 
   @Test
   public void badKeysAndBoundsAreRefused() {
-    assertThrows(IllegalArgumentException.class, () -> IntervalJoin.of(null, null).within(Duration.standardMinutes(1), Duration.ZERO));
+    assertThrows(IllegalArgumentException.class, () -> IntervalJoin.with(null).within(Duration.standardMinutes(1), Duration.ZERO));
     PCollection<Row> searches = pipeline.apply("s", TestStream.create(SEARCH).advanceWatermarkToInfinity());
     PCollection<Row> clicks = pipeline.apply("c", TestStream.create(CLICK).advanceWatermarkToInfinity());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> IntervalJoin.of(searches, clicks).on("session", "position").expand());
+        () -> searches.apply(IntervalJoin.with(clicks).on("session", "position")));
     assertThat(e.getMessage(), containsString("key fields 'session' and 'position' have different types"));
     pipeline.enableAbandonedNodeEnforcement(false);
   }

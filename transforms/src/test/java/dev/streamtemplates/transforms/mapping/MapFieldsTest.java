@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.Assert.assertThrows;
 
+import dev.streamtemplates.transforms.core.Result;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.expr.ExpressionException;
 import org.apache.beam.sdk.schemas.Schema;
@@ -87,7 +88,7 @@ public class MapFieldsTest {
             .addElements(TimestampedValue.of(in("c", 1, 4.0, "12"), t0.plus(Duration.standardSeconds(20))))
             .advanceWatermarkToInfinity();
 
-    WithFailures.Result<PCollection<Row>, Row> result = pipeline.apply(events).apply(MAPPING);
+    Result result = pipeline.apply(events).apply(MAPPING);
 
     Schema out = MAPPING.outputSchema(IN);
     PAssert.that(result.output())
@@ -121,7 +122,7 @@ public class MapFieldsTest {
   @Test
   public void deadLetterRowsUseTheSharedSchema() {
     PCollection<Row> rows = pipeline.apply(org.apache.beam.sdk.transforms.Create.of(in("x", 1, 1.0, "zz")).withRowSchema(IN));
-    WithFailures.Result<PCollection<Row>, Row> result = rows.apply(MAPPING);
+    Result result = rows.apply(MAPPING);
     assertThat(result.failures().getSchema(), equalTo(DeadLetter.SCHEMA));
     PAssert.that(result.output()).empty();
     pipeline.run().waitUntilFinish();

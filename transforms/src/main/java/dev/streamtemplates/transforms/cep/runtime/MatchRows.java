@@ -1,9 +1,9 @@
 package dev.streamtemplates.transforms.cep.runtime;
 
+import dev.cel.runtime.CelEvaluationException;
 import dev.streamtemplates.transforms.cep.nfa.Nfa;
 import dev.streamtemplates.transforms.expr.ExpressionException;
 import dev.streamtemplates.transforms.expr.ScopedExpression;
-import dev.cel.runtime.CelEvaluationException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package dev.streamtemplates.transforms.cep.runtime;
 
+import dev.cel.runtime.CelEvaluationException;
 import dev.streamtemplates.transforms.cep.Pattern.Contiguity;
 import dev.streamtemplates.transforms.cep.Pattern.Kind;
 import dev.streamtemplates.transforms.cep.SkipStrategy;
@@ -9,7 +10,6 @@ import dev.streamtemplates.transforms.cep.nfa.Nfa.Node;
 import dev.streamtemplates.transforms.cep.runtime.KeyState.Event;
 import dev.streamtemplates.transforms.cep.runtime.KeyState.Run;
 import dev.streamtemplates.transforms.expr.ScopedExpression;
-import dev.cel.runtime.CelEvaluationException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;

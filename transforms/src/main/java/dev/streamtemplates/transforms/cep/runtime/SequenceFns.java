@@ -128,21 +128,18 @@ public final class SequenceFns {
    * cannot be put in order any more, and goes to the dead-letter output.
    */
   public static final class TimerFn extends DoFn<KV<String, Row>, Row> {
-    private static final String BUFFER = "buffer";
-    private static final String SCHEDULED = "scheduled";
     private static final String STATE = "state";
-    private static final String TICK = "tick";
 
-    @StateId(BUFFER)
+    @StateId(EventTimeOrder.BUFFER)
     private final StateSpec<BagState<TimestampedValue<Row>>> bufferSpec;
 
-    @StateId(SCHEDULED)
+    @StateId(EventTimeOrder.NEXT_RELEASE)
     private final StateSpec<ValueState<Instant>> scheduledSpec = StateSpecs.value();
 
     @StateId(STATE)
     private final StateSpec<ValueState<KeyState>> stateSpec;
 
-    @TimerId(TICK)
+    @TimerId(EventTimeOrder.RELEASE)
     private final TimerSpec tickSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
     private final Spec spec;
@@ -164,8 +161,8 @@ public final class SequenceFns {
 
     @ProcessElement
     public void process(@Element KV<String, Row> element, @Timestamp Instant timestamp, MultiOutputReceiver out,
-        @StateId(BUFFER) BagState<TimestampedValue<Row>> buffer, @StateId(SCHEDULED) ValueState<Instant> scheduled,
-        @StateId(STATE) ValueState<KeyState> state, @TimerId(TICK) Timer tick) {
+        @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer, @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> scheduled,
+        @StateId(STATE) ValueState<KeyState> state, @TimerId(EventTimeOrder.RELEASE) Timer tick) {
       KeyState keyState = state.read();
       if (keyState != null && timestamp.getMillis() <= keyState.matchedUpTo()) {
         lateCount.inc();
@@ -175,9 +172,9 @@ public final class SequenceFns {
       EventTimeOrder.hold(element.getValue(), timestamp, buffer, scheduled, tick);
     }
 
-    @OnTimer(TICK)
-    public void onTick(OnTimerContext context, @Key String key, @StateId(BUFFER) BagState<TimestampedValue<Row>> buffer,
-        @StateId(SCHEDULED) ValueState<Instant> scheduled, @StateId(STATE) ValueState<KeyState> state, @TimerId(TICK) Timer tick) {
+    @OnTimer(EventTimeOrder.RELEASE)
+    public void onTick(OnTimerContext context, @Key String key, @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
+        @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> scheduled, @StateId(STATE) ValueState<KeyState> state, @TimerId(EventTimeOrder.RELEASE) Timer tick) {
       Instant now = context.fireTimestamp();
       EventTimeOrder.Released<Row> released = EventTimeOrder.take(now, buffer, EVENT_ORDER);
       KeyState keyState = state.read() == null ? new KeyState() : state.read();

@@ -1,0 +1,90 @@
+package dev.streamtemplates.transforms.core;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+
+/**
+ * What every pattern transform returns: its main output, any named outputs (a Route's routes, a
+ * Sequence's timed-out partial matches, a Gather's rejected groups), and its failures as dead
+ * letters ({@link dev.streamtemplates.transforms.deadletter.DeadLetter#SCHEMA}).
+ *
+ * <pre>{@code
+ * Result result = payments.apply("Large", Filter.where("amount > 1000.0"));
+ * PCollection<Row> large = result.output();
+ * PCollection<Row> deadLetters = result.failures();
+ * }</pre>
+ *
+ * <p>Like Beam's {@code WithFailures.Result}, but with named outputs, so that one type serves
+ * every transform and a caller (e.g. the spec's step adapters) handles them all alike.
+ */
+public final class Result implements POutput {
+  private static final String FAILURES = "dead-letter";
+
+  private final PCollection<Row> output;
+  private final Map<String, PCollection<Row>> named;
+  private final PCollection<Row> failures;
+
+  private Result(PCollection<Row> output, Map<String, PCollection<Row>> named, PCollection<Row> failures) {
+    this.output = output;
+    this.named = named;
+    this.failures = failures;
+  }
+
+  /** A result with a main output and failures. */
+  public static Result of(PCollection<Row> output, PCollection<Row> failures) {
+    return new Result(output, Map.of(), failures);
+  }
+
+  /** A result with a main output, named outputs (in the given order) and failures. */
+  public static Result of(PCollection<Row> output, Map<String, PCollection<Row>> named, PCollection<Row> failures) {
+    return new Result(output, new LinkedHashMap<>(named), failures);
+  }
+
+  /** The main output. */
+  public PCollection<Row> output() {
+    return output;
+  }
+
+  /** The named output {@code name}; an error naming the known ones if there is none. */
+  public PCollection<Row> output(String name) {
+    PCollection<Row> out = named.get(name);
+    if (out == null) {
+      throw new IllegalArgumentException("no output named '" + name + "'; outputs are " + named.keySet());
+    }
+    return out;
+  }
+
+  /** The named outputs, in order. */
+  public Map<String, PCollection<Row>> named() {
+    return new LinkedHashMap<>(named);
+  }
+
+  /** The dead letters. */
+  public PCollection<Row> failures() {
+    return failures;
+  }
+
+  @Override
+  public Pipeline getPipeline() {
+    return output.getPipeline();
+  }
+
+  @Override
+  public Map<TupleTag<?>, PValue> expand() {
+    Map<TupleTag<?>, PValue> values = new LinkedHashMap<>();
+    values.put(new TupleTag<Row>("output"), output);
+    named.forEach((name, collection) -> values.put(new TupleTag<Row>("output/" + name), collection));
+    values.put(new TupleTag<Row>(FAILURES), failures);
+    return values;
+  }
+
+  @Override
+  public void finishSpecifyingOutput(String transformName, org.apache.beam.sdk.values.PInput input, PTransform<?, ?> transform) {}
+}
