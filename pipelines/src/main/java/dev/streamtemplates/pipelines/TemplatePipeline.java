@@ -10,6 +10,7 @@ import dev.streamtemplates.pipelines.steps.StepProvider;
 import dev.streamtemplates.pipelines.steps.StepResult;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
+import dev.streamtemplates.transforms.time.Rewindow;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -184,7 +185,7 @@ public final class TemplatePipeline {
       try {
         List<PCollection<Row>> global = new ArrayList<>();
         for (int i = 0; i < deadLetters.size(); i++) {
-          global.add(DeadLetter.inGlobalWindow(deadLetters.get(i), "dead-letter/Global window " + i));
+          global.add(Rewindow.toGlobal(deadLetters.get(i), "dead-letter/Global window " + i));
         }
         PCollection<Row> all = global.isEmpty()
             ? pipeline.apply("dead-letter/None", Create.empty(DeadLetter.SCHEMA))

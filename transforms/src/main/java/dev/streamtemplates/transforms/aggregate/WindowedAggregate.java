@@ -8,6 +8,7 @@ import dev.streamtemplates.transforms.core.Result;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.filter.Filter;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
+import dev.streamtemplates.transforms.time.Rewindow;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -77,6 +78,13 @@ import org.joda.time.Instant;
  * UPDATE_DELTA}); beyond it the runner drops them. Count windows are decided in event-time order per key, like Threshold's
  * debounce: an event older than the last one already decided for its key is late and goes to
  * the dead-letter output.
+ *
+ * <p>Downstream, each result row is an event like any other: it leaves the window it was
+ * aggregated in (the global window, the default trigger) and keeps the timestamp Beam gives a
+ * window's result, the window's last instant ({@code windowEnd} minus 1 ms) for time windows. So
+ * a stateful step after it (a debounced Threshold, a Sequence, a count window, a join) keeps its
+ * per-key state across windows, and a time window of another size regroups the rows by that
+ * timestamp.
  *
  * <p>On bounded input, a result whose runner reports no pane timing (Flink in batch) is reported
  * {@code ON_TIME}: in batch every window is emitted once, after all of its input.
@@ -361,7 +369,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
             ? org.apache.beam.sdk.transforms.windowing.FixedWindows.of(settings.windowing().size()) : settings.windowing().windowFn();
         LateEvents.Aggregated both = LateEvents.aggregateAndReport(keyed, windowFn, aggregateFn, settings.lateReportedFor(), settings.step());
         aggregated = both.aggregates.setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(aggregateFn.outputSchema())));
-        failures.add(DeadLetter.inGlobalWindow(both.late, "Late events in the global window"));
+        failures.add(Rewindow.toGlobal(both.late, "Late events in the global window"));
       } else {
         aggregated = KeyedCombine.apply(keyed.apply("Window " + settings.windowing(), window()), aggregateFn, keySchema);
       }
@@ -369,7 +377,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
         WindowFn<?, ?> lateWindows = settings.windowing().kind() != Windowing.Kind.SLIDING ? settings.windowing().windowFn()
             : sliced ? org.apache.beam.sdk.transforms.windowing.FixedWindows.of(settings.windowing().slide())
             : new LateEvents.LastSlidingWindow(settings.windowing().size(), settings.windowing().slide());
-        failures.add(DeadLetter.inGlobalWindow(LateEvents.find(keyed, lateWindows, settings.lateReportedFor(), settings.step()),
+        failures.add(Rewindow.toGlobal(LateEvents.find(keyed, lateWindows, settings.lateReportedFor(), settings.step()),
             "Late events in the global window"));
       }
       // Results with no pane timing are on time: the slice path emits each window once, when the
@@ -381,7 +389,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
       Result kept =
           results.apply("Having " + settings.having(), Filter.where(settings.having()).named(settings.step()).withOrigin(settings.origin() + ".having"));
       results = kept.output();
-      failures.add(DeadLetter.inGlobalWindow(kept.failures(), "Having failures in the global window"));
+      failures.add(Rewindow.toGlobal(kept.failures(), "Having failures in the global window"));
     }
     if (settings.topN() > 0) {
       results = results
@@ -393,7 +401,8 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
     PCollection<Row> deadLetters = failures.isEmpty()
         ? input.getPipeline().apply("No failures", org.apache.beam.sdk.transforms.Create.empty(DeadLetter.SCHEMA))
         : PCollectionList.of(failures).apply("Failures", Flatten.pCollections()).setRowSchema(DeadLetter.SCHEMA);
-    return Result.of(results, deadLetters);
+    // Downstream, an aggregate row is an event like any other (see the class comment).
+    return Result.of(Rewindow.toGlobal(results, "Results as events"), deadLetters);
   }
 
   /** How {@link #expand} aggregates, picked once from the settings and the input. */

@@ -12,6 +12,7 @@ import dev.streamtemplates.transforms.core.Result;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
+import dev.streamtemplates.transforms.time.Rewindow;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -238,9 +239,9 @@ public final class Sequence extends PTransform<PCollection<Row>, Result> {
           .apply("Group by key", GroupByKey.create())
           .apply("Match " + settings.pattern().name(), ParDo.of(new SequenceFns.WindowFn(spec))
               .withOutputTags(MATCHES, TupleTagList.of(TIMED_OUT_TAG).and(FAILURES)));
-      matched = PCollectionTuple.of(MATCHES, global(windowed.get(MATCHES).setRowSchema(rows.outputSchema()), "matches"))
-          .and(TIMED_OUT_TAG, global(windowed.get(TIMED_OUT_TAG).setRowSchema(rows.timedOutSchema()), "timed-out"))
-          .and(FAILURES, global(windowed.get(FAILURES).setRowSchema(DeadLetter.SCHEMA), "failures"));
+      matched = PCollectionTuple.of(MATCHES, Rewindow.toGlobal(windowed.get(MATCHES).setRowSchema(rows.outputSchema()), "Back to the global window: matches"))
+          .and(TIMED_OUT_TAG, Rewindow.toGlobal(windowed.get(TIMED_OUT_TAG).setRowSchema(rows.timedOutSchema()), "Back to the global window: timed-out"))
+          .and(FAILURES, Rewindow.toGlobal(windowed.get(FAILURES).setRowSchema(DeadLetter.SCHEMA), "Back to the global window: failures"));
     }
     PCollection<Row> failures = PCollectionList.of(keying.get(FAILURES).setRowSchema(DeadLetter.SCHEMA))
         .and(matched.get(FAILURES).setRowSchema(DeadLetter.SCHEMA))
@@ -248,11 +249,6 @@ public final class Sequence extends PTransform<PCollection<Row>, Result> {
         .setRowSchema(DeadLetter.SCHEMA);
     return Result.of(matched.get(MATCHES).setRowSchema(rows.outputSchema()),
         Map.of(TIMED_OUT, matched.get(TIMED_OUT_TAG).setRowSchema(rows.timedOutSchema())), failures);
-  }
-
-  private static PCollection<Row> global(PCollection<Row> rows, String name) {
-    return rows.apply("Back to the global window: " + name, Window.<Row>into(new GlobalWindows())
-        .triggering(DefaultTrigger.of()).withAllowedLateness(Duration.ZERO).discardingFiredPanes());
   }
 
   private static final class StampFn extends DoFn<KV<String, Row>, KV<String, TimestampedValue<Row>>> {

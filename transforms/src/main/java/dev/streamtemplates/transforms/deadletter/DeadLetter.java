@@ -10,13 +10,9 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
-import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
-import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
@@ -89,21 +85,6 @@ public final class DeadLetter {
     }
     // Our own exceptions carry complete sentences; library ones are clearer with their type.
     return e instanceof RecordException ? message : type + ": " + message;
-  }
-
-  /**
-   * Puts dead letters back in the global window, so that those of windowed steps can be flattened
-   * with all the others and written to one dead-letter sink.
-   */
-  public static PCollection<Row> inGlobalWindow(PCollection<Row> deadLetters, String name) {
-    if (deadLetters.getWindowingStrategy().getWindowFn() instanceof GlobalWindows
-        && deadLetters.getWindowingStrategy().getTrigger() instanceof DefaultTrigger) {
-      return deadLetters;
-    }
-    return deadLetters
-        .apply(name, Window.<Row>into(new GlobalWindows()).triggering(DefaultTrigger.of())
-            .withAllowedLateness(Duration.ZERO).discardingFiredPanes())
-        .setRowSchema(SCHEMA);
   }
 
   /** Event time as carried by an element, or null while it is still the "no time yet" minimum. */
