@@ -173,6 +173,48 @@ public class TemplatePipelineTest {
     assertThat(Files.exists(dir.resolve("dlq")), org.hamcrest.Matchers.is(false));
   }
 
+  @Test
+  public void aSequenceOverAnAggregateIsBuiltAndMatchesConsecutiveWindows() {
+    // Per-minute means of s-1: 30, 35, 20, 40 (minutes 0 to 3); two hot minutes in a row only at 0-1.
+    String yaml = "name: hot-streak\n"
+        + "description: Two hot minutes in a row.\n"
+        + "sources:\n"
+        + "  - {name: readings, type: file, path: '" + dir.resolve("readings.csv") + "', format: csv, schema: '" + dir.resolve("reading.avsc") + "'}\n"
+        + "steps:\n"
+        + "  - {name: per-minute, type: Aggregate, input: readings, key: sensor, window: {type: tumbling, size: 1m},"
+        + " aggregates: {mean: {fn: mean, field: celsius}}}\n"
+        + "  - {name: streak, type: Sequence, input: per-minute, key: sensor, within: 3m, emit: {from: 'string(a.windowStart)'},"
+        + " stages: [{name: a, where: 'event.mean > 25.0'}, {name: b, after: next, where: 'event.mean > 25.0'}]}\n"
+        + "sinks:\n"
+        + "  - {name: out, input: streak, type: stdout}\n";
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+    SpecNode root = TemplateSpec.parse("hot-streak", yaml).resolve(Map.of());
+    org.apache.beam.sdk.schemas.Schema schema = org.apache.beam.sdk.schemas.Schema.builder().addStringField("sensor")
+        .addDoubleField("celsius").addDateTimeField("at").build();
+    List<TimestampedValue<Row>> events = new ArrayList<>();
+    double[][] minutes = {{25, 35}, {30, 40}, {15, 25}, {40, 40}};
+    for (int minute = minutes.length - 1; minute >= 0; minute--) {
+      for (double celsius : minutes[minute]) {
+        org.joda.time.Instant at = new org.joda.time.Instant(minute * 60_000L + (long) celsius * 100);
+        events.add(TimestampedValue.of(Row.withSchema(schema).addValues("s-1", celsius, at).build(), at));
+      }
+    }
+    PCollection<Row> readings = pipeline.apply(Create.timestamped(events)).setRowSchema(schema);
+    TemplatePipeline.build(pipeline, root, dir.toString(), new TemplatePipeline.Bindings(Map.of("readings", readings), Map.of(
+        "out", new AssertRows("from", "1970-01-01T00:00:00Z"),
+        TemplatePipeline.DEAD_LETTER_SINK, new AssertNone())));
+    pipeline.run().waitUntilFinish();
+  }
+
+  /** Asserts that there are no rows. */
+  private static final class AssertNone extends PTransform<PCollection<Row>, PDone> {
+    @Override
+    public PDone expand(PCollection<Row> rows) {
+      PAssert.that(rows).empty();
+      return PDone.in(rows.getPipeline());
+    }
+  }
+
   /** Asserts that the rows are exactly one, whose {@code field} reads {@code value}. */
   private static final class AssertRows extends PTransform<PCollection<Row>, PDone> {
     private final String field;
