@@ -66,6 +66,7 @@ final class SpecGraph {
   static SpecGraph check(SpecNode root) {
     String template = root.text("name");
     Map<String, StepProvider<Object>> types = stepTypes();
+    Map<String, JsonSchema> schemas = new LinkedHashMap<>();
     List<String> errors = new ArrayList<>();
     List<SpecNode> sources = root.items("sources");
     List<SpecNode> stepNodes = root.items("steps");
@@ -83,7 +84,7 @@ final class SpecGraph {
     Set<String> unbound = new LinkedHashSet<>();
     Map<String, List<String>> outputsOf = new LinkedHashMap<>();
     for (SpecNode node : stepNodes) {
-      Step step = bind(node, types, errors);
+      Step step = bind(node, types, schemas, errors);
       if (step == null) {
         unbound.add(node.text("name"));
         continue;
@@ -121,14 +122,14 @@ final class SpecGraph {
   }
 
   /** The step of {@code node}: its type known, its config valid against the schema and bound; null after adding errors. */
-  private static Step bind(SpecNode node, Map<String, StepProvider<Object>> types, List<String> errors) {
+  private static Step bind(SpecNode node, Map<String, StepProvider<Object>> types, Map<String, JsonSchema> schemas, List<String> errors) {
     String type = node.text("type");
     StepProvider<Object> provider = types.get(type);
     if (provider == null) {
       errors.add(node.childPath("type") + ": unknown step type '" + type + "'; known types are " + types.keySet());
       return null;
     }
-    JsonSchema schema = JsonSchemas.load(provider.configSchema());
+    JsonSchema schema = schemas.computeIfAbsent(type, t -> JsonSchemas.load(provider.configSchema()));
     List<String> invalid = JsonSchemas.errors(schema, node.json(), node.path());
     if (!invalid.isEmpty()) {
       errors.addAll(invalid);

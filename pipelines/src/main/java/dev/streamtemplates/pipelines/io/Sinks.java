@@ -26,11 +26,17 @@ public final class Sinks {
 
   private Sinks() {}
 
-  /** The sink types on the classpath, by their {@code type:} name. */
+  private static final Map<String, SinkProvider> TYPES = load();
+
+  /** The sink types on the classpath, by their {@code type:} name (found once). */
   public static Map<String, SinkProvider> types() {
+    return TYPES;
+  }
+
+  private static Map<String, SinkProvider> load() {
     Map<String, SinkProvider> types = new TreeMap<>();
     NodeType.all(NodeType.Kind.SINK).forEach((name, type) -> types.put(name, (SinkProvider) type));
-    return types;
+    return java.util.Collections.unmodifiableMap(types);
   }
 
   /** Writes {@code rows} to {@code sink}; returns the dead letters of the writing. */

@@ -24,11 +24,17 @@ import org.apache.beam.sdk.values.Row;
 public final class Sources {
   private Sources() {}
 
-  /** The source types on the classpath, by their {@code type:} name. */
+  private static final Map<String, SourceProvider> TYPES = load();
+
+  /** The source types on the classpath, by their {@code type:} name (found once). */
   public static Map<String, SourceProvider> types() {
+    return TYPES;
+  }
+
+  private static Map<String, SourceProvider> load() {
     Map<String, SourceProvider> types = new TreeMap<>();
     NodeType.all(NodeType.Kind.SOURCE).forEach((name, type) -> types.put(name, (SourceProvider) type));
-    return types;
+    return java.util.Collections.unmodifiableMap(types);
   }
 
   public static SourceProvider.Read read(Pipeline pipeline, SpecNode source) {

@@ -1,8 +1,6 @@
 package dev.streamtemplates.pipelines.launcher;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import dev.streamtemplates.transforms.core.RunnerCapabilities;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -23,15 +21,7 @@ public final class RunnerDefaults {
   }
 
   public static RunnerDefaults load() {
-    Properties properties = new Properties();
-    try (InputStream in = RunnerDefaults.class.getResourceAsStream("/runner-defaults.properties")) {
-      if (in != null) {
-        properties.load(in);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return new RunnerDefaults(properties);
+    return new RunnerDefaults(RunnerCapabilities.bundleDefaults());
   }
 
   /** The bundle's runner, e.g. {@code FlinkRunner}; DirectRunner when there is no bundle file. */

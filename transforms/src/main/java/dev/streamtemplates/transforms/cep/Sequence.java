@@ -10,7 +10,6 @@ import dev.streamtemplates.transforms.core.Keys;
 import dev.streamtemplates.transforms.core.Names;
 import dev.streamtemplates.transforms.core.Result;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
-import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
 import dev.streamtemplates.transforms.time.Rewindow;
 import java.util.LinkedHashMap;
@@ -19,23 +18,19 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
-import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.SlidingWindows;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TimestampedValue;
@@ -243,10 +238,7 @@ public final class Sequence extends PTransform<PCollection<Row>, Result> {
           .and(TIMED_OUT_TAG, Rewindow.toGlobal(windowed.get(TIMED_OUT_TAG).setRowSchema(rows.timedOutSchema()), "Back to the global window: timed-out"))
           .and(FAILURES, Rewindow.toGlobal(windowed.get(FAILURES).setRowSchema(DeadLetter.SCHEMA), "Back to the global window: failures"));
     }
-    PCollection<Row> failures = PCollectionList.of(keying.get(FAILURES).setRowSchema(DeadLetter.SCHEMA))
-        .and(matched.get(FAILURES).setRowSchema(DeadLetter.SCHEMA))
-        .apply("All failures", Flatten.pCollections())
-        .setRowSchema(DeadLetter.SCHEMA);
+    PCollection<Row> failures = Result.allFailures(keying.get(FAILURES), matched.get(FAILURES));
     return Result.of(matched.get(MATCHES).setRowSchema(rows.outputSchema()),
         Map.of(TIMED_OUT, matched.get(TIMED_OUT_TAG).setRowSchema(rows.timedOutSchema())), failures);
   }

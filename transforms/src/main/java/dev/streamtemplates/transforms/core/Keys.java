@@ -2,7 +2,6 @@ package dev.streamtemplates.transforms.core;
 
 import java.io.Serializable;
 import java.util.List;
-import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.values.Row;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -37,15 +36,6 @@ public final class Keys implements Serializable {
   /** Keys made of one field. */
   public static Keys of(String field) {
     return of(List.of(field));
-  }
-
-  public List<String> fields() {
-    return fields;
-  }
-
-  /** Fields of the key that {@code schema} lacks, for a message at build time; empty if none. */
-  public List<String> missingIn(Schema schema) {
-    return fields.stream().filter(f -> !schema.hasField(f)).toList();
   }
 
   /** The key of {@code row}, or null when a key field is null (the row has no key: dead-letter it). */

@@ -1,5 +1,6 @@
 package dev.streamtemplates.transforms.core;
 
+import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
@@ -45,6 +46,20 @@ public final class Result implements POutput {
   /** A result with a main output, named outputs (in the given order) and failures. */
   public static Result of(PCollection<Row> output, Map<String, PCollection<Row>> named, PCollection<Row> failures) {
     return new Result(output, new LinkedHashMap<>(named), failures);
+  }
+
+  /** The dead letters of several parts of a transform as one collection (each part is given its dead-letter schema). */
+  @SafeVarargs
+  public static PCollection<Row> allFailures(PCollection<Row>... parts) {
+    return allFailures(java.util.Arrays.asList(parts));
+  }
+
+  public static PCollection<Row> allFailures(java.util.List<PCollection<Row>> parts) {
+    org.apache.beam.sdk.values.PCollectionList<Row> list = org.apache.beam.sdk.values.PCollectionList.empty(parts.get(0).getPipeline());
+    for (PCollection<Row> part : parts) {
+      list = list.and(part.setRowSchema(DeadLetter.SCHEMA));
+    }
+    return list.apply("All failures", org.apache.beam.sdk.transforms.Flatten.pCollections()).setRowSchema(DeadLetter.SCHEMA);
   }
 
   /** The main output. */

@@ -28,19 +28,27 @@ public interface RunnerCapabilities extends PipelineOptions {
 
   void setEventTimeTimersInStreaming(Boolean value);
 
+  /**
+   * The runner bundle's {@code runner-defaults.properties} on the classpath (empty without a
+   * bundle): read here for the capabilities' defaults, and by the launcher for its defaults.
+   */
+  static Properties bundleDefaults() {
+    Properties properties = new Properties();
+    try (InputStream in = RunnerCapabilities.class.getResourceAsStream("/runner-defaults.properties")) {
+      if (in != null) {
+        properties.load(in);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return properties;
+  }
+
   /** The default of a capability: the runner bundle's {@code runner-defaults.properties}, else true. */
   final class FromRunnerBundle implements DefaultValueFactory<Boolean> {
     @Override
     public Boolean create(PipelineOptions options) {
-      Properties properties = new Properties();
-      try (InputStream in = RunnerCapabilities.class.getResourceAsStream("/runner-defaults.properties")) {
-        if (in != null) {
-          properties.load(in);
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      return Boolean.parseBoolean(properties.getProperty("eventTimeTimersInStreaming", "true"));
+      return Boolean.parseBoolean(bundleDefaults().getProperty("eventTimeTimersInStreaming", "true"));
     }
   }
 

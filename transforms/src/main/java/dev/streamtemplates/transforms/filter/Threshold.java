@@ -13,7 +13,6 @@ import dev.streamtemplates.transforms.time.EventTimeTimers;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -32,12 +31,10 @@ import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TimestampedValue;
@@ -260,10 +257,7 @@ public final class Threshold extends PTransform<PCollection<Row>, Result> {
       PCollection<KV<String, Row>> keyed = keying.get(KEYED).setCoder(KvCoder.of(StringUtf8Coder.of(), SchemaCoder.of(schema)));
       PCollectionTuple debounced =
           keyed.apply("Crossings in event time", ParDo.of(new DebounceFn(rule, settings.step(), schema)).withOutputTags(ALERTS, TupleTagList.of(FAILURES)));
-      PCollection<Row> failures = PCollectionList.of(keying.get(FAILURES).setRowSchema(DeadLetter.SCHEMA))
-          .and(debounced.get(FAILURES).setRowSchema(DeadLetter.SCHEMA))
-          .apply("All failures", Flatten.pCollections())
-          .setRowSchema(DeadLetter.SCHEMA);
+      PCollection<Row> failures = Result.allFailures(keying.get(FAILURES), debounced.get(FAILURES));
       return Result.of(debounced.get(ALERTS).setRowSchema(alertSchema), failures);
     }
     return Result.of(result.get(ALERTS).setRowSchema(alertSchema), result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));

@@ -251,7 +251,7 @@ public final class Enrich extends PTransform<PCollection<Row>, Result> {
           .apply("As of event time", ParDo.of(new ChangelogFn(coder, tableSchema, valueFields(tableSchema), output, settings.waitUpTo().getMillis(), settings.step())))
           .setRowSchema(output);
     }
-    return Result.of(enriched, PCollectionList.of(failures).apply("All failures", Flatten.pCollections()).setRowSchema(DeadLetter.SCHEMA));
+    return Result.of(enriched, Result.allFailures(failures));
   }
 
   /** An event or a table update. */

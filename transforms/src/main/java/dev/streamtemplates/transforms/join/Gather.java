@@ -248,7 +248,7 @@ public final class Gather extends PTransform<PCollectionTuple, Result> {
             .withOutputTags(GATHERED, TupleTagList.of(REJECTED_TAG).and(FAILURES)));
     failures.add(result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
     return Result.of(result.get(GATHERED).setRowSchema(output), Map.of(REJECTED, result.get(REJECTED_TAG).setRowSchema(output)),
-        PCollectionList.of(failures).apply("All failures", Flatten.pCollections()).setRowSchema(DeadLetter.SCHEMA));
+        Result.allFailures(failures));
   }
 
   private @Nullable String keyFieldOf(String input) {

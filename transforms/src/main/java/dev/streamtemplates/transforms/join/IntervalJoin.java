@@ -248,11 +248,7 @@ public final class IntervalJoin extends PTransform<PCollection<Row>, Result> {
         .apply("Both sides", Flatten.pCollections())
         .apply("Join in event time", ParDo.of(new JoinFn(settings.lower().getMillis(), settings.upper().getMillis(), settings.type(), compiled, output, sideCoder, settings.step(), JOINED, FAILURES))
             .withOutputTags(JOINED, TupleTagList.of(FAILURES)));
-    PCollection<Row> failures = PCollectionList.of(lefts.get(FAILURES).setRowSchema(DeadLetter.SCHEMA))
-        .and(rights.get(FAILURES).setRowSchema(DeadLetter.SCHEMA))
-        .and(result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA))
-        .apply("All failures", Flatten.pCollections())
-        .setRowSchema(DeadLetter.SCHEMA);
+    PCollection<Row> failures = Result.allFailures(lefts.get(FAILURES), rights.get(FAILURES), result.get(FAILURES));
     return Result.of(result.get(JOINED).setRowSchema(output), failures);
   }
 

@@ -35,8 +35,6 @@ public class KeysTest {
     assertThat(keys.of(row("a", 12L)), not(equalTo(keys.of(row("a1", 2L)))));
     assertThat(keys.of(row("a", null)), nullValue());
     assertThat(keys.nullReason(row("a", null)), equalTo("key field 'n' is null"));
-    assertThat(keys.missingIn(SCHEMA), equalTo(List.of()));
-    assertThat(Keys.of(List.of("card", "country")).missingIn(SCHEMA), equalTo(List.of("country")));
   }
 
   @Test
