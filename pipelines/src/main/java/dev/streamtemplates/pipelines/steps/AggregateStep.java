@@ -34,6 +34,7 @@ import org.joda.time.Duration;
  *   late: accumulate        # drop (default) | accumulate | delta
  *   reportLateFor: 10m      # with late: drop, dead-letter late events up to this far past the window (default 10m)
  *   early: 10s
+ *   previous: [total]       # adds totalPrevious, totalChange, totalChangePct: the key's previous window
  * }</pre>
  */
 public final class AggregateStep extends StepType<AggregateStep.Config> {
@@ -47,9 +48,11 @@ public final class AggregateStep extends StepType<AggregateStep.Config> {
       @Nullable Duration allowedLateness,
       WindowedAggregate.@Nullable LatePolicy late,
       @Nullable Duration reportLateFor,
-      @Nullable Duration early) {
+      @Nullable Duration early,
+      @Nullable FieldList previous) {
     public Config {
       key = key == null ? FieldList.NONE : key;
+      previous = previous == null ? FieldList.NONE : previous;
       aggregates = new LinkedHashMap<>(aggregates);
     }
   }
@@ -135,6 +138,9 @@ public final class AggregateStep extends StepType<AggregateStep.Config> {
     }
     if (config.top() != null) {
       aggregate = aggregate.withTopN(config.top().n(), config.top().by());
+    }
+    if (!config.previous().names().isEmpty()) {
+      aggregate = aggregate.withPrevious(config.previous().names());
     }
     return StepResult.of(step.input().apply(step.name(), aggregate));
   }

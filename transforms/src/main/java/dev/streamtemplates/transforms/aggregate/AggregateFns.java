@@ -188,12 +188,88 @@ final class AggregateFns {
     }
   }
 
-  /** Picks the q-quantile out of ApproximateQuantiles' 101 percentiles; null for no values. */
-  static @Nullable Double percentile(List<Double> percentiles, double q) {
-    if (percentiles.isEmpty()) {
-      return null;
+  /** What {@link IntegerSumFn} returns when the sum does not fit in a 64-bit integer. */
+  static final String OVERFLOW = "overflow";
+
+  /**
+   * Exact sum of integer values (INT8 to INT64) as a 64-bit integer: a sum of integers stays an
+   * integer (through a double it would lose precision above 2^53). Returns null for no values and
+   * {@link #OVERFLOW} when the sum leaves the INT64 range, which the aggregate turns into a dead
+   * letter. Beam's {@code Sum.ofLongs} would wrap around silently.
+   */
+  static final class IntegerSumFn extends CombineFn<Long, IntegerSumFn.Sum, Object> {
+    /** The running sum, how many values it has, and whether it overflowed. */
+    static final class Sum {
+      long total;
+      long count;
+      boolean overflow;
     }
-    return percentiles.get((int) Math.round(q * (percentiles.size() - 1)));
+
+    @Override
+    public Sum createAccumulator() {
+      return new Sum();
+    }
+
+    @Override
+    public Sum addInput(Sum sum, @Nullable Long value) {
+      if (value != null) {
+        add(sum, value, 1, false);
+      }
+      return sum;
+    }
+
+    private static void add(Sum sum, long total, long count, boolean overflow) {
+      sum.count += count;
+      sum.overflow |= overflow;
+      if (!sum.overflow) {
+        try {
+          sum.total = Math.addExact(sum.total, total);
+        } catch (ArithmeticException e) {
+          sum.overflow = true;
+        }
+      }
+    }
+
+    @Override
+    public Sum mergeAccumulators(Iterable<Sum> accumulators) {
+      Sum merged = new Sum();
+      for (Sum sum : accumulators) {
+        add(merged, sum.total, sum.count, sum.overflow);
+      }
+      return merged;
+    }
+
+    @Override
+    public @Nullable Object extractOutput(Sum sum) {
+      return sum.overflow ? OVERFLOW : sum.count == 0 ? null : (Object) sum.total;
+    }
+
+    @Override
+    public Coder<Sum> getAccumulatorCoder(CoderRegistry registry, Coder<Long> inputCoder) {
+      return SumCoder.INSTANCE;
+    }
+
+    /** The sum, the count and the overflow flag. */
+    static final class SumCoder extends org.apache.beam.sdk.coders.AtomicCoder<Sum> {
+      static final SumCoder INSTANCE = new SumCoder();
+      private static final VarLongCoder LONG = VarLongCoder.of();
+
+      @Override
+      public void encode(Sum value, java.io.OutputStream out) throws java.io.IOException {
+        LONG.encode(value.total, out);
+        LONG.encode(value.count, out);
+        out.write(value.overflow ? 1 : 0);
+      }
+
+      @Override
+      public Sum decode(java.io.InputStream in) throws java.io.IOException {
+        Sum sum = new Sum();
+        sum.total = LONG.decode(in);
+        sum.count = LONG.decode(in);
+        sum.overflow = in.read() == 1;
+        return sum;
+      }
+    }
   }
 
   /**

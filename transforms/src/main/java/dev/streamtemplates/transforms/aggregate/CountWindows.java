@@ -5,7 +5,6 @@ import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.metrics.Counter;
@@ -21,6 +20,7 @@ import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -36,9 +36,19 @@ import org.joda.time.Instant;
  * key and released in timestamp order by an event-time timer as the watermark passes them; the
  * last N released events are kept in state. A window is emitted at its N-th event (windowStart
  * and windowEnd are its first and last event times); a trailing window with fewer than N events
- * is never emitted. An event older than one already released for its key is late and goes to the
- * dead-letter output. Runs where state and event-time timers do: Direct and Flink in batch and
- * streaming, Spark in batch.
+ * is never emitted. Events with the same event time are taken in the order of their content
+ * ({@link EventTimeOrder#BY_TIME_THEN_CONTENT}), so every run and every runner forms the same
+ * windows. An event older than one already released for its key is late and goes to the
+ * dead-letter output.
+ *
+ * <p>A global window fired every N events ({@link Windowing#globalEvery}) is the same mechanism
+ * with windows of N every N, plus the key's last, shorter group, emitted when the input ends
+ * (with the end of time as its event time): exactly every N events of a key in event-time order,
+ * the same on every runner (Beam's {@code AfterPane.elementCountAtLeast} means "at least N" and
+ * depends on bundling; Flink and Spark in batch fire it once per key).
+ *
+ * <p>Runs where state and event-time timers do: Direct and Flink in batch and streaming, Spark in
+ * batch.
  */
 final class CountWindows {
   private CountWindows() {}
@@ -50,9 +60,11 @@ final class CountWindows {
 
   static Result apply(PCollection<KV<Row, TimestampedValue<Row>>> keyed, Windowing windowing, RowAggregateFn aggregateFn,
       Schema inputSchema, Schema outputSchema, String step) {
-    EventTimeTimers.require("count windows need", keyed);
-    PCollectionTuple result = keyed.apply("Count windows " + windowing,
-        ParDo.of(new CountWindowFn(windowing.count(), windowing.countSlide(), aggregateFn, outputSchema, inputSchema, step))
+    boolean global = windowing.kind() == Windowing.Kind.GLOBAL;
+    long slide = global ? windowing.count() : windowing.countSlide();
+    EventTimeTimers.require(global ? "global windows fired every N events need" : "count windows need", keyed);
+    PCollectionTuple result = keyed.apply((global ? "Every " : "Count windows ") + windowing,
+        ParDo.of(new CountWindowFn(windowing.count(), slide, global, aggregateFn, outputSchema, inputSchema, step))
             .withOutputTags(OUT, TupleTagList.of(FAILURES)));
     return new Result(result.get(OUT).setRowSchema(outputSchema), result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
   }
@@ -62,6 +74,7 @@ final class CountWindows {
     private static final String SINCE_EMIT = "sinceEmit";
     private static final String RELEASED_UP_TO = "releasedUpTo";
     private static final String KEY = "key";
+    private static final String END = "end";
 
     @StateId(EventTimeOrder.BUFFER)
     private final StateSpec<BagState<TimestampedValue<Row>>> bufferSpec;
@@ -84,16 +97,21 @@ final class CountWindows {
     @TimerId(EventTimeOrder.RELEASE)
     private final TimerSpec flushSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
+    @TimerId(END)
+    private final TimerSpec endSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
     private final long size;
     private final long slide;
+    private final boolean remainder;
     private final RowAggregateFn aggregateFn;
     private final Schema outputSchema;
     private final String step;
     private final Counter failed;
 
-    CountWindowFn(long size, long slide, RowAggregateFn aggregateFn, Schema outputSchema, Schema inputSchema, String step) {
+    CountWindowFn(long size, long slide, boolean remainder, RowAggregateFn aggregateFn, Schema outputSchema, Schema inputSchema, String step) {
       this.size = size;
       this.slide = slide;
+      this.remainder = remainder;
       this.aggregateFn = aggregateFn;
       this.outputSchema = outputSchema;
       this.step = step;
@@ -113,6 +131,7 @@ final class CountWindows {
         @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextFlush,
         @TimerId(EventTimeOrder.RELEASE) Timer flush,
+        @TimerId(END) Timer end,
         MultiOutputReceiver out) {
       Instant timestamp = element.getValue().getTimestamp();
       Instant released = releasedUpTo.read();
@@ -121,6 +140,9 @@ final class CountWindows {
         out.get(FAILURES).output(DeadLetter.ofText(step, "late: event time " + timestamp + " is before " + released
             + ", already counted for key " + element.getKey().getValues(), RowText.json(element.getValue().getValue()), timestamp));
         return;
+      }
+      if (remainder && key.read() == null) {
+        end.set(GlobalWindow.INSTANCE.maxTimestamp());
       }
       key.write(element.getKey());
       EventTimeOrder.hold(element.getValue().getValue(), timestamp, buffer, nextFlush, flush);
@@ -136,7 +158,42 @@ final class CountWindows {
         @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextFlush,
         @TimerId(EventTimeOrder.RELEASE) Timer flush) {
-      List<TimestampedValue<Row>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, nextFlush, flush);
+      List<TimestampedValue<Row>> ready =
+          EventTimeOrder.release(context.fireTimestamp(), buffer, nextFlush, flush, EventTimeOrder.BY_TIME_THEN_CONTENT);
+      decide(ready, lastNState, key.read(), sinceEmitState, releasedUpTo, (tag, row, at) -> context.outputWithTimestamp(tag, row, at));
+    }
+
+    /** The input has ended: the events still waiting, then the key's last group if it is short. */
+    @OnTimer(END)
+    public void onEnd(
+        OnTimerContext context,
+        @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
+        @StateId(LAST_N) ValueState<List<TimestampedValue<Row>>> lastNState,
+        @StateId(KEY) ValueState<Row> key,
+        @StateId(SINCE_EMIT) ValueState<Long> sinceEmitState,
+        @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
+        @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextFlush,
+        @TimerId(EventTimeOrder.RELEASE) Timer flush) {
+      Instant now = context.fireTimestamp();
+      // Output timestamps may not be earlier than the timer's: everything left goes out at its time.
+      Emitter atEnd = (tag, row, at) -> context.outputWithTimestamp(tag, row, now);
+      decide(EventTimeOrder.release(now, buffer, nextFlush, flush, EventTimeOrder.BY_TIME_THEN_CONTENT),
+          lastNState, key.read(), sinceEmitState, releasedUpTo, atEnd);
+      List<TimestampedValue<Row>> lastN = lastNState.read();
+      long pending = sinceEmitState.read() == null ? 0 : sinceEmitState.read();
+      if (lastN != null && pending > 0) {
+        emit(lastN.subList(lastN.size() - (int) pending, lastN.size()), key.read(), atEnd);
+      }
+      sinceEmitState.write(0L);
+    }
+
+    /** Where a window's row (or dead letter) goes, with its event time. */
+    private interface Emitter {
+      void emit(TupleTag<Row> tag, Row row, Instant at);
+    }
+
+    private void decide(List<TimestampedValue<Row>> ready, ValueState<List<TimestampedValue<Row>>> lastNState, Row key,
+        ValueState<Long> sinceEmitState, ValueState<Instant> releasedUpTo, Emitter out) {
       List<TimestampedValue<Row>> lastN = lastNState.read() == null ? new ArrayList<>() : new ArrayList<>(lastNState.read());
       long sinceEmit = sinceEmitState.read() == null ? 0 : sinceEmitState.read();
       for (TimestampedValue<Row> event : ready) {
@@ -146,15 +203,7 @@ final class CountWindows {
         }
         sinceEmit++;
         if (lastN.size() == size && sinceEmit >= slide) {
-          Object[] accumulator = aggregateFn.createAccumulator();
-          for (TimestampedValue<Row> windowed : lastN) {
-            accumulator = aggregateFn.addInput(accumulator, windowed);
-          }
-          Row aggregates = aggregateFn.extractOutput(accumulator);
-          Instant start = lastN.get(0).getTimestamp();
-          Instant end = event.getTimestamp();
-          context.outputWithTimestamp(OUT,
-              WindowedAggregate.output(outputSchema, key.read(), aggregates, start, end, outputSchema.hasField("rank")), end);
+          emit(lastN, key, out);
           sinceEmit = 0;
         }
       }
@@ -162,6 +211,25 @@ final class CountWindows {
       sinceEmitState.write(sinceEmit);
       if (!ready.isEmpty()) {
         releasedUpTo.write(ready.get(ready.size() - 1).getTimestamp());
+      }
+    }
+
+    /** The aggregate of one window of events, or its dead letter if an integer sum overflowed. */
+    private void emit(List<TimestampedValue<Row>> window, Row key, Emitter out) {
+      Object[] accumulator = aggregateFn.createAccumulator();
+      for (TimestampedValue<Row> event : window) {
+        accumulator = aggregateFn.addInput(accumulator, event);
+      }
+      Row aggregates = aggregateFn.extractOutput(accumulator);
+      Instant start = window.get(0).getTimestamp();
+      Instant end = window.get(window.size() - 1).getTimestamp();
+      Row row = WindowedAggregate.output(outputSchema, key, aggregates, start, end, outputSchema.hasField("rank"));
+      String overflow = RowAggregateFn.overflowIn(aggregates);
+      if (overflow == null) {
+        out.emit(OUT, row, end);
+      } else {
+        failed.inc();
+        out.emit(FAILURES, WindowedAggregate.overflowed(step, overflow, row), end);
       }
     }
   }

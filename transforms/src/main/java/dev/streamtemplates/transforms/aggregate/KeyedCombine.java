@@ -31,7 +31,7 @@ final class KeyedCombine {
 
   static PCollection<KV<Row, Row>> apply(PCollection<KV<Row, TimestampedValue<Row>>> windowed, RowAggregateFn fn, Schema keySchema) {
     Coder<TimestampedValue<Row>> eventCoder = ((KvCoder<Row, TimestampedValue<Row>>) windowed.getCoder()).getValueCoder();
-    SchemaCoder<Row> aggregatesCoder = SchemaCoder.of(fn.outputSchema());
+    SchemaCoder<Row> aggregatesCoder = SchemaCoder.of(fn.resultSchema());
     KvCoder<Row, Row> outputCoder = KvCoder.of(SchemaCoder.of(keySchema), aggregatesCoder);
     String name = "Aggregate " + fn.aggregations();
     if (keySchema.getFieldCount() == 0) {

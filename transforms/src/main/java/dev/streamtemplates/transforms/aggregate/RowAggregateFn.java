@@ -14,7 +14,6 @@ import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.SchemaCoder;
-import org.apache.beam.sdk.transforms.ApproximateQuantiles.ApproximateQuantilesCombineFn;
 import org.apache.beam.sdk.transforms.ApproximateUnique.ApproximateUniqueCombineFn;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.CombineFns;
@@ -35,10 +34,17 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 public final class RowAggregateFn extends CombineFn<TimestampedValue<Row>, Object[], Row> {
   /** Sample size of the approximate distinct count: standard error about 2 / sqrt(10000) = 2%. */
   static final int DISTINCT_SAMPLE = 10_000;
-  private static final int PERCENTILES = 101;
+
+  /**
+   * Name of the field that the rows of {@link #resultSchema()} end with when some aggregate is an
+   * integer sum: the names of the sums that overflowed, or null. {@link WindowedAggregate} sends
+   * such a result to the dead-letter output and strips the field from the others.
+   */
+  static final String OVERFLOW_FIELD = "__overflow";
 
   private final List<Aggregation> aggregations;
   private final Schema outputSchema;
+  private final Schema resultSchema;
   private final CombineFns.ComposedCombineFn<TimestampedValue<Row>> composed;
   private final List<TupleTag<Object>> tags;
   // When every aggregate keeps a Stats (count, sum, min, max, mean, variances): per aggregate the
@@ -47,10 +53,11 @@ public final class RowAggregateFn extends CombineFn<TimestampedValue<Row>, Objec
   // field lookup by name, a boxed Double and a function call per aggregate. Else null.
   private final int @Nullable [] statsFields;
 
-  private RowAggregateFn(List<Aggregation> aggregations, Schema outputSchema, CombineFns.ComposedCombineFn<TimestampedValue<Row>> composed,
-      List<TupleTag<Object>> tags, int @Nullable [] statsFields) {
+  private RowAggregateFn(List<Aggregation> aggregations, Schema outputSchema, Schema resultSchema,
+      CombineFns.ComposedCombineFn<TimestampedValue<Row>> composed, List<TupleTag<Object>> tags, int @Nullable [] statsFields) {
     this.aggregations = aggregations;
     this.outputSchema = outputSchema;
+    this.resultSchema = resultSchema;
     this.composed = composed;
     this.tags = tags;
     this.statsFields = statsFields;
@@ -71,6 +78,7 @@ public final class RowAggregateFn extends CombineFn<TimestampedValue<Row>, Objec
     CombineFns.ComposeCombineFnBuilder builder = CombineFns.compose();
     CombineFns.ComposedCombineFn<TimestampedValue<Row>> composed = null;
     List<TupleTag<Object>> tags = new ArrayList<>();
+    boolean integerSums = false;
     for (Aggregation aggregation : aggregations) {
       if (!names.add(aggregation.name())) {
         errors.add("two aggregates are named '" + aggregation.name() + "'");
@@ -95,6 +103,12 @@ public final class RowAggregateFn extends CombineFn<TimestampedValue<Row>, Objec
       TupleTag<Object> tag = new TupleTag<>(aggregation.name());
       tags.add(tag);
       Coder<Object> valueCoder = fieldType == null ? null : SchemaCoder.coderForFieldType(fieldType.withNullable(false));
+      if (fn == Aggregation.Function.SUM && isInteger(fieldType)) {
+        composed = with(builder, composed, new ToLong(field), NullableCoder.of(VarLongCoder.of()), new AggregateFns.IntegerSumFn(), tag);
+        output.addField(aggregation.name(), FieldType.INT64.withNullable(true));
+        integerSums = true;
+        continue;
+      }
       if (keepsStats(fn)) {
         composed = with(builder, composed, new ToDouble(field), NullableCoder.of(DoubleCoder.of()), new AggregateFns.StatsFn(fn), tag);
         output.addField(aggregation.name(), fn == Aggregation.Function.COUNT ? FieldType.INT64 : FieldType.DOUBLE.withNullable(true));
@@ -112,8 +126,7 @@ public final class RowAggregateFn extends CombineFn<TimestampedValue<Row>, Objec
           break;
         case QUANTILE:
         case MEDIAN:
-          composed = with(builder, composed, new ToDouble(field), NullableCoder.of(DoubleCoder.of()),
-              new AggregateFns.SkipNulls(ApproximateQuantilesCombineFn.<Double>create(PERCENTILES), DoubleCoder.of()), tag);
+          composed = with(builder, composed, new ToDouble(field), NullableCoder.of(DoubleCoder.of()), new QuantileFn(aggregation.quantile()), tag);
           output.addField(aggregation.name(), FieldType.DOUBLE.withNullable(true));
           break;
         case FIRST:
@@ -129,14 +142,30 @@ public final class RowAggregateFn extends CombineFn<TimestampedValue<Row>, Objec
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", errors));
     }
-    return new RowAggregateFn(List.copyOf(aggregations), output.build(), composed, tags, statsFields(input, aggregations));
+    Schema outputSchema = output.build();
+    Schema resultSchema = !integerSums ? outputSchema
+        : Schema.builder().addFields(outputSchema.getFields()).addNullableField(OVERFLOW_FIELD, FieldType.STRING).build();
+    return new RowAggregateFn(List.copyOf(aggregations), outputSchema, resultSchema, composed, tags, statsFields(input, aggregations));
+  }
+
+  private static boolean isInteger(FieldType type) {
+    switch (type.getTypeName()) {
+      case BYTE:
+      case INT16:
+      case INT32:
+      case INT64:
+        return true;
+      default:
+        return false;
+    }
   }
 
   private static int @Nullable [] statsFields(Schema input, List<Aggregation> aggregations) {
     int[] fields = new int[aggregations.size()];
     for (int i = 0; i < fields.length; i++) {
       Aggregation aggregation = aggregations.get(i);
-      if (!keepsStats(aggregation.function())) {
+      if (!keepsStats(aggregation.function())
+          || (aggregation.function() == Aggregation.Function.SUM && isInteger(input.getField(aggregation.field()).getType()))) {
         return null;
       }
       fields[i] = aggregation.field() == null ? -1 : input.indexOf(aggregation.field());
@@ -170,6 +199,19 @@ public final class RowAggregateFn extends CombineFn<TimestampedValue<Row>, Objec
   /** The schema of the aggregates row: one field per aggregate, in order. */
   public Schema outputSchema() {
     return outputSchema;
+  }
+
+  /**
+   * The schema of the rows {@link #extractOutput} returns: {@link #outputSchema()}, then, when
+   * some aggregate is an integer sum, {@link #OVERFLOW_FIELD}.
+   */
+  public Schema resultSchema() {
+    return resultSchema;
+  }
+
+  /** The names of the integer sums that overflowed in a result row, or null. */
+  static @Nullable String overflowIn(Row result) {
+    return result.getSchema().hasField(OVERFLOW_FIELD) ? result.getString(OVERFLOW_FIELD) : null;
   }
 
   public List<Aggregation> aggregations() {
@@ -209,16 +251,20 @@ public final class RowAggregateFn extends CombineFn<TimestampedValue<Row>, Objec
   @Override
   public Row extractOutput(Object[] accumulator) {
     CombineFns.CoCombineResult result = composed.extractOutput(accumulator);
-    List<Object> values = new ArrayList<>(tags.size());
+    List<Object> values = new ArrayList<>(resultSchema.getFieldCount());
+    List<String> overflowed = new ArrayList<>();
     for (int i = 0; i < tags.size(); i++) {
       Object value = result.get(tags.get(i));
-      Aggregation aggregation = aggregations.get(i);
-      if (aggregation.function() == Aggregation.Function.QUANTILE || aggregation.function() == Aggregation.Function.MEDIAN) {
-        value = AggregateFns.percentile((List<Double>) value, aggregation.quantile());
+      if (value == AggregateFns.OVERFLOW) {
+        overflowed.add(aggregations.get(i).name());
+        value = null;
       }
       values.add(value);
     }
-    return Row.withSchema(outputSchema).attachValues(values);
+    if (resultSchema != outputSchema) {
+      values.add(overflowed.isEmpty() ? null : String.join(", ", overflowed));
+    }
+    return Row.withSchema(resultSchema).attachValues(values);
   }
 
   @Override
@@ -248,6 +294,21 @@ public final class RowAggregateFn extends CombineFn<TimestampedValue<Row>, Objec
       }
       Object value = event.getValue().getValue(field);
       return value == null ? null : ((Number) value).doubleValue();
+    }
+  }
+
+  /** An integer field as a long, null when null. */
+  private static final class ToLong extends SimpleFunction<TimestampedValue<Row>, Long> {
+    private final String field;
+
+    ToLong(String field) {
+      this.field = field;
+    }
+
+    @Override
+    public @Nullable Long apply(TimestampedValue<Row> event) {
+      Object value = event.getValue().getValue(field);
+      return value == null ? null : ((Number) value).longValue();
     }
   }
 

@@ -71,7 +71,7 @@ final class SlicedSliding {
     return slices
         .apply("Into the global window", Window.<KV<Row, Object[]>>into(new org.apache.beam.sdk.transforms.windowing.GlobalWindows()))
         .apply("Combine slices per window", ParDo.of(new WindowsFromSlices(size.getMillis(), slide.getMillis(), aggregateFn, accumulatorCoder, keySchema)))
-        .setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(aggregateFn.outputSchema())))
+        .setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(aggregateFn.resultSchema())))
         // Each sliding window [end - size, end) is identified by the slide-long window ending with it.
         .apply("One window per slide", Window.into(new SlidingEnd(size, slide)));
   }

@@ -6,6 +6,7 @@ import com.google.errorprone.annotations.CheckReturnValue;
 import dev.streamtemplates.transforms.core.Names;
 import dev.streamtemplates.transforms.core.Result;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
+import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.filter.Filter;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
 import dev.streamtemplates.transforms.time.Rewindow;
@@ -20,6 +21,7 @@ import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.SchemaCoder;
@@ -34,15 +36,17 @@ import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
-import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.Trigger;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.transforms.windowing.WindowFn;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
@@ -134,6 +138,8 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
 
     abstract Duration lateReportedFor();
 
+    abstract List<String> previous();
+
     abstract Builder toBuilder();
 
     @AutoValue.Builder
@@ -164,6 +170,8 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
 
       abstract Builder lateReportedFor(Duration lateReportedFor);
 
+      abstract Builder previous(List<String> previous);
+
       abstract Settings build();
     }
   }
@@ -187,7 +195,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
     keyFields.forEach(f -> Names.require(f, "key field"));
     return new WindowedAggregate(new AutoValue_WindowedAggregate_Settings.Builder()
         .keyFields(List.copyOf(keyFields)).aggregations(List.of()).allowedLateness(Duration.ZERO).latePolicy(LatePolicy.DROP)
-        .topN(0).step("aggregate").origin("aggregates").slicing(true).lateReportedFor(LateEvents.DEFAULT_REPORTED_FOR).build());
+        .topN(0).step("aggregate").origin("aggregates").slicing(true).lateReportedFor(LateEvents.DEFAULT_REPORTED_FOR).previous(List.of()).build());
   }
 
   /** Aggregates all events of a window together. */
@@ -249,6 +257,18 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
     return with(b -> b.having(condition));
   }
 
+  /**
+   * Adds, for each named aggregate {@code a}, the key's value in the previous window ({@code
+   * aPrevious}), the change ({@code aChange}) and the change in percent ({@code aChangePct}); null
+   * where the key had no result in the previous window. See {@link PreviousWindow}. A {@code
+   * having} condition may use the new fields; top-N cannot be combined with it.
+   */
+  @CheckReturnValue
+  public WindowedAggregate withPrevious(List<String> aggregates) {
+    aggregates.forEach(name -> Names.require(name, "aggregate"));
+    return with(b -> b.previous(List.copyOf(aggregates)));
+  }
+
   /** Keep only the {@code n} keys with the largest value of aggregate {@code by} in each window. */
   @CheckReturnValue
   public WindowedAggregate withTopN(int n, String by) {
@@ -287,6 +307,12 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
   }
 
   private Schema outputSchema(Schema keySchema, Schema aggregateSchema) {
+    Schema rows = rowSchema(keySchema, aggregateSchema);
+    return settings.previous().isEmpty() ? rows : PreviousWindow.outputSchema(rows, settings.previous());
+  }
+
+  /** Key, window, aggregates and pane, before the previous window's fields are added. */
+  private Schema rowSchema(Schema keySchema, Schema aggregateSchema) {
     Schema.Builder out = Schema.builder().addFields(keySchema.getFields())
         .addNullableField("windowStart", FieldType.DATETIME).addNullableField("windowEnd", FieldType.DATETIME)
         .addFields(aggregateSchema.getFields()).addStringField("pane");
@@ -328,7 +354,8 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(settings.origin() + ": " + e.getMessage(), e);
     }
-    Schema outputSchema = outputSchema(keySchema, aggregateFn.outputSchema());
+    Schema outputSchema = rowSchema(keySchema, aggregateFn.outputSchema());
+    checkPrevious(aggregateFn.outputSchema());
     if (settings.topBy() != null && !aggregateFn.outputSchema().hasField(settings.topBy())) {
       throw new IllegalArgumentException(settings.origin() + ": top-N is by '" + settings.topBy() + "', which is not an aggregate; aggregates are "
           + aggregateFn.outputSchema().getFieldNames());
@@ -368,7 +395,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
         WindowFn<?, ?> windowFn = settings.windowing().kind() == Windowing.Kind.SLIDING
             ? org.apache.beam.sdk.transforms.windowing.FixedWindows.of(settings.windowing().size()) : settings.windowing().windowFn();
         LateEvents.Aggregated both = LateEvents.aggregateAndReport(keyed, windowFn, aggregateFn, settings.lateReportedFor(), settings.step());
-        aggregated = both.aggregates.setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(aggregateFn.outputSchema())));
+        aggregated = both.aggregates.setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(aggregateFn.resultSchema())));
         failures.add(Rewindow.toGlobal(both.late, "Late events in the global window"));
       } else {
         aggregated = KeyedCombine.apply(keyed.apply("Window " + settings.windowing(), window()), aggregateFn, keySchema);
@@ -383,7 +410,17 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
       // Results with no pane timing are on time: the slice path emits each window once, when the
       // watermark passes its end; in batch, every window is emitted once, after all its input.
       boolean onTimeIfUnknown = sliced || input.isBounded() == PCollection.IsBounded.BOUNDED;
-      results = aggregated.apply("With window and pane", ParDo.of(new OutputFn(outputSchema, settings.topN() > 0, onTimeIfUnknown))).setRowSchema(outputSchema);
+      PCollectionTuple rows = aggregated.apply("With window and pane",
+          ParDo.of(new OutputFn(outputSchema, settings.topN() > 0, onTimeIfUnknown, settings.step()))
+              .withOutputTags(OutputFn.ROWS, TupleTagList.of(OutputFn.OVERFLOWED)));
+      results = rows.get(OutputFn.ROWS).setRowSchema(outputSchema);
+      failures.add(Rewindow.toGlobal(rows.get(OutputFn.OVERFLOWED).setRowSchema(DeadLetter.SCHEMA), "Overflows in the global window"));
+    }
+    if (!settings.previous().isEmpty()) {
+      Duration slide = settings.windowing().kind() == Windowing.Kind.TUMBLING || settings.windowing().kind() == Windowing.Kind.SLIDING
+          ? settings.windowing().slide() : null;
+      results = PreviousWindow.apply(Rewindow.toGlobal(results, "Results in the global window"), keySchema, settings.previous(), slide,
+          settings.origin());
     }
     if (settings.having() != null) {
       Result kept =
@@ -403,6 +440,25 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
         : PCollectionList.of(failures).apply("Failures", Flatten.pCollections()).setRowSchema(DeadLetter.SCHEMA);
     // Downstream, an aggregate row is an event like any other (see the class comment).
     return Result.of(Rewindow.toGlobal(results, "Results as events"), deadLetters);
+  }
+
+  /** The aggregates to compare with the previous window exist and are numbers; no top-N besides. */
+  private void checkPrevious(Schema aggregates) {
+    List<String> errors = new ArrayList<>();
+    for (String name : settings.previous()) {
+      if (!aggregates.hasField(name)) {
+        errors.add("previous: '" + name + "' is not an aggregate; aggregates are " + aggregates.getFieldNames());
+      } else if (!aggregates.getField(name).getType().getTypeName().isNumericType()) {
+        errors.add("previous: '" + name + "' is a " + aggregates.getField(name).getType().getTypeName() + ", not a number, so it has no change");
+      }
+    }
+    if (!settings.previous().isEmpty() && settings.topN() > 0) {
+      errors.add("previous and top cannot be combined in one Aggregate (the ranking is per window, the previous value per key):"
+          + " rank in a second Aggregate over this one's rows");
+    }
+    if (!errors.isEmpty()) {
+      throw new IllegalArgumentException(settings.origin() + ": " + String.join("; ", errors));
+    }
   }
 
   /** How {@link #expand} aggregates, picked once from the settings and the input. */
@@ -429,7 +485,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
   }
 
   Plan plan(PCollection<Row> input) {
-    if (settings.windowing().kind() == Windowing.Kind.COUNT) {
+    if (settings.windowing().kind() == Windowing.Kind.COUNT || settings.windowing().kind() == Windowing.Kind.GLOBAL) {
       return new Plan(Plan.Path.COUNT_WINDOWS, false);
     }
     boolean sliced = usesSlices(input);
@@ -480,10 +536,6 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
     @SuppressWarnings("unchecked")
     Window<KV<Row, TimestampedValue<Row>>> window = Window.into((org.apache.beam.sdk.transforms.windowing.WindowFn) settings.windowing().windowFn());
     Trigger trigger;
-    if (settings.windowing().kind() == Windowing.Kind.GLOBAL) {
-      trigger = Repeatedly.forever(AfterPane.elementCountAtLeast((int) Math.min(Integer.MAX_VALUE, settings.windowing().count())));
-      return window.triggering(trigger).withAllowedLateness(Duration.ZERO).discardingFiredPanes();
-    }
     AfterWatermark.FromEndOfWindow onTime = AfterWatermark.pastEndOfWindow();
     Trigger withEarly = settings.earlyFirings() == null ? onTime
         : onTime.withEarlyFirings(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(settings.earlyFirings()));
@@ -548,28 +600,51 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
     }
   }
 
-  /** Key, window bounds, aggregates and pane timing in one row. */
+  /**
+   * Key, window bounds, aggregates and pane timing in one row; a result with an integer sum that
+   * overflowed goes to the dead-letter output instead.
+   */
   private static final class OutputFn extends DoFn<KV<Row, Row>, Row> {
+    static final TupleTag<Row> ROWS = new TupleTag<Row>() {};
+    static final TupleTag<Row> OVERFLOWED = new TupleTag<Row>() {};
+
     private final Schema outputSchema;
     private final boolean ranked;
     private final boolean bounded;
+    private final String step;
+    private final Counter failed;
 
-    OutputFn(Schema outputSchema, boolean ranked, boolean bounded) {
+    OutputFn(Schema outputSchema, boolean ranked, boolean bounded, String step) {
       this.outputSchema = outputSchema;
       this.ranked = ranked;
       this.bounded = bounded;
+      this.step = step;
+      this.failed = DeadLetter.counter(step);
     }
 
     @ProcessElement
-    public void process(@Element KV<Row, Row> result, BoundedWindow window, PaneInfo pane, OutputReceiver<Row> out) {
+    public void process(@Element KV<Row, Row> result, BoundedWindow window, PaneInfo pane, MultiOutputReceiver out) {
       PaneInfo.Timing timing = pane.getTiming();
       // Flink's batch translation reports no pane (UNKNOWN). In batch every window is emitted
       // once, after all of its input: that result is on time.
       if (timing == PaneInfo.Timing.UNKNOWN && bounded) {
         timing = PaneInfo.Timing.ON_TIME;
       }
-      out.output(output(outputSchema, result.getKey(), result.getValue(), window, timing.name(), ranked));
+      Row row = output(outputSchema, result.getKey(), result.getValue(), window, timing.name(), ranked);
+      String overflow = RowAggregateFn.overflowIn(result.getValue());
+      if (overflow == null) {
+        out.get(ROWS).output(row);
+      } else {
+        failed.inc();
+        out.get(OVERFLOWED).output(overflowed(step, overflow, row));
+      }
     }
+  }
+
+  /** The dead letter of a result whose integer sums {@code names} left the INT64 range. */
+  static Row overflowed(String step, String names, Row row) {
+    return DeadLetter.ofText(step, "sum " + names + " overflows a 64-bit integer (beyond +/-9223372036854775807);"
+        + " the other aggregates of this window are in the record", RowText.json(row), null);
   }
 
   static Row output(Schema outputSchema, Row key, Row aggregates, @Nullable BoundedWindow window, String pane, boolean ranked) {
@@ -582,7 +657,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
       values.add(null);
       values.add(null);
     }
-    values.addAll(aggregates.getValues());
+    addAggregates(values, aggregates);
     values.add(pane);
     if (ranked) {
       values.add(0);
@@ -595,12 +670,20 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
     values.addAll(key.getValues());
     values.add(start);
     values.add(end);
-    values.addAll(aggregates.getValues());
+    addAggregates(values, aggregates);
     values.add(PaneInfo.Timing.ON_TIME.name());
     if (ranked) {
       values.add(0);
     }
     return Row.withSchema(outputSchema).attachValues(values);
+  }
+
+  /** The aggregates of a result row, without its overflow field. */
+  private static void addAggregates(List<Object> values, Row aggregates) {
+    int count = aggregates.getSchema().hasField(RowAggregateFn.OVERFLOW_FIELD) ? aggregates.getFieldCount() - 1 : aggregates.getFieldCount();
+    for (int i = 0; i < count; i++) {
+      values.add(aggregates.getValue(i));
+    }
   }
 
   /** Orders rows by a numeric aggregate; nulls lowest; ties by the row's text, so every runner agrees. */

@@ -65,7 +65,10 @@ public final class Windowing implements Serializable {
     return new Windowing(Kind.SESSION, gap, gap, 0, 0);
   }
 
-  /** One global window, fired each time this many more events arrived (and once at the end). */
+  /**
+   * Every {@code events} events of a key, in event-time order, and the key's last, shorter group
+   * when the input ends: exactly that many per result on every runner (see {@link CountWindows}).
+   */
   public static Windowing globalEvery(long events) {
     if (events < 1) {
       throw new IllegalArgumentException("events must be >= 1, got events=" + events);

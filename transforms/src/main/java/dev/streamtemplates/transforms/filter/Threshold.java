@@ -423,7 +423,7 @@ public final class Threshold extends PTransform<PCollection<Row>, Result> {
         @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextFlush,
         @TimerId(EventTimeOrder.RELEASE) Timer flush) {
-      List<TimestampedValue<Row>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, nextFlush, flush);
+      List<TimestampedValue<Row>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, nextFlush, flush, EventTimeOrder.BY_TIME_THEN_CONTENT);
       boolean beyond = Boolean.TRUE.equals(beyondState.read());
       for (TimestampedValue<Row> event : ready) {
         Double value = rule.value(event.getValue());

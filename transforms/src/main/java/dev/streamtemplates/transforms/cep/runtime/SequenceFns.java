@@ -52,9 +52,7 @@ public final class SequenceFns {
   }
 
   /** Same timestamp: order by the record's text, so ties are broken the same way on every runner. */
-  static final Comparator<TimestampedValue<Row>> EVENT_ORDER =
-      Comparator.<TimestampedValue<Row>, Instant>comparing(TimestampedValue::getTimestamp)
-          .thenComparing(event -> event.getValue().toString());
+  static final Comparator<TimestampedValue<Row>> EVENT_ORDER = EventTimeOrder.BY_TIME_THEN_CONTENT;
 
   /** Receives the matcher's results for one key and turns them into rows. */
   private abstract static class Results implements Matcher.Output {
