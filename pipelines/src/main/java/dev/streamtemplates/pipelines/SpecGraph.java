@@ -110,6 +110,7 @@ final class SpecGraph {
         }
       }
     }
+    checkRevisions(steps, errors);
     List<SpecNode> ordered = order(stepNodes, errors);
     if (!errors.isEmpty()) {
       throw new SpecException(template, errors);
@@ -119,6 +120,29 @@ final class SpecGraph {
     List<String> stepNames = new ArrayList<>();
     stepNodes.forEach(node -> stepNames.add(node.text("name")));
     return new SpecGraph(template, sources, orderedSteps, sinks, stepNames);
+  }
+
+  /**
+   * Refuses a step that treats each record as an event (a Sequence, a join, an aggregate, a
+   * debounced threshold) reading a step whose results come out more than once (an Aggregate with
+   * {@code early} or {@code late: accumulate|delta}): it would count one window once per pane,
+   * a silent wrong answer. The message names both steps and the ways out.
+   */
+  private static void checkRevisions(Map<String, Step> steps, List<String> errors) {
+    for (Step reader : steps.values()) {
+      if (!reader.provider().treatsEachRecordAsAnEvent(reader.context(List.of(), List.of()))) {
+        continue;
+      }
+      for (String reference : reader.spec().texts("input")) {
+        Step producer = steps.get(producerOf(reference));
+        if (producer != null && producer.provider().revisesResults(producer.context(List.of(), List.of()))) {
+          errors.add(reader.spec().childPath("input") + ": " + reader.provider().type() + " '" + reader.name() + "' reads '" + reference
+              + "', an " + producer.provider().type() + " whose results come out more than once per window (early or late firings:"
+              + " EARLY, ON_TIME and LATE panes), and would take each pane for another event. Remove 'early' and 'late' from '"
+              + producer.name() + "', or put a Filter with condition \"pane == 'ON_TIME'\" between the two steps");
+        }
+      }
+    }
   }
 
   /** The step of {@code node}: its type known, its config valid against the schema and bound; null after adding errors. */

@@ -107,6 +107,34 @@ public class TemplatePipelineTest {
   }
 
   @Test
+  public void aStatefulStepOverAnAggregateWithEarlyOrLateFiringsIsRefusedNamingBothSteps() {
+    String steps =
+        "  - {name: early-means, type: Aggregate, input: readings, key: sensor, window: {type: tumbling, size: 1m}, early: 10s,"
+            + " aggregates: {mean: {fn: mean, field: celsius}}}\n"
+            + "  - {name: late-means, type: Aggregate, input: readings, key: sensor, window: {type: tumbling, size: 1m},"
+            + " allowedLateness: 5m, late: accumulate, aggregates: {mean: {fn: mean, field: celsius}}}\n"
+            + "  - {name: streak, type: Sequence, input: early-means, key: sensor, within: 3m,"
+            + " stages: [{name: a, where: 'event.mean > 25.0'}, {name: b, after: next, where: 'event.mean > 25.0'}]}\n"
+            + "  - {name: hourly, type: Aggregate, input: late-means, window: {type: tumbling, size: 1h}, aggregates: {n: count}}\n"
+            + "  - {name: crossing, type: Threshold, input: early-means, field: mean, above: 30, key: sensor, debounce: true}\n"
+            // Stateless steps take every pane as it comes; a Filter on the pane makes one row per window.
+            + "  - {name: final, type: Filter, input: late-means, condition: \"pane == 'ON_TIME'\"}\n"
+            + "  - {name: alert, type: Threshold, input: early-means, field: mean, above: 30}\n"
+            + "  - {name: final-streak, type: Sequence, input: final, key: sensor, within: 3m, stages: [{name: a}, {name: b, after: next}]}\n"
+            + "  - {name: convert, type: MapFields, input: alert}\n";
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+    SpecNode root = TemplateSpec.parse("csv-demo", spec(steps)).resolve(Map.of());
+    SpecException e = assertThrows(SpecException.class, () -> TemplatePipeline.build(pipeline, root, dir.toString()));
+    assertThat(e.errors().size(), org.hamcrest.Matchers.equalTo(3));
+    String all = String.join("\n", e.errors());
+    assertThat(all, containsString("steps[2].input: Sequence 'streak' reads 'early-means', an Aggregate whose results come out more than once"
+        + " per window (early or late firings: EARLY, ON_TIME and LATE panes), and would take each pane for another event."
+        + " Remove 'early' and 'late' from 'early-means', or put a Filter with condition \"pane == 'ON_TIME'\" between the two steps"));
+    assertThat(all, containsString("steps[3].input: Aggregate 'hourly' reads 'late-means'"));
+    assertThat(all, containsString("steps[4].input: Threshold 'crossing' reads 'early-means'"));
+  }
+
+  @Test
   public void expressionTypeErrorNamesTheSpecPathAndColumn() {
     String steps = "  - {name: convert, type: MapFields, input: readings, fields: {f: 'celsius * nine'}}\n";
     Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());

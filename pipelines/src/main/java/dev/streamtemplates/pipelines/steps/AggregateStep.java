@@ -114,6 +114,16 @@ public final class AggregateStep extends StepType<AggregateStep.Config> {
   }
 
   @Override
+  public boolean revisesResults(StepContext<Config> step) {
+    return step.config().early() != null || (step.config().late() != null && step.config().late() != WindowedAggregate.LatePolicy.DROP);
+  }
+
+  @Override
+  public boolean treatsEachRecordAsAnEvent(StepContext<Config> step) {
+    return true;
+  }
+
+  @Override
   public StepResult apply(StepContext<Config> step) {
     Config config = step.config();
     List<Aggregation> aggregations = new ArrayList<>();

@@ -43,6 +43,11 @@ public final class EnrichStep extends StepType<EnrichStep.Config> {
   }
 
   @Override
+  public boolean treatsEachRecordAsAnEvent(StepContext<Config> step) {
+    return true;
+  }
+
+  @Override
   public StepResult apply(StepContext<Config> step) {
     Config config = step.config();
     List<PCollection<Row>> inputs = step.inputs(2, "enrichment takes two inputs, [events, table]");

@@ -38,6 +38,11 @@ public final class GatherStep extends StepType<GatherStep.Config> {
   }
 
   @Override
+  public boolean treatsEachRecordAsAnEvent(StepContext<Config> step) {
+    return true;
+  }
+
+  @Override
   public StepResult apply(StepContext<Config> step) {
     Config config = step.config();
     // Each input becomes a field of the output, named by its reference (a dot is not allowed in a field name).

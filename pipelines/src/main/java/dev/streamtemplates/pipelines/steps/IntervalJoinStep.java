@@ -39,6 +39,11 @@ public final class IntervalJoinStep extends StepType<IntervalJoinStep.Config> {
   }
 
   @Override
+  public boolean treatsEachRecordAsAnEvent(StepContext<Config> step) {
+    return true;
+  }
+
+  @Override
   public StepResult apply(StepContext<Config> step) {
     Config config = step.config();
     List<PCollection<Row>> inputs = step.inputs(2, "an interval join takes two inputs, [left, right]");

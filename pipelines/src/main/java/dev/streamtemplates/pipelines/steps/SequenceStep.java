@@ -98,6 +98,11 @@ public final class SequenceStep extends StepType<SequenceStep.Config> {
   }
 
   @Override
+  public boolean treatsEachRecordAsAnEvent(StepContext<Config> step) {
+    return true;
+  }
+
+  @Override
   public StepResult apply(StepContext<Config> step) {
     Config config = step.config();
     Sequence sequence = Sequence.detect(pattern(step))

@@ -40,6 +40,23 @@ public interface StepProvider<C> {
     return List.of();
   }
 
+  /**
+   * Whether a result of the step may come out more than once, revised (an Aggregate's EARLY,
+   * ON_TIME and LATE panes of one window). Called before the graph is built, like {@link #outputNames}.
+   */
+  default boolean revisesResults(StepContext<C> step) {
+    return false;
+  }
+
+  /**
+   * Whether the step keeps state across its input records, treating each as another event (a
+   * Sequence, a join, an aggregate, a debounced threshold): such a step cannot read a step that
+   * {@link #revisesResults revises its results}, since it would take each revision for a new event.
+   */
+  default boolean treatsEachRecordAsAnEvent(StepContext<C> step) {
+    return false;
+  }
+
   /** Adds the step to the pipeline. Throw {@link IllegalArgumentException} with the spec path on bad config. */
   StepResult apply(StepContext<C> step);
 }

@@ -41,6 +41,11 @@ public final class ThresholdStep extends StepType<ThresholdStep.Config> {
   }
 
   @Override
+  public boolean treatsEachRecordAsAnEvent(StepContext<Config> step) {
+    return step.config().debounce();
+  }
+
+  @Override
   public StepResult apply(StepContext<Config> step) {
     Config config = step.config();
     Threshold threshold;

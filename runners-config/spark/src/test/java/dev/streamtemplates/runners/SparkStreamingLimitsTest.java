@@ -40,4 +40,11 @@ public class SparkStreamingLimitsTest {
     assertThat(refusal("tweet-stock-enrichment"), containsString("enrichment from a changelog needs event-time timers"));
     assertThat(refusal("consecutive-rejections"), containsString("count windows need event-time timers"));
   }
+
+  @Test
+  public void comparingWithThePreviousWindowAndPatternsOverAggregatesAreRefusedInSparkStreaming() {
+    String previous = refusal("interval-change");
+    assertThat(previous, containsString("steps[0]: comparing with the previous window needs event-time timers, which the Spark runner does not support"));
+    assertThat(refusal("error-rate-streak"), containsString("steps[2]"));
+  }
 }
