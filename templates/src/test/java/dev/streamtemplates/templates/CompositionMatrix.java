@@ -447,8 +447,8 @@ public final class CompositionMatrix {
     return new Branch(pair, a.yaml() + b.yaml(), b.ref(), b.out(), dead, null);
   }
 
-  /** One spec holding every branch, reading {@code dir}/ev.jsonl and side.jsonl, writing under {@code dir}/out. */
-  public static String spec(List<Branch> branches, java.nio.file.Path dir) {
+  /** One spec holding these branches, reading {@code dir}/ev.jsonl, side.jsonl and side2.jsonl, writing under {@code dir}/out. */
+  public static String spec(List<Branch> branches, java.nio.file.Path dir, String deadLetters) {
     StringBuilder yaml = new StringBuilder();
     yaml.append("name: composition-matrix\ndescription: Every ordered pair of step types, one branch each.\n");
     yaml.append("sources:\n");
@@ -465,7 +465,7 @@ public final class CompositionMatrix {
       yaml.append("  - {name: ").append(b.pair().sinkName()).append(", input: ").append(b.sinkInput())
           .append(", type: file, format: json, path: '").append(dir.resolve("out").resolve(b.pair().sinkName())).append("'}\n");
     }
-    yaml.append("deadLetter: {type: file, format: json, path: '").append(dir.resolve("out").resolve("dead-letter")).append("'}\n");
+    yaml.append("deadLetter: {type: file, format: json, path: '").append(dir.resolve("out").resolve(deadLetters)).append("'}\n");
     return yaml.toString();
   }
 
