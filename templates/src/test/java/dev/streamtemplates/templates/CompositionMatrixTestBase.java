@@ -63,8 +63,14 @@ public abstract class CompositionMatrixTestBase {
     return launcher.prepare(args.toArray(new String[0]));
   }
 
+  /** Whether the pairs this runner builds are run here (false: only its refusals are checked). */
+  protected boolean runsPairs() {
+    return true;
+  }
+
   @Test
   public void everyPairGivesTheReferenceAnswer() throws Exception {
+    org.junit.Assume.assumeTrue("the pairs are not run on " + runnerArgs(), runsPairs());
     Path dir = work.getRoot().toPath();
     CompositionMatrix.writeInputs(dir);
     List<Branch> run = new ArrayList<>();
@@ -148,7 +154,8 @@ public abstract class CompositionMatrixTestBase {
     List<String> problems = new ArrayList<>();
     for (Pair pair : CompositionMatrix.pairs()) {
       Branch branch = CompositionMatrix.branch(pair);
-      String expected = branch.refusal() != null ? branch.refusal() : runnerRefusal(pair);
+      // The runner's refusal comes first: it is found while A is built, before B is.
+      String expected = runnerRefusal(pair) != null ? runnerRefusal(pair) : branch.refusal();
       if (expected == null) {
         continue;
       }
