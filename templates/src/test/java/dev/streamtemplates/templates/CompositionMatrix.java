@@ -17,7 +17,7 @@ import java.util.TreeMap;
 
 /**
  * The composition matrix of issue 15: for every ordered pair (A, B) of step types, a branch
- * {@code a_<a>_<b> -> b_<a>_<b> -> sink s_<a>_<b>} of one generated spec, over a small shared input
+ * {@code a_<a>_<b> -> b_<a>_<b> -> sink s_<a>_<b>} of a generated spec (a few pairs a job), over a small shared input
  * ({@code ev}, out of order in its file) and a second source ({@code side}) for the other side of
  * the binary steps (IntervalJoin, Gather, Enrich). Each step's config is chosen from the schema
  * its input has (its {@link Shape}), and the expected output of every branch is computed here by
