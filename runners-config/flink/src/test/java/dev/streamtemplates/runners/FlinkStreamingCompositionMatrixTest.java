@@ -1,0 +1,12 @@
+package dev.streamtemplates.runners;
+
+import dev.streamtemplates.templates.CompositionMatrixTestBase;
+import java.util.List;
+
+/** The composition matrix on the Flink runner in streaming mode (watermarks and event-time timers). */
+public class FlinkStreamingCompositionMatrixTest extends CompositionMatrixTestBase {
+  @Override
+  protected List<String> runnerArgs() {
+    return List.of("--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2", "--streaming=true");
+  }
+}
