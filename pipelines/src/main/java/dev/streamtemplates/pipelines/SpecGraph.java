@@ -111,6 +111,7 @@ final class SpecGraph {
       }
     }
     checkRevisions(steps, errors);
+    checkOutputsApart(sinks, root.child("deadLetter"), errors);
     List<SpecNode> ordered = order(stepNodes, errors);
     if (!errors.isEmpty()) {
       throw new SpecException(template, errors);
@@ -141,6 +142,35 @@ final class SpecGraph {
               + " EARLY, ON_TIME and LATE panes), and would take each pane for another event. Remove 'early' and 'late' from '"
               + producer.name() + "', or put a Filter with condition \"pane == 'ON_TIME'\" between the two steps");
         }
+      }
+    }
+  }
+
+  /**
+   * Refuses two file outputs with the same path (two sinks, or a sink and the dead letters): they
+   * would write the same files, and one would silently replace the other's records.
+   */
+  private static void checkOutputsApart(List<SpecNode> sinks, SpecNode deadLetter, List<String> errors) {
+    Map<java.nio.file.Path, String> writers = new LinkedHashMap<>();
+    List<SpecNode> outputs = new ArrayList<>(sinks);
+    if (deadLetter != null && deadLetter.has("type")) {
+      outputs.add(deadLetter);
+    }
+    for (SpecNode output : outputs) {
+      if (!"file".equals(output.text("type", "")) || !output.has("path")) {
+        continue;
+      }
+      java.nio.file.Path path;
+      try {
+        path = java.nio.file.Path.of(output.text("path")).toAbsolutePath().normalize();
+      } catch (java.nio.file.InvalidPathException e) {
+        continue; // the sink reports a bad path itself
+      }
+      String who = output.path() + (output.has("name") ? " ('" + output.text("name") + "')" : "");
+      String other = writers.putIfAbsent(path, who);
+      if (other != null) {
+        errors.add(output.childPath("path") + ": " + who + " writes to " + path + ", as " + other + " does; their files would replace"
+            + " each other's records. Give each output its own path");
       }
     }
   }

@@ -98,7 +98,16 @@ public final class TemplatePipeline {
       return String.join("; ", ((SpecException) e).errors());
     }
     String text = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    return text.startsWith(node.path()) ? text : node.path() + " ('" + node.text("name", "deadLetter") + "'): " + text;
+    String name = node.text("name", "deadLetter");
+    if (text.startsWith(node.path() + ": ")) {
+      text = text.substring(node.path().length() + 2);
+    } else if (text.startsWith(node.path())) {
+      return text; // already names a field of the node, e.g. steps[1].having
+    }
+    if (text.startsWith(name + ": ")) {
+      text = text.substring(name.length() + 2);
+    }
+    return node.path() + " ('" + name + "'): " + text;
   }
 
   /** Adds a checked graph to a pipeline, collecting the errors only building can find. */
@@ -120,6 +129,7 @@ public final class TemplatePipeline {
       graph.sources.forEach(this::addSource);
       graph.steps.forEach(this::addStep);
       graph.sinks.forEach(this::addSink);
+      refuseBoundedSourcesInStreaming();
       String deadLetterSink = deadLetter.text("type") + (deadLetter.has("path") ? " " + deadLetter.text("path") : "")
           + (deadLetter.has("topic") ? " " + deadLetter.text("topic") : "");
       if (errors.isEmpty()) {
@@ -129,6 +139,25 @@ public final class TemplatePipeline {
         throw new SpecException(graph.template, errors);
       }
       return new Built(names(graph.sources), graph.stepNames, names(graph.sinks), deadLetterSink);
+    }
+
+    /**
+     * Where the runner cannot read a bounded source in a streaming job (RunnerCapabilities: Beam
+     * 2.70's Spark runner fails with a NullPointerException), each file source is an error, listed
+     * with whatever else building found.
+     */
+    private void refuseBoundedSourcesInStreaming() {
+      if (!pipeline.getOptions().as(org.apache.beam.sdk.options.StreamingOptions.class).isStreaming()
+          || pipeline.getOptions().as(dev.streamtemplates.transforms.core.RunnerCapabilities.class).getFileSourcesInStreaming()) {
+        return;
+      }
+      for (SpecNode source : graph.sources) {
+        if (!bindings.sources().containsKey(source.text("name")) && Sources.types().get(source.text("type")).bounded()) {
+          errors.add(source.path() + " ('" + source.text("name") + "'): this runner cannot read a " + source.text("type")
+              + " source in streaming mode (Beam's Spark runner fails on a bounded source in a streaming job); run it in batch"
+              + " (without --streaming=true), read from Kafka, or run on Direct or Flink");
+        }
+      }
     }
 
     private void addSource(SpecNode source) {
@@ -157,8 +186,22 @@ public final class TemplatePipeline {
         result.named().forEach((output, collection) -> outputs.put(step.name() + "." + output, collection));
         deadLetters.addAll(result.deadLetters());
       } catch (IllegalArgumentException e) {
-        errors.add(message(step.spec(), e));
+        errors.add(message(step.spec(), e) + producers(step.spec()));
       }
+    }
+
+    /**
+     * Which steps write a step's inputs, so that a refusal names both ends of the composition:
+     * {@code " (input 'a' is written by IntervalJoin step 'a', steps[0])"}; empty when it reads sources only.
+     */
+    private String producers(SpecNode node) {
+      List<String> from = new ArrayList<>();
+      for (String reference : node.texts("input")) {
+        String producer = SpecGraph.producerOf(reference);
+        graph.steps.stream().filter(s -> s.name().equals(producer)).findFirst().ifPresent(s ->
+            from.add("input '" + reference + "' is written by " + s.provider().type() + " step '" + producer + "', " + s.spec().path()));
+      }
+      return from.isEmpty() ? "" : " (" + String.join("; ", from) + ")";
     }
 
     private void addSink(SpecNode sink) {

@@ -135,6 +135,21 @@ public class TemplatePipelineTest {
   }
 
   @Test
+  public void twoOutputsWritingTheSamePathAreRefused() {
+    String yaml = spec(STEPS).replace("deadLetter: {type: file, format: json, path: '" + dir.resolve("dlq/dead") + "'}",
+        "  - {name: again, input: convert, type: file, format: json, path: '" + dir.resolve("out/../out/readings") + "'}\n"
+            + "deadLetter: {type: file, format: json, path: '" + dir.resolve("out/readings") + "'}");
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+    SpecNode root = TemplateSpec.parse("csv-demo", yaml).resolve(Map.of());
+    SpecException e = assertThrows(SpecException.class, () -> TemplatePipeline.build(pipeline, root, dir.toString()));
+    assertThat(e.errors(), org.hamcrest.Matchers.contains(
+        "sinks[1].path: sinks[1] ('again') writes to " + dir.resolve("out/readings") + ", as sinks[0] ('out') does; their files would"
+            + " replace each other's records. Give each output its own path",
+        "deadLetter.path: deadLetter writes to " + dir.resolve("out/readings") + ", as sinks[0] ('out') does; their files would"
+            + " replace each other's records. Give each output its own path"));
+  }
+
+  @Test
   public void expressionTypeErrorNamesTheSpecPathAndColumn() {
     String steps = "  - {name: convert, type: MapFields, input: readings, fields: {f: 'celsius * nine'}}\n";
     Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());

@@ -44,6 +44,81 @@ public class LauncherTest {
   }
 
   @Test
+  public void anOptionGivenTwiceIsRefusedNamingBothValuesFirst() {
+    int code = launcher.main(new String[] {"xml-to-json", "--home=" + ConformanceHarness.repoRoot(), "--largeOrder=5", "--largeOrder=6"});
+    assertThat(code, equalTo(Launcher.USAGE));
+    assertThat(out(), containsString("--largeOrder is given more than once; give it once (the first was --largeOrder=5)"));
+    assertThat(out(), not(containsString("Running")));
+  }
+
+  @Test
+  public void durationsAndWindowsBeyondTheirLimitsAreRefusedNamingTheLimit() {
+    int code = launcher.main(new String[] {"windowed-metrics", "--home=" + ConformanceHarness.repoRoot(), "--size=1d", "--slide=1ms"});
+    assertThat(code, equalTo(Launcher.USAGE));
+    assertThat(out(), containsString("holds each event in 86400000 windows; at most 100000 are allowed"));
+    assertThat(out(), containsString("make the slide at least size/100000 = PT0.864S"));
+    output.reset();
+    code = launcher.main(new String[] {"windowed-metrics", "--home=" + ConformanceHarness.repoRoot(), "--size=99999999999d"});
+    assertThat(code, equalTo(Launcher.USAGE));
+    assertThat(out(), containsString("'99999999999d' is longer than the longest duration allowed, 36525d (100 years)"));
+    assertThat(out(), not(containsString("\tat ")));
+  }
+
+  @Test
+  public void aTwentyDigitIntegerIsRefusedNotAStackTrace() {
+    int code = launcher.main(new String[] {"top-n-spenders", "--home=" + ConformanceHarness.repoRoot(), "--n=12345678901234567890"});
+    assertThat(code, equalTo(Launcher.USAGE));
+    assertThat(out(), containsString("--n=12345678901234567890 is not valid: expected an integer from -9223372036854775808 to 9223372036854775807"));
+    assertThat(out(), not(containsString("\tat ")));
+  }
+
+  @Test
+  public void aSecretParameterIsMaskedInEveryLineEvenInsideAPath() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("secret-path");
+    java.nio.file.Path spec = dir.resolve("secret-path.yaml");
+    java.nio.file.Files.writeString(spec, String.join("\n",
+        "name: secret-path",
+        "description: A secret inside a path.",
+        "parameters:",
+        "  token: {type: string, secret: true, description: An access token.}",
+        "sources:",
+        "  - {name: in, type: file, path: '" + dir + "/${token}/*.jsonl', format: json, schema: '" + dir + "/${token}.avsc'}",
+        "sinks:",
+        "  - {name: out, input: in, type: stdout}",
+        ""));
+    int code = launcher.main(new String[] {spec.toString(), "--token=s3cr3t-t0ken-value"});
+    assertThat(code, equalTo(Launcher.USAGE));
+    assertThat(out(), not(containsString("s3cr3t-t0ken-value")));
+    assertThat(out(), containsString("******"));
+  }
+
+  @Test
+  public void aFailureAtRunTimeIsOneLineAndItsStackTraceGoesToALogFile() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("fails");
+    java.nio.file.Files.writeString(dir.resolve("r.avsc"), "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"x\",\"type\":\"long\"}]}");
+    java.nio.file.Files.writeString(dir.resolve("in.jsonl"), "{\"x\":1}\n");
+    java.nio.file.Path spec = dir.resolve("fails.yaml");
+    // The output directory is a file: the sink cannot create its files there, which only the run finds.
+    java.nio.file.Files.writeString(dir.resolve("blocked"), "a file, not a directory");
+    java.nio.file.Files.writeString(spec, String.join("\n",
+        "name: fails",
+        "description: A sink that cannot write.",
+        "sources:",
+        "  - {name: in, type: file, path: '" + dir.resolve("in.jsonl") + "', format: json, schema: '" + dir.resolve("r.avsc") + "'}",
+        "sinks:",
+        "  - {name: out, input: in, type: file, format: json, path: '" + dir.resolve("blocked/out") + "'}",
+        "deadLetter: {type: file, format: json, path: '" + dir.resolve("dead") + "'}",
+        ""));
+    int code = launcher.main(new String[] {spec.toString()});
+    assertThat(out(), code, equalTo(Launcher.FAILED));
+    assertThat(out(), containsString("error: "));
+    assertThat(out(), containsString("The stack trace is in "));
+    assertThat(out(), not(containsString("\tat ")));
+    String log = out().replaceAll("(?s).*The stack trace is in (\\S+) .*", "$1");
+    assertThat(java.nio.file.Files.readString(java.nio.file.Path.of(log)), containsString("\tat "));
+  }
+
+  @Test
   public void wrongTypeOfValueNamesTheExpectedForm() {
     int code = launcher.main(new String[] {"xml-to-json", "--home=" + ConformanceHarness.repoRoot(), "--largeOrder=lots"});
     assertThat(code, equalTo(Launcher.USAGE));

@@ -53,6 +53,11 @@ public final class FileSource implements SourceProvider {
   }
 
   @Override
+  public boolean bounded() {
+    return true;
+  }
+
+  @Override
   public Read read(Pipeline pipeline, SpecNode source) {
     String name = source.text("name");
     SpecFormats.Decoding decoding = SpecFormats.decoding(source);
@@ -80,16 +85,58 @@ public final class FileSource implements SourceProvider {
     return new Read(rows, deadLetters);
   }
 
-  /** Fails before launch, naming the source, when a local glob matches nothing. */
+  /**
+   * Fails before launch, naming the source, when the path is empty, matches nothing, or matches
+   * something that is not a regular file of data: a directory (an empty path would read the
+   * working directory), a FIFO or device (a read that never ends, or gives nothing), or a file of
+   * the operating system under /proc, /sys or /dev (they report a size of 0 and are read as empty).
+   */
   private static void requireMatch(SpecNode source, String path) {
+    if (path.isBlank()) {
+      throw new IllegalArgumentException(source.childPath("path") + ": is empty; name a file or a glob, e.g. data/*.jsonl");
+    }
+    MatchResult match;
     try {
-      MatchResult match = FileSystems.match(path, EmptyMatchTreatment.ALLOW);
+      match = FileSystems.match(path, EmptyMatchTreatment.ALLOW);
       if (match.status() == MatchResult.Status.OK && match.metadata().isEmpty()) {
         throw new IllegalArgumentException(source.childPath("path") + ": no file matches '" + path + "'");
       }
     } catch (IOException e) {
       throw new IllegalArgumentException(source.childPath("path") + ": cannot list '" + path + "': " + e.getMessage());
     }
+    if (match.status() != MatchResult.Status.OK) {
+      return;
+    }
+    try {
+      for (MatchResult.Metadata file : match.metadata()) {
+        if (!"file".equals(file.resourceId().getScheme())) {
+          continue;
+        }
+        java.nio.file.Path local = java.nio.file.Path.of(file.resourceId().toString());
+        String problem = notRegular(local);
+        if (problem != null) {
+          throw new IllegalArgumentException(source.childPath("path") + ": '" + local + "' " + problem + "; a file source reads regular files only");
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException(source.childPath("path") + ": cannot read '" + path + "': " + e.getMessage());
+    }
+  }
+
+  private static @org.checkerframework.checker.nullness.qual.Nullable String notRegular(java.nio.file.Path local) throws IOException {
+    if (java.nio.file.Files.isDirectory(local)) {
+      return "is a directory (to read the files in it, name them, e.g. " + local.resolve("*.jsonl") + ")";
+    }
+    if (!java.nio.file.Files.isRegularFile(local)) {
+      return "is not a regular file (a FIFO, socket or device)";
+    }
+    java.nio.file.Path real = local.toRealPath();
+    for (String system : List.of("/proc/", "/sys/", "/dev/")) {
+      if (real.toString().startsWith(system)) {
+        return "is a file of the operating system (" + real + "), not data";
+      }
+    }
+    return null;
   }
 
   private static PCollection<Row> readAvroFiles(

@@ -50,6 +50,7 @@ public final class KafkaSource implements SourceProvider {
   public Read read(Pipeline pipeline, SpecNode source) {
     String name = source.text("name");
     RecordFormat format = SpecFormats.decoding(source).format();
+    KafkaBrokers.requireReachable(source, source.text("bootstrapServers"), source.texts("topics"), source.stringMap("properties"));
     List<PCollection<Row>> deadLetters = new ArrayList<>();
     PCollection<KV<byte[], byte[]>> messages = pipeline.apply(name + "/Kafka", kafkaRead(source, format).withoutMetadata());
     PCollection<Row> rows;

@@ -36,6 +36,11 @@ public interface SourceProvider extends NodeType {
    */
   Read read(Pipeline pipeline, SpecNode source);
 
+  /** Whether the source is bounded (files): a runner may not read such a source in a streaming job. */
+  default boolean bounded() {
+    return false;
+  }
+
   /** Whether {@link #read} already gave the rows their event time (e.g. a Kafka timestamp policy). */
   default boolean setsEventTime(SpecNode source) {
     return false;

@@ -39,12 +39,27 @@ public final class Launcher {
   public static final int FAILED = 1;
 
   private final PrintStream out;
+  private final Redaction redaction;
   private final RunnerDefaults defaults;
 
+  /** A launcher that prints to {@code out}, secrets masked. */
   public Launcher(PrintStream out) {
+    this(new Redaction(), out);
+  }
+
+  private Launcher(Redaction redaction, PrintStream out) {
+    this(redaction.wrap(out), redaction);
+  }
+
+  /** A launcher that prints to {@code out}, which masks the secrets {@code redaction} is given (see {@link Main}). */
+  public Launcher(PrintStream out, Redaction redaction) {
     this.out = out;
+    this.redaction = redaction;
     this.defaults = RunnerDefaults.load();
   }
+
+  /** The flag that shows a failure's stack trace on the console instead of only in its log file. */
+  static final String VERBOSE = "--verbose";
 
   /** A parsed, validated launch: ready to build and run. */
   public record Launch(TemplateSpec spec, SpecNode root, PipelineOptions options, String home) {}
@@ -81,6 +96,16 @@ public final class Launcher {
       out.println(e.getMessage());
       out.println("See: bin/run --list, bin/run TEMPLATE --help");
       return USAGE;
+    } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+      // Anything else that escapes (a runner's failure, a bug of ours): one line, and the stack
+      // trace in a log file, or on the console with --verbose. Never a bare stack trace.
+      out.println("error: " + Failures.describe(e));
+      if (List.of(args).contains(VERBOSE)) {
+        e.printStackTrace(out);
+      } else {
+        out.println("The stack trace is in " + Failures.log(e, redaction) + " (or run again with " + VERBOSE + ")");
+      }
+      return FAILED;
     }
   }
 
@@ -92,18 +117,36 @@ public final class Launcher {
   public Launch prepare(String[] args) {
     String template = null;
     Map<String, String> options = new LinkedHashMap<>();
+    List<String> twice = new ArrayList<>();
     for (String arg : args) {
       if (!arg.startsWith("--")) {
         template = arg;
         continue;
       }
+      if (arg.equals(VERBOSE)) {
+        continue;
+      }
       int eq = arg.indexOf('=');
-      options.put(eq < 0 ? arg.substring(2) : arg.substring(2, eq), eq < 0 ? "true" : arg.substring(eq + 1));
+      String key = eq < 0 ? arg.substring(2) : arg.substring(2, eq);
+      String value = eq < 0 ? "true" : arg.substring(eq + 1);
+      if (Secrets.isSecret(key)) {
+        redaction.add(value);
+      }
+      String before = options.putIfAbsent(key, value);
+      if (before != null && !twice.contains(key)) {
+        twice.add(key);
+      }
     }
     if (template == null) {
       throw new SpecException("command line", "name a template (bin/run --list) or a spec file");
     }
     TemplateSpec spec = Catalog.load(template);
+    for (ParameterSpec parameter : spec.parameters().values()) {
+      if (parameter.secret()) {
+        redaction.add(options.get(parameter.name()));
+        redaction.add(parameter.defaultValue());
+      }
+    }
     Map<String, String> parameters = new LinkedHashMap<>();
     List<String> pipelineArgs = new ArrayList<>();
     for (Map.Entry<String, String> option : options.entrySet()) {
@@ -115,6 +158,9 @@ public final class Launcher {
     }
     pipelineArgs.addAll(defaults.argsNotIn(options.keySet()));
     List<String> errors = new ArrayList<>();
+    for (String key : twice) {
+      errors.add("--" + key + " is given more than once; give it once (the first was " + shown(spec, key, options.get(key)) + ")");
+    }
     PipelineOptions pipelineOptions = null;
     try {
       pipelineOptions = PipelineOptionsFactory.fromArgs(pipelineArgs.toArray(new String[0])).withValidation().create();
@@ -194,6 +240,11 @@ public final class Launcher {
       }
     }
     return "pipeline options: " + message.split("\n")[0];
+  }
+
+  private static String shown(TemplateSpec spec, String key, String value) {
+    ParameterSpec parameter = spec.parameters().get(key);
+    return parameter != null ? "--" + key + "=" + parameter.shown(value) : Secrets.maskArg("--" + key + "=" + value);
   }
 
   private void printList() {

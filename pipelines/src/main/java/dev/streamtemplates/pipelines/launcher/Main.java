@@ -5,7 +5,11 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    int code = new Launcher(System.out).main(args);
+    // Everything printed, the runners' log lines included, goes through one redaction of secrets.
+    Redaction redaction = new Redaction();
+    System.setOut(redaction.wrap(new java.io.FileOutputStream(java.io.FileDescriptor.out)));
+    System.setErr(redaction.wrap(new java.io.FileOutputStream(java.io.FileDescriptor.err)));
+    int code = new Launcher(System.out, redaction).main(args);
     System.out.flush();
     System.exit(code);
   }

@@ -31,28 +31,57 @@ public final class JsonSchemas {
     return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V201909).getSchema(schema, config);
   }
 
-  /** Every violation of {@code schema} in {@code node}, each as "path: message", under {@code prefix}. */
+  /**
+   * Every violation of {@code schema} in {@code node}, each as "path: message (got value)", under
+   * {@code prefix}: one line per problem. Where a {@code oneOf} or {@code anyOf} fails, the
+   * validator also reports each branch that did not apply ("integer found, string expected") and
+   * the combinator itself; those are dropped when a more telling message names the same path.
+   */
   public static List<String> errors(JsonSchema schema, JsonNode node, String prefix) {
     Set<ValidationMessage> messages = schema.validate(node);
-    List<String> out = new ArrayList<>();
+    java.util.Map<String, List<ValidationMessage>> byPath = new java.util.TreeMap<>();
     for (ValidationMessage message : messages) {
+      if ("if".equals(message.getType()) || "allOf".equals(message.getType())) {
+        continue;
+      }
       String where = message.getInstanceLocation().toString(); // $.steps[1].fields
       String path = where.startsWith("$") ? where.substring(1) : where;
       if (path.startsWith(".")) {
         path = path.substring(1);
       }
       String full = prefix.isEmpty() ? path : (path.isEmpty() ? prefix : prefix + "." + path);
-      String text = message.getMessage();
-      // networknt repeats the location at the start of its message; keep the reason only.
-      int colon = text.indexOf(": ");
-      if (colon > 0 && text.startsWith("$")) {
-        text = text.substring(colon + 2);
-      }
-      if (!"if".equals(message.getType()) && !"allOf".equals(message.getType())) {
-        out.add((full.isEmpty() ? "(top level)" : full) + ": " + text);
-      }
+      byPath.computeIfAbsent(full.isEmpty() ? "(top level)" : full, k -> new ArrayList<>()).add(message);
     }
+    List<String> out = new ArrayList<>();
+    byPath.forEach((path, found) -> {
+      List<ValidationMessage> telling = new ArrayList<>();
+      for (ValidationMessage message : found) {
+        // "but 0 are valid": no branch applied, and the branches' own messages say why.
+        boolean noBranch = ("oneOf".equals(message.getType()) && message.getMessage().contains("but 0 are valid")) || "anyOf".equals(message.getType());
+        boolean noise = noBranch || "type".equals(message.getType());
+        if (!noise) {
+          telling.add(message);
+        }
+      }
+      for (ValidationMessage message : telling.isEmpty() ? found : telling) {
+        out.add(path + ": " + text(message));
+      }
+    });
     out.sort(null);
     return out;
+  }
+
+  /** The validator's reason, without the location it repeats, with the value at fault when it is a scalar. */
+  private static String text(ValidationMessage message) {
+    String text = message.getMessage();
+    int colon = text.indexOf(": ");
+    if (colon > 0 && text.startsWith("$")) {
+      text = text.substring(colon + 2);
+    }
+    JsonNode value = message.getInstanceNode();
+    if (value != null && value.isValueNode() && !"required".equals(message.getType()) && !"additionalProperties".equals(message.getType())) {
+      text += " (got " + (value.isTextual() ? "'" + value.asText() + "'" : value.toString()) + ")";
+    }
+    return text;
   }
 }

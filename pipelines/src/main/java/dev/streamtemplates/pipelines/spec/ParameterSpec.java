@@ -27,11 +27,11 @@ public record ParameterSpec(
     boolean ok;
     switch (type) {
       case "integer":
-        ok = value.matches("-?\\d+");
-        expected = "an integer";
+        ok = value.matches("-?\\d+") && fitsLong(value);
+        expected = value.matches("-?\\d+") ? "an integer from -9223372036854775808 to 9223372036854775807" : "an integer";
         break;
       case "number":
-        ok = value.matches("-?\\d+(\\.\\d+)?([eE][-+]?\\d+)?");
+        ok = value.matches("-?\\d+(\\.\\d+)?([eE][-+]?\\d+)?") && Double.isFinite(Double.parseDouble(value));
         expected = "a number";
         break;
       case "boolean":
@@ -50,6 +50,15 @@ public record ParameterSpec(
           + (description.isEmpty() ? "" : " (" + description + ")");
     }
     return null;
+  }
+
+  private static boolean fitsLong(String value) {
+    try {
+      Long.parseLong(value);
+      return true;
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   /** The value as it may be shown in logs and errors. */

@@ -159,7 +159,50 @@ public final class TemplateSpec {
     return new SpecNode(resolved, "");
   }
 
+  private static final Pattern STEP_PROPERTY = Pattern.compile("steps\\[(\\d+)\\]\\.(.+)");
+  private static final Map<String, List<Pattern>> EXPRESSION_PATHS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Whether the value at {@code path} is a CEL expression, as its step type's schema marks it ({@link CelParameters}). */
+  private boolean isExpression(String path) {
+    Matcher m = STEP_PROPERTY.matcher(path);
+    if (!m.matches()) {
+      return false;
+    }
+    String type = tree.path("steps").path(Integer.parseInt(m.group(1))).path("type").asText("");
+    List<Pattern> patterns = EXPRESSION_PATHS.computeIfAbsent(type, t -> {
+      String resource = "/step-schemas/" + t + ".schema.json";
+      return t.matches("[A-Za-z0-9_]+") && TemplateSpec.class.getResource(resource) != null
+          ? CelParameters.expressionPaths(JsonSchemas.resource(resource)) : List.of();
+    });
+    return patterns.stream().anyMatch(p -> p.matcher(m.group(2)).matches());
+  }
+
+  /** A CEL expression with its references replaced by literals of the values ({@link CelParameters}). */
+  private JsonNode substituteInExpression(String text, String path, Map<String, String> values, List<String> errors) {
+    try {
+      return TextNode.valueOf(CelParameters.substitute(text, REFERENCE, name -> {
+        String value = values.get(name);
+        if (value == null) {
+          if (!parameters.containsKey(name)) {
+            errors.add(path + ": ${" + name + "} is not a declared parameter; parameters are " + parameters.keySet());
+          }
+          return null;
+        }
+        ParameterSpec parameter = parameters.get(name);
+        // An invalid value was reported already; quote it whatever its type, so it stays data.
+        String type = parameter == null || parameter.check(value) != null ? "string" : parameter.type();
+        return new CelParameters.Value(value, type);
+      }));
+    } catch (IllegalArgumentException e) {
+      errors.add(path + ": " + e.getMessage());
+      return TextNode.valueOf(text);
+    }
+  }
+
   private JsonNode substitute(JsonNode node, String path, Map<String, String> values, List<String> errors) {
+    if (node.isTextual() && isExpression(path)) {
+      return substituteInExpression(node.asText(), path, values, errors);
+    }
     if (node.isTextual()) {
       String text = node.asText();
       Matcher whole = REFERENCE.matcher(text);

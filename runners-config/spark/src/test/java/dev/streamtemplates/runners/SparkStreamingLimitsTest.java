@@ -42,9 +42,17 @@ public class SparkStreamingLimitsTest {
   }
 
   @Test
+  public void fileSourcesAreRefusedInSparkStreamingNamingTheSource() {
+    // Beam's Spark runner used to fail here with a NullPointerException in EvaluationContext.isLeaf.
+    String message = refusal("route-by-category");
+    assertThat(message, containsString("sources[0] ('shipments'): this runner cannot read a file source in streaming mode"));
+    assertThat(message, containsString("run it in batch (without --streaming=true), read from Kafka, or run on Direct or Flink"));
+  }
+
+  @Test
   public void comparingWithThePreviousWindowAndPatternsOverAggregatesAreRefusedInSparkStreaming() {
     String previous = refusal("interval-change");
-    assertThat(previous, containsString("steps[0]: comparing with the previous window needs event-time timers, which the Spark runner does not support"));
+    assertThat(previous, containsString("steps[0] ('per-symbol'): comparing with the previous window needs event-time timers, which the Spark runner does not support"));
     assertThat(refusal("error-rate-streak"), containsString("steps[2]"));
   }
 }

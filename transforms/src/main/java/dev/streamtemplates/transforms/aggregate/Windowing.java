@@ -29,6 +29,12 @@ public final class Windowing implements Serializable {
     TUMBLING, SLIDING, SESSION, GLOBAL, COUNT
   }
 
+  /**
+   * The most windows one event may fall in (size / slide of a sliding window): each costs state
+   * per key (a slice) and a result per window; 1d every 1ms would be 86,400,000.
+   */
+  public static final long MAX_WINDOWS_PER_EVENT = 100_000;
+
   private final Kind kind;
   private final Duration size;
   private final Duration slide;
@@ -57,6 +63,12 @@ public final class Windowing implements Serializable {
     if (size.getMillis() % slide.getMillis() != 0) {
       throw new IllegalArgumentException("size must be a whole number of slides, got size=" + size + " slide=" + slide);
     }
+    if (size.getMillis() / slide.getMillis() > MAX_WINDOWS_PER_EVENT) {
+      throw new IllegalArgumentException("a sliding window of size=" + size + " every slide=" + slide + " holds each event in "
+          + size.getMillis() / slide.getMillis() + " windows; at most " + MAX_WINDOWS_PER_EVENT + " are allowed (state and work grow"
+          + " with it): make the slide at least size/" + MAX_WINDOWS_PER_EVENT + " = " + Duration.millis(
+              (size.getMillis() + MAX_WINDOWS_PER_EVENT - 1) / MAX_WINDOWS_PER_EVENT));
+    }
     return new Windowing(Kind.SLIDING, size, slide, 0, 0);
   }
 
@@ -73,6 +85,7 @@ public final class Windowing implements Serializable {
     if (events < 1) {
       throw new IllegalArgumentException("events must be >= 1, got events=" + events);
     }
+    requireAtMostMaxCount(events, "events");
     return new Windowing(Kind.GLOBAL, Duration.ZERO, Duration.ZERO, events, 0);
   }
 
@@ -94,7 +107,18 @@ public final class Windowing implements Serializable {
     if (slide < 1 || slide > n) {
       throw new IllegalArgumentException("slide must be > 0 and <= size, got slide=" + slide + " size=" + n);
     }
+    requireAtMostMaxCount(n, "count window size");
     return new Windowing(Kind.COUNT, Duration.ZERO, Duration.ZERO, n, slide);
+  }
+
+  /** The most events a count or global window may hold per key: they are kept in state until it is emitted. */
+  public static final long MAX_COUNT = 100_000;
+
+  private static void requireAtMostMaxCount(long n, String what) {
+    if (n > MAX_COUNT) {
+      throw new IllegalArgumentException(what + " must be at most " + MAX_COUNT + " (a window's events are kept in state per key until it"
+          + " is emitted), got " + n);
+    }
   }
 
   private static void requirePositive(Duration duration, String what) {

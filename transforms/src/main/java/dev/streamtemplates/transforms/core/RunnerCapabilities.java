@@ -28,6 +28,13 @@ public interface RunnerCapabilities extends PipelineOptions {
 
   void setEventTimeTimersInStreaming(Boolean value);
 
+  @Description("Whether the runner can read bounded sources (files) in a streaming job. Set by the runner bundle;"
+      + " a file source in streaming mode is refused at launch where this is false.")
+  @Default.InstanceFactory(FileSourcesFromRunnerBundle.class)
+  Boolean getFileSourcesInStreaming();
+
+  void setFileSourcesInStreaming(Boolean value);
+
   /**
    * The runner bundle's {@code runner-defaults.properties} on the classpath (empty without a
    * bundle): read here for the capabilities' defaults, and by the launcher for its defaults.
@@ -49,6 +56,14 @@ public interface RunnerCapabilities extends PipelineOptions {
     @Override
     public Boolean create(PipelineOptions options) {
       return Boolean.parseBoolean(bundleDefaults().getProperty("eventTimeTimersInStreaming", "true"));
+    }
+  }
+
+  /** The default of {@link #getFileSourcesInStreaming}: the runner bundle's entry, else true. */
+  final class FileSourcesFromRunnerBundle implements DefaultValueFactory<Boolean> {
+    @Override
+    public Boolean create(PipelineOptions options) {
+      return Boolean.parseBoolean(bundleDefaults().getProperty("fileSourcesInStreaming", "true"));
     }
   }
 

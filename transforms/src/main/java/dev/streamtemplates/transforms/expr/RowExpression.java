@@ -142,6 +142,7 @@ public final class RowExpression implements Serializable {
     } catch (Exception e) {
       throw new ExpressionException(origin + ": " + e.getMessage());
     }
+    LiteralRegexes.check(origin, ast);
     CelType type = ast.getResultType();
     java.util.Set<String> referenced = new java.util.TreeSet<>();
     for (dev.cel.common.ast.CelReference reference : ast.getReferenceMap().values()) {

@@ -80,6 +80,7 @@ public final class ScopedExpression implements Serializable {
     } catch (Exception e) {
       throw new ExpressionException(origin + ": " + e.getMessage());
     }
+    LiteralRegexes.check(origin, ast);
     Set<String> referenced = new TreeSet<>();
     for (dev.cel.common.ast.CelReference reference : ast.getReferenceMap().values()) {
       if (declared.containsKey(reference.name())) {

@@ -41,6 +41,20 @@ public class RowExpressionTest {
   }
 
   @Test
+  public void aBadLiteralRegexIsRefusedWhenCompiledNotForEveryRecord() {
+    ExpressionException method = assertThrows(ExpressionException.class,
+        () -> RowExpression.compile("steps[0].condition", SCHEMA, "id.matches('^[A-Z')"));
+    assertThat(method.getMessage(), startsWith("steps[0].condition: the regular expression '^[A-Z' is not valid: missing closing ]"));
+    ExpressionException global = assertThrows(ExpressionException.class,
+        () -> RowExpression.compile("steps[0].condition", SCHEMA, "quantity > 1 && matches(id, '(a')"));
+    assertThat(global.getMessage(), containsString("the regular expression '(a' is not valid"));
+    ExpressionException scoped = assertThrows(ExpressionException.class, () -> ScopedExpression.compile("stages[0].where",
+        java.util.Map.of("event", FieldType.row(SCHEMA)), "string(event.id).matches('*x')"));
+    assertThat(scoped.getMessage(), containsString("stages[0].where: the regular expression '*x' is not valid"));
+    RowExpression.compile("ok", SCHEMA, "id.matches('^[A-Z]+$') && id.matches(string(quantity))"); // not a literal: checked when run
+  }
+
+  @Test
   public void syntaxErrorIsRejectedWithPosition() {
     ExpressionException e = assertThrows(ExpressionException.class,
         () -> RowExpression.compile("steps[0].fields.x", SCHEMA, "quantity * (amount"));
