@@ -135,6 +135,20 @@ public class TemplatePipelineTest {
   }
 
   @Test
+  public void aFieldNameTheSinkFormatCannotWriteIsRefusedNamingItAndTheRule() {
+    for (String format : List.of("avro", "xml")) {
+      String yaml = spec("  - {name: convert, type: MapFields, input: readings, rename: {sensor: 'my sensor'}}\n")
+          .replace("type: file, format: json, path: '" + dir.resolve("out/readings") + "'",
+              "type: file, format: " + format + ", path: '" + dir.resolve("out/readings") + "'" + ("xml".equals(format) ? ", recordElement: reading" : ""));
+      Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+      SpecNode root = TemplateSpec.parse("csv-demo", yaml).resolve(Map.of());
+      SpecException e = assertThrows(SpecException.class, () -> TemplatePipeline.build(pipeline, root, dir.toString()));
+      assertThat(e.errors().get(0), startsWith("sinks[0] ('out'): field 'my sensor' cannot be written as " + format + ": " + format + " names are"));
+      assertThat(e.errors().get(0), containsString("rename it in a MapFields step before the sink"));
+    }
+  }
+
+  @Test
   public void twoOutputsWritingTheSamePathAreRefused() {
     String yaml = spec(STEPS).replace("deadLetter: {type: file, format: json, path: '" + dir.resolve("dlq/dead") + "'}",
         "  - {name: again, input: convert, type: file, format: json, path: '" + dir.resolve("out/../out/readings") + "'}\n"

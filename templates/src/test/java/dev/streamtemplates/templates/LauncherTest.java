@@ -93,6 +93,51 @@ public class LauncherTest {
   }
 
   @Test
+  public void anUnreachableKafkaBrokerIsOneLineAtLaunchWithinItsBound() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("no-broker");
+    java.nio.file.Files.writeString(dir.resolve("r.avsc"), "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"x\",\"type\":\"long\"}]}");
+    java.nio.file.Path spec = dir.resolve("no-broker.yaml");
+    // Nothing listens on port 1 of the loopback address.
+    java.nio.file.Files.writeString(spec, String.join("\n",
+        "name: no-broker",
+        "description: A Kafka source nobody serves.",
+        "sources:",
+        "  - {name: in, type: kafka, bootstrapServers: '127.0.0.1:1', topics: t, format: json, schema: '" + dir.resolve("r.avsc") + "'}",
+        "sinks:",
+        "  - {name: out, input: in, type: stdout}",
+        ""));
+    long start = System.nanoTime();
+    int code = launcher.main(new String[] {spec.toString()});
+    long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+    assertThat(out(), code, equalTo(Launcher.USAGE));
+    assertThat(out(), containsString("sources[0] ('in'): the Kafka broker at 127.0.0.1:1 did not answer within 10 s"));
+    assertThat(out(), not(containsString("\tat ")));
+    assertThat("seconds to refuse", seconds < 30, equalTo(true));
+  }
+
+  @Test
+  public void aRecordTheSinkDeadLettersIsNotCountedAsWritten() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("csv-control");
+    java.nio.file.Files.writeString(dir.resolve("r.avsc"), "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"note\",\"type\":\"string\"}]}");
+    java.nio.file.Files.writeString(dir.resolve("in.jsonl"), "{\"note\":\"fine\"}\n{\"note\":\"bell\\u0007here\"}\n");
+    java.nio.file.Path spec = dir.resolve("csv-control.yaml");
+    java.nio.file.Files.writeString(spec, String.join("\n",
+        "name: csv-control",
+        "description: A control character the XML sink refuses (XML 1.0 cannot hold it).",
+        "sources:",
+        "  - {name: in, type: file, path: '" + dir.resolve("in.jsonl") + "', format: json, schema: '" + dir.resolve("r.avsc") + "'}",
+        "sinks:",
+        "  - {name: out, input: in, type: file, format: xml, recordElement: note, path: '" + dir.resolve("out/notes") + "'}",
+        "deadLetter: {type: file, format: json, path: '" + dir.resolve("dead") + "'}",
+        ""));
+    int code = launcher.main(new String[] {spec.toString()});
+    assertThat(out(), code, equalTo(0));
+    java.util.List<String> dead = ConformanceHarness.readRecords(dir.resolve("dead").toString(), "json");
+    assertThat(dead.toString(), dead.size(), equalTo(1));
+    assertThat(out(), org.hamcrest.Matchers.matchesPattern("(?s).*out-written\\s+1\\n.*"));
+  }
+
+  @Test
   public void aFailureAtRunTimeIsOneLineAndItsStackTraceGoesToALogFile() throws Exception {
     java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("fails");
     java.nio.file.Files.writeString(dir.resolve("r.avsc"), "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"x\",\"type\":\"long\"}]}");

@@ -46,8 +46,61 @@ public final class Sinks {
     if (provider == null) {
       throw new IllegalArgumentException(sink.childPath("type") + ": unknown sink type '" + type + "'; known types are " + types().keySet());
     }
+    requireFieldNames(sink, sink.text("format", "json"), rows.getSchema(), "");
     PCollection<Row> counted = rows.apply(name + "/Count", ParDo.of(new CountWritten(name))).setRowSchema(rows.getSchema());
-    return provider.write(sink, name, counted);
+    List<PCollection<Row>> failures = new java.util.ArrayList<>();
+    for (PCollection<Row> failed : provider.write(sink, name, counted)) {
+      // A record the sink could not encode was counted on its way in: it is not written.
+      failures.add(failed.apply(name + "/Not written " + failures.size(), ParDo.of(new Uncount(name))).setRowSchema(failed.getSchema()));
+    }
+    return failures;
+  }
+
+  /** Avro field names: a letter or _, then letters, digits and _. */
+  private static final java.util.regex.Pattern AVRO_NAME = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+  /** XML element names (NCName, ASCII): a letter or _, then letters, digits, _, - and .; not starting with 'xml'. */
+  private static final java.util.regex.Pattern XML_NAME = java.util.regex.Pattern.compile("(?![Xx][Mm][Ll])[A-Za-z_][A-Za-z0-9_.-]*");
+
+  /**
+   * Refuses, before launch, a field whose name the sink's format cannot write: a space in an Avro
+   * or XML name used to crash the Avro sink and write malformed XML ({@code <my field>}).
+   */
+  static void requireFieldNames(SpecNode sink, String format, org.apache.beam.sdk.schemas.Schema schema, String prefix) {
+    java.util.regex.Pattern rule = "avro".equals(format) ? AVRO_NAME : "xml".equals(format) ? XML_NAME : null;
+    if (rule == null) {
+      return;
+    }
+    for (org.apache.beam.sdk.schemas.Schema.Field field : schema.getFields()) {
+      if (!rule.matcher(field.getName()).matches()) {
+        throw new IllegalArgumentException(sink.path() + " ('" + sink.text("name", "deadLetter") + "'): field '" + prefix + field.getName()
+            + "' cannot be written as " + format + ": " + format + " names are " + ("avro".equals(format)
+                ? "a letter or _, then letters, digits and _" : "a letter or _, then letters, digits, _, - and ., not starting with 'xml'")
+            + "; rename it in a MapFields step before the sink (rename: {'" + field.getName() + "': ...})");
+      }
+      org.apache.beam.sdk.schemas.Schema.FieldType type = field.getType();
+      while (type.getCollectionElementType() != null) {
+        type = type.getCollectionElementType();
+      }
+      if (type.getRowSchema() != null) {
+        requireFieldNames(sink, format, type.getRowSchema(), prefix + field.getName() + ".");
+      }
+    }
+  }
+
+  /** Takes back the count of a record that a sink dead-lettered instead of writing. */
+  private static final class Uncount extends DoFn<Row, Row> {
+    private final Counter written;
+
+    Uncount(String sink) {
+      this.written = Metrics.counter("records", sink + "-written");
+    }
+
+    @ProcessElement
+    public void process(@Element Row row, OutputReceiver<Row> out) {
+      written.dec();
+      out.output(row);
+    }
   }
 
   /** The Avro schema a sink writes with: its {@code schema} file, else one derived from the rows for {@code format: avro}. */
