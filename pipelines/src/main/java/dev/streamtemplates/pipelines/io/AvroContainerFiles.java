@@ -125,6 +125,8 @@ final class AvroContainerFiles extends DoFn<FileIO.ReadableFile, Row> {
       } catch (EOFException e) {
         deadLetter(0, "the Avro header is cut short: the file ends after " + length + " bytes, inside the header, so it has no records", 0);
         return;
+      } catch (UncheckedIOException e) {
+        throw e; // the file system's, not the file's: see ChannelInput
       } catch (IOException | RuntimeException e) {
         deadLetter(0, "the Avro header cannot be read (" + DeadLetter.reason(e) + ")", 0);
         return;
@@ -157,6 +159,8 @@ final class AvroContainerFiles extends DoFn<FileIO.ReadableFile, Row> {
             if (!decoder.isEnd()) {
               throw new IOException("its " + header.count + " records end before the block's " + header.size + " bytes do");
             }
+          } catch (UncheckedIOException e) {
+            throw e; // the file system's, not the block's: see ChannelInput
           } catch (IOException | RuntimeException e) {
             read = null;
             // DataFileReader wraps the IOException of a block it cannot load in an AvroRuntimeException.
