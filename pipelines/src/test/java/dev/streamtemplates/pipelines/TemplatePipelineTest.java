@@ -290,7 +290,8 @@ public class TemplatePipelineTest {
     }
   }
 
-  private static List<String> lines(Path dir) throws IOException {
+  /** The non-blank lines of all files in {@code dir} (a file sink's output). */
+  public static List<String> lines(Path dir) throws IOException {
     List<String> out = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
       for (Path file : (Iterable<Path>) files::iterator) {

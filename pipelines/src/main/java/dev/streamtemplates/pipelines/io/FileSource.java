@@ -7,18 +7,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
-import org.apache.beam.sdk.extensions.avro.io.AvroIO;
-import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -143,9 +138,13 @@ public final class FileSource implements SourceProvider {
       Pipeline pipeline, String name, String path, org.apache.avro.Schema avroSchema, Schema schema, List<PCollection<Row>> deadLetters) {
     TupleTag<Row> ok = new TupleTag<Row>() {};
     TupleTag<Row> failed = new TupleTag<Row>() {};
+    // Whole files, block by block, so that a bad file or block is a dead letter (AvroIO fails the
+    // job on one, or ends a truncated file silently); see AvroContainerFiles.
     PCollectionTuple converted =
-        pipeline.apply(name + "/Read Avro", AvroIO.readGenericRecords(avroSchema).from(path))
-            .apply(name + "/To rows", ParDo.of(new AvroToRow(schema, name, ok, failed)).withOutputTags(ok, TupleTagList.of(failed)));
+        pipeline.apply(name + "/Match", FileIO.match().filepattern(path))
+            .apply(name + "/Open", FileIO.readMatches())
+            .apply(name + "/Read Avro", ParDo.of(new AvroContainerFiles(avroSchema, schema, name, ok, failed))
+                .withOutputTags(ok, TupleTagList.of(failed)));
     deadLetters.add(converted.get(failed).setRowSchema(DeadLetter.SCHEMA));
     return converted.get(ok).setRowSchema(schema);
   }
@@ -163,35 +162,6 @@ public final class FileSource implements SourceProvider {
     @ProcessElement
     public void process(@Element FileIO.ReadableFile file, OutputReceiver<byte[]> out) throws IOException {
       out.output(file.readFullyAsBytes());
-    }
-  }
-
-  private static final class AvroToRow extends DoFn<GenericRecord, Row> {
-    private final Schema schema;
-    private final String step;
-    private final TupleTag<Row> ok;
-    private final TupleTag<Row> failed;
-    private final Counter in;
-    private final Counter failures;
-
-    AvroToRow(Schema schema, String step, TupleTag<Row> ok, TupleTag<Row> failed) {
-      this.schema = schema;
-      this.step = step;
-      this.ok = ok;
-      this.failed = failed;
-      this.in = Metrics.counter("records", step + "-records");
-      this.failures = DeadLetter.counter(step);
-    }
-
-    @ProcessElement
-    public void process(@Element GenericRecord record, MultiOutputReceiver out) {
-      in.inc();
-      try {
-        out.get(ok).output(AvroUtils.toBeamRowStrict(record, schema));
-      } catch (RuntimeException e) {
-        failures.inc();
-        out.get(failed).output(DeadLetter.ofText(step, DeadLetter.reason(e), record.toString(), null));
-      }
     }
   }
 }
