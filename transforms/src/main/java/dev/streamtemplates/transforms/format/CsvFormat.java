@@ -1,6 +1,7 @@
 package dev.streamtemplates.transforms.format;
 
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
+import dev.streamtemplates.transforms.deadletter.RecordException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -70,7 +71,13 @@ final class CsvFormat implements RecordFormat {
 
   @Override
   public void decode(byte[] payload, Receiver receiver) {
-    String text = new String(Boms.strip(payload), StandardCharsets.UTF_8);
+    String text;
+    try {
+      text = Utf8Text.decode(Boms.strip(payload));
+    } catch (RecordException e) {
+      receiver.failure(payload, e.getMessage());
+      return;
+    }
     List<String> columns = header ? null : schema.getFieldNames();
     long linesConsumed = 0;
     try (CSVParser parser = CSVParser.parse(text, format())) {

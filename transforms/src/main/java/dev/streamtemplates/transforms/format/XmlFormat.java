@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.xml.XmlFactory;
 import com.fasterxml.jackson.dataformat.xml.XmlMapper;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
+import dev.streamtemplates.transforms.deadletter.RecordException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -92,7 +93,13 @@ final class XmlFormat implements RecordFormat {
   @Override
   public void decode(byte[] payload, Receiver receiver) {
     init();
-    String text = new String(Boms.strip(payload), StandardCharsets.UTF_8);
+    String text;
+    try {
+      text = Utf8Text.decode(Boms.strip(payload));
+    } catch (RecordException e) {
+      receiver.failure(payload, e.getMessage());
+      return;
+    }
     int records = 0;
     int resumeAt = 0; // start of the text not yet handed out as a record or a failure
     try {

@@ -118,7 +118,8 @@ public class BadInputTest {
     cases.add(xml("xml missing element", "<orders>" + GOOD_XML_ORDER.replace("<price>2.5</price>", "") + "</orders>", 1, 0, "required field 'price'"));
     cases.add(xml("xml extra elements ignored", "<orders>" + GOOD_XML_ORDER.replace("<id>", "<coupon>X</coupon><id>") + "</orders>", 1, 1, null));
     cases.add(xml("xml CDATA value", "<orders>" + GOOD_XML_ORDER.replace("<id>o-1</id>", "<id><![CDATA[o-1]]></id>") + "</orders>", 1, 1, null));
-    cases.add(new Case("xml non-UTF-8 bytes", Formats.xml(ORDER, "order"), new byte[] {'<', 'a', '>', (byte) 0xff, '<', '/', 'a', '>'}, 1, 0, "XML"));
+    cases.add(new Case("xml non-UTF-8 bytes", Formats.xml(ORDER, "order"), new byte[] {'<', 'a', '>', (byte) 0xff, '<', '/', 'a', '>'}, 1, 0,
+        "not UTF-8: byte 0xFF at offset 3 (line 1)"));
     cases.add(xml("xml empty document", "", 1, 0, "malformed XML"));
     cases.add(xml("xml plain text", "hello there", 1, 0, "malformed XML"));
     cases.add(xml("xml without any record element", "<orders><purchase><id>o-1</id></purchase></orders>", 1, 0, "no <order> record"));
@@ -145,7 +146,12 @@ public class BadInputTest {
     cases.add(csv("csv header without a required column", "id,when\na,\nb,\n", 2, 0, "required field 'n'"));
     cases.add(csv("csv with a byte-order mark", "\uFEFFid,n,when\na,1,\n", 1, 1, null));
     cases.add(csv("csv bad time", "id,n,when\na,1,noon\n", 1, 0, "field 'when'"));
+    cases.add(new Case("xml invalid UTF-8 in a value", Formats.xml(ORDER, "order"),
+        withByte("<orders>" + GOOD_XML_ORDER + "\n" + GOOD_XML_ORDER + "</orders>", "\n<order><id>o-", (byte) 0xFF), 1, 0,
+        "not UTF-8: byte 0xFF at offset"));
     // CSV: hostile text
+    cases.add(new Case("csv invalid UTF-8 in a cell", Formats.csv(FLAT, true, ','), withByte("id,n,when\na,1,\nb", "\nb", (byte) 0xC3), 1, 0,
+        "not UTF-8: byte 0xC3 at offset 16 (line 3)"));
     cases.add(csv("csv empty required string", "id,n,when\n,1,\nb,2,\n", 2, 1, "required field 'id' is missing or empty"));
     cases.add(csv("csv quoted empty required string", "id,n,when\n\"\",1,\n", 1, 0, "required field 'id' is missing or empty"));
     cases.add(csv("csv duplicate header", "id,n,id,when\na,1,b,\n", 1, 0, "the CSV header names column 'id' twice (columns 1 and 3)"));
