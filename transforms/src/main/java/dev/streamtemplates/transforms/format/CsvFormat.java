@@ -1,7 +1,6 @@
 package dev.streamtemplates.transforms.format;
 
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
-import dev.streamtemplates.transforms.deadletter.RecordException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -71,11 +70,8 @@ final class CsvFormat implements RecordFormat {
 
   @Override
   public void decode(byte[] payload, Receiver receiver) {
-    String text;
-    try {
-      text = Utf8Text.decode(Boms.strip(payload));
-    } catch (RecordException e) {
-      receiver.failure(payload, e.getMessage());
+    String text = Utf8Text.decode(payload, receiver);
+    if (text == null) {
       return;
     }
     List<String> columns = header ? null : schema.getFieldNames();

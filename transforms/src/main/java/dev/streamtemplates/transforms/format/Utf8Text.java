@@ -1,6 +1,6 @@
 package dev.streamtemplates.transforms.format;
 
-import dev.streamtemplates.transforms.deadletter.RecordException;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
@@ -15,10 +15,12 @@ final class Utf8Text {
   private Utf8Text() {}
 
   /**
-   * The text of {@code bytes}, or a {@link RecordException} naming the first byte that is not
-   * UTF-8, its offset and its line.
+   * The text of {@code payload} without its byte-order mark; or null, after reporting the whole
+   * payload to {@code receiver} as a failure naming the first byte that is not UTF-8, its offset
+   * and its line.
    */
-  static String decode(byte[] bytes) {
+  static @Nullable String decode(byte[] payload, RecordFormat.Receiver receiver) {
+    byte[] bytes = Boms.strip(payload);
     CharsetDecoder decoder =
         StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
@@ -34,8 +36,9 @@ final class Utf8Text {
           line++;
         }
       }
-      throw new RecordException(
+      receiver.failure(payload,
           String.format("not UTF-8: byte 0x%02X at offset %d (line %d); the payload is not read", bytes[at] & 0xff, at, line));
+      return null;
     }
   }
 }

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.xml.XmlFactory;
 import com.fasterxml.jackson.dataformat.xml.XmlMapper;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
-import dev.streamtemplates.transforms.deadletter.RecordException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -93,11 +92,8 @@ final class XmlFormat implements RecordFormat {
   @Override
   public void decode(byte[] payload, Receiver receiver) {
     init();
-    String text;
-    try {
-      text = Utf8Text.decode(Boms.strip(payload));
-    } catch (RecordException e) {
-      receiver.failure(payload, e.getMessage());
+    String text = Utf8Text.decode(payload, receiver);
+    if (text == null) {
       return;
     }
     int records = 0;
