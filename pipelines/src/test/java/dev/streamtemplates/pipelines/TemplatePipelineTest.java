@@ -88,6 +88,36 @@ public class TemplatePipelineTest {
   }
 
   @Test
+  public void jsonLinesWithHostileTextAreEachWrittenOrDeadLetteredWithTheReason() throws IOException {
+    java.io.ByteArrayOutputStream file = new java.io.ByteArrayOutputStream();
+    file.writeBytes("{\"sensor\":\"s-1\",\"celsius\":21.5,\"at\":\"2024-05-01T10:00:00Z\"}\r\n   \n\n".getBytes(StandardCharsets.UTF_8));
+    file.writeBytes("{\"sensor\":\"s-".getBytes(StandardCharsets.UTF_8));
+    file.write(0xff); // not UTF-8: TextIO would have read it as U+FFFD
+    file.writeBytes("2\",\"celsius\":1.0,\"at\":\"2024-05-01T10:00:00Z\"}\n".getBytes(StandardCharsets.UTF_8));
+    file.writeBytes(("{\"sensor\":\"s-3\",\"celsius\":1e308,\"at\":\"2024-05-01T10:00:00Z\"}\n"
+        + "{\"sensor\":\"s-4\",\"celsius\":1e400,\"at\":\"2024-05-01T10:00:00Z\"}\n"
+        + "{\"sensor\":\"s-5\",\"celsius\":0,\"at\":\"2024-05-01T10:00:00\"}\n"
+        + "{\"sensor\":\"s-6\",\"celsius\":-40,\"at\":\"2024-05-01T10:00:00+02:00\"}").getBytes(StandardCharsets.UTF_8));
+    Files.write(dir.resolve("readings.jsonl"), file.toByteArray());
+    String spec = spec(STEPS).replace("readings.csv', format: csv, header: true,", "readings.jsonl', format: json,");
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+    TemplatePipeline.build(pipeline, TemplateSpec.parse("csv-demo", spec).resolve(Map.of()), dir.toString());
+    pipeline.run().waitUntilFinish();
+
+    assertThat(lines(dir.resolve("out")), containsInAnyOrder(
+        "{\"sensor\":\"s-1\",\"at\":\"2024-05-01T10:00:00.000Z\",\"fahrenheit\":70.7}",
+        "{\"sensor\":\"s-6\",\"at\":\"2024-05-01T08:00:00.000Z\",\"fahrenheit\":-40.0}"));
+    List<String> dead = lines(dir.resolve("dlq"));
+    String all = String.join("\n", dead);
+    assertThat(all, dead, hasSize(4)); // 6 records read = 2 written + 4 dead-lettered
+    assertThat(all, containsString("malformed JSON: Invalid UTF-8"));
+    assertThat(all, containsString("\"payloadEncoding\":\"base64\""));
+    assertThat(all, containsString("field 'fahrenheit': Infinity is not a finite number"));
+    assertThat(all, containsString("field 'celsius': '1e400' is not a finite number (outside the DOUBLE range)"));
+    assertThat(all, containsString("field 'at': '2024-05-01T10:00:00' has no UTC offset; write e.g. 2024-05-01T10:00:00Z"));
+  }
+
+  @Test
   public void graphAndExpressionErrorsAreAllReportedBeforeLaunch() {
     String steps =
         "  - {name: convert, type: MapFields, input: readings, fields: {f: 'celsius * nine'}}\n"

@@ -1,5 +1,6 @@
 package dev.streamtemplates.transforms.core;
 
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 
@@ -23,8 +24,32 @@ public final class Instants {
     try {
       return OffsetDateTime.parse(text).toInstant().toEpochMilli();
     } catch (DateTimeParseException e) {
+      if (isLocalDateTime(text)) {
+        throw new NoOffsetException(text);
+      }
       throw new IllegalArgumentException(
           "'" + abbreviate(text) + "' is not an ISO-8601 time with offset (2024-05-01T10:00:00Z) or epoch milliseconds");
+    }
+  }
+
+  private static boolean isLocalDateTime(String text) {
+    try {
+      LocalDateTime.parse(text);
+      return true;
+    } catch (DateTimeParseException e) {
+      return false;
+    }
+  }
+
+  /**
+   * A date and time without a UTC offset ({@code 2024-05-01T10:00:00}). It is refused rather than
+   * read as UTC: the writer's zone is unknown, and guessing would shift the instant silently.
+   */
+  public static final class NoOffsetException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    NoOffsetException(String text) {
+      super("'" + abbreviate(text) + "' has no UTC offset; write e.g. " + abbreviate(text) + "Z");
     }
   }
 

@@ -14,6 +14,7 @@ import org.apache.beam.sdk.values.Row;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.ReadableInstant;
 import org.joda.time.format.ISODateTimeFormat;
 
@@ -23,7 +24,13 @@ import org.joda.time.format.ISODateTimeFormat;
  * <p>A payload is a whole file or a single line. With a header, the first record names the
  * columns and may list them in any order; without one, columns follow the schema's field order.
  * A record with a wrong number of cells or a bad value is dead-lettered alone; an unterminated
- * quote dead-letters the rest of the payload, since nothing after it can be read reliably.
+ * quote dead-letters the rest of the payload, since nothing after it can be read reliably. A
+ * header that cannot be trusted (a column named twice, or a single column where the schema has
+ * several: the wrong delimiter) dead-letters the whole payload with the reason.
+ *
+ * <p>An empty cell is no value: null for a nullable field, an error for a required one (see
+ * {@link TextValues}). So an empty string cannot be written: it would read back as null; such a
+ * row is refused at the sink, as is a NaN or infinite number.
  */
 final class CsvFormat implements RecordFormat {
   private static final long serialVersionUID = 1L;
@@ -63,7 +70,10 @@ final class CsvFormat implements RecordFormat {
 
   @Override
   public void decode(byte[] payload, Receiver receiver) {
-    String text = new String(Boms.strip(payload), StandardCharsets.UTF_8);
+    String text = Utf8Text.decode(payload, receiver);
+    if (text == null) {
+      return;
+    }
     List<String> columns = header ? null : schema.getFieldNames();
     long linesConsumed = 0;
     try (CSVParser parser = CSVParser.parse(text, format())) {
@@ -73,6 +83,11 @@ final class CsvFormat implements RecordFormat {
         linesConsumed = parser.getCurrentLineNumber();
         if (columns == null) {
           columns = record.toList();
+          String problem = headerProblem(columns);
+          if (problem != null) {
+            receiver.failure(payload, problem);
+            return;
+          }
           continue;
         }
         decodeRecord(record, columns, receiver);
@@ -81,6 +96,38 @@ final class CsvFormat implements RecordFormat {
       String rest = skipLines(text, linesConsumed);
       receiver.failure(rest.getBytes(StandardCharsets.UTF_8), "malformed CSV: " + DeadLetter.reason(e));
     }
+  }
+
+  /**
+   * Why a header cannot be used, or null. Checked by hand: Commons CSV's {@code
+   * DuplicateHeaderMode.DISALLOW} would refuse a duplicate too, but with a message about its own
+   * builder, and it has no notion of a delimiter that splits nothing.
+   */
+  private @Nullable String headerProblem(List<String> columns) {
+    Map<String, Integer> seen = new HashMap<>();
+    for (int i = 0; i < columns.size(); i++) {
+      Integer first = seen.putIfAbsent(columns.get(i), i + 1);
+      if (first != null) {
+        return "the CSV header names column '" + columns.get(i) + "' twice (columns " + first + " and " + (i + 1)
+            + "); which one holds the field is ambiguous, so the file is not read";
+      }
+    }
+    if (columns.size() == 1 && schema.getFieldCount() > 1 && !schema.hasField(columns.get(0))) {
+      StringBuilder reason = new StringBuilder("the CSV header has one column, '")
+          .append(TextValues.abbreviate(columns.get(0))).append("', with the delimiter ").append(shown(delimiter));
+      for (char other : new char[] {',', ';', '\t', '|'}) {
+        if (other != delimiter && columns.get(0).indexOf(other) >= 0) {
+          reason.append("; the file seems delimited by ").append(shown(other)).append(" (set delimiter)");
+          break;
+        }
+      }
+      return reason.append("; expected the columns ").append(schema.getFieldNames()).toString();
+    }
+    return null;
+  }
+
+  private static String shown(char delimiter) {
+    return delimiter == '\t' ? "tab ('\\t')" : "'" + delimiter + "'";
   }
 
   private void decodeRecord(CSVRecord record, List<String> columns, Receiver receiver) {
@@ -125,8 +172,14 @@ final class CsvFormat implements RecordFormat {
 
   @Override
   public byte[] encode(Row row) {
+    TextValues.requireFinite(row);
     List<Object> cells = new ArrayList<>(row.getFieldCount());
-    for (Object value : row.getValues()) {
+    for (Schema.Field field : row.getSchema().getFields()) {
+      Object value = row.getValue(field.getName());
+      if ("".equals(value)) {
+        throw new IllegalArgumentException("field '" + field.getName() + "': an empty string cannot be written to CSV,"
+            + " where an empty cell reads as null (nullable) or an error (required)");
+      }
       if (value instanceof ReadableInstant) {
         cells.add(ISODateTimeFormat.dateTime().withZoneUTC().print((ReadableInstant) value));
       } else if (value instanceof Row || value instanceof Iterable || value instanceof Map) {

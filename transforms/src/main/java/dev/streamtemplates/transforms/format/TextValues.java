@@ -5,8 +5,6 @@ import dev.streamtemplates.transforms.core.Instants;
 import dev.streamtemplates.transforms.deadletter.RecordException;
 import java.math.BigDecimal;
 import java.time.LocalDate;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
@@ -30,11 +28,15 @@ import org.joda.time.DateTimeZone;
  *
  * <ul>
  *   <li>integers: decimal digits, range-checked for the field's width;
- *   <li>FLOAT, DOUBLE, DECIMAL: decimal numbers;
+ *   <li>FLOAT, DOUBLE, DECIMAL: decimal numbers; FLOAT and DOUBLE must be finite in the field's
+ *       range ({@code NaN}, {@code Infinity} and {@code 1e400} are errors, see {@link #finite});
  *   <li>BOOLEAN: {@code true} or {@code false}, any case;
- *   <li>DATETIME: ISO-8601 with an offset ({@code 2024-05-01T10:00:00Z}) or epoch milliseconds;
+ *   <li>DATETIME: ISO-8601 with an offset ({@code 2024-05-01T10:00:00Z}) or epoch milliseconds; a
+ *       time without an offset is an error, not UTC;
  *   <li>BYTES: base64;
- *   <li>an empty value is null for a nullable field and an error for a required one.
+ *   <li>an empty value is null for a nullable field and an error for a required one, STRING
+ *       included; only an XML element that is present but empty is the empty string (XML can tell
+ *       an absent element, null, from an empty one).
  * </ul>
  */
 public final class TextValues {
@@ -93,6 +95,9 @@ public final class TextValues {
         if (node.isContainerNode()) {
           throw new RecordException("field '" + path + "' must be a single " + describe(type) + ", got nested content " + node);
         }
+        if (type.getTypeName() == Schema.TypeName.STRING) {
+          return node.asText(); // a present XML element: empty is the empty string, absence is null
+        }
         return parse(type, node.asText(), path);
     }
   }
@@ -103,7 +108,7 @@ public final class TextValues {
       return missing(type, field);
     }
     String value = type.getTypeName() == Schema.TypeName.STRING ? text : text.trim();
-    if (value.isEmpty() && type.getTypeName() != Schema.TypeName.STRING) {
+    if (value.isEmpty()) {
       return missing(type, field);
     }
     try {
@@ -119,9 +124,9 @@ public final class TextValues {
         case INT64:
           return Long.parseLong(value);
         case FLOAT:
-          return Float.parseFloat(value);
+          return (float) finite(type, Float.parseFloat(decimal(value, field)), value, field);
         case DOUBLE:
-          return Double.parseDouble(value);
+          return finite(type, Double.parseDouble(decimal(value, field)), value, field);
         case DECIMAL:
           return new BigDecimal(value);
         case BOOLEAN:
@@ -131,7 +136,11 @@ public final class TextValues {
           }
           throw new IllegalArgumentException("not a boolean");
         case DATETIME:
-          return new DateTime(Instants.parseEpochMillis(value), DateTimeZone.UTC);
+          try {
+            return new DateTime(Instants.parseEpochMillis(value), DateTimeZone.UTC);
+          } catch (Instants.NoOffsetException e) {
+            throw new RecordException("field '" + field + "': " + e.getMessage());
+          }
         case BYTES:
           return Base64.getDecoder().decode(value);
         case LOGICAL_TYPE:
@@ -146,6 +155,70 @@ public final class TextValues {
       throw e;
     } catch (RuntimeException e) {
       throw new RecordException("field '" + field + "': '" + abbreviate(value) + "' is not a valid " + describe(type));
+    }
+  }
+
+  /**
+   * The one rule for non-finite numbers, shared by every text format (JSON, XML, CSV): a FLOAT or
+   * DOUBLE must be a finite number of the field's range. Reading {@code NaN}, {@code Infinity} or
+   * a number outside the range ({@code 1e400}) is a dead letter; writing one is refused too (see
+   * {@link #requireFinite}), since JSON has no literal for it and text readers would reject it.
+   * Numbers are parsed as {@link BigDecimal} first, so that only decimal notation is accepted
+   * ({@code Double.parseDouble} would also take {@code 0x1p3}, {@code 2.5d} and {@code NaN}).
+   */
+  static double finite(FieldType type, double value, String written, String field) {
+    if (Double.isInfinite(value)) {
+      throw notFinite(field, written, " (outside the " + type.getTypeName() + " range)");
+    }
+    return value;
+  }
+
+  /** {@code value} if it is in decimal notation (BigDecimal's grammar); the double is parsed apart, keeping -0.0. */
+  private static String decimal(String value, String field) {
+    String word = value.replaceFirst("^[+-]", "").toLowerCase(Locale.ROOT);
+    if (word.equals("nan") || word.equals("inf") || word.equals("infinity")) {
+      throw notFinite(field, value, "");
+    }
+    new BigDecimal(value); // throws NumberFormatException for 0x1p3, 2.5d, ...
+    return value;
+  }
+
+  private static RecordException notFinite(String field, String written, String why) {
+    return new RecordException("field '" + field + "': '" + abbreviate(written) + "' is not a finite number" + why);
+  }
+
+  /**
+   * Refuses a row holding NaN or an infinite FLOAT or DOUBLE anywhere (nested rows, arrays, maps),
+   * naming the field: text formats write only what their readers accept.
+   */
+  static void requireFinite(Row row) {
+    requireFinite(row, "");
+  }
+
+  private static void requireFinite(Row row, String prefix) {
+    for (Schema.Field field : row.getSchema().getFields()) {
+      requireFiniteValue(row.getValue(field.getName()), prefix + field.getName());
+    }
+  }
+
+  private static void requireFiniteValue(@Nullable Object value, String path) {
+    if (value instanceof Double || value instanceof Float) {
+      double number = ((Number) value).doubleValue();
+      if (!Double.isFinite(number)) {
+        throw new IllegalArgumentException(
+            "field '" + path + "': " + value + " is not a finite number; text formats write only finite numbers");
+      }
+    } else if (value instanceof Row) {
+      requireFinite((Row) value, path + ".");
+    } else if (value instanceof Iterable) {
+      int i = 0;
+      for (Object item : (Iterable<?>) value) {
+        requireFiniteValue(item, path + "[" + i++ + "]");
+      }
+    } else if (value instanceof Map) {
+      for (Map.Entry<?, ?> entry : ((Map<?, ?>) value).entrySet()) {
+        requireFiniteValue(entry.getValue(), path + "[" + entry.getKey() + "]");
+      }
     }
   }
 

@@ -30,8 +30,14 @@ import org.joda.time.format.ISODateTimeFormat;
  * dead-lettered alone. XML syntax errors cannot be resynchronised: the text from the start of the
  * broken record to the end of the document becomes one dead letter.
  *
+ * <p>Record elements are matched by local name ({@code <ns:order>} is an {@code order} record) or
+ * by the prefixed name as written ({@code recordElement: ns:order}); fields are matched by local
+ * name. Namespaces declared on the root stay in scope for each record cut out of the document.
+ *
  * <p>DTDs and external entities are disabled, so entity-expansion ("billion laughs") and external
- * entity attacks fail as syntax errors instead of expanding.
+ * entity attacks fail as syntax errors instead of expanding. A reference to an entity that no DTD
+ * defines ({@code &xxe;}) makes its record a dead letter naming the entity, instead of reading as
+ * nothing.
  */
 final class XmlFormat implements RecordFormat {
   private static final long serialVersionUID = 1L;
@@ -86,7 +92,10 @@ final class XmlFormat implements RecordFormat {
   @Override
   public void decode(byte[] payload, Receiver receiver) {
     init();
-    String text = new String(Boms.strip(payload), StandardCharsets.UTF_8);
+    String text = Utf8Text.decode(payload, receiver);
+    if (text == null) {
+      return;
+    }
     int records = 0;
     int resumeAt = 0; // start of the text not yet handed out as a record or a failure
     try {
@@ -94,6 +103,10 @@ final class XmlFormat implements RecordFormat {
       int depth = 0;
       int recordStart = -1;
       int recordDepth = -1;
+      String recordName = null;
+      String element = null; // the innermost open element, to name where an entity stands
+      String undefinedEntity = null; // why the current record cannot be read, if so
+      String rootNamespaces = ""; // xmlns declarations of a root that is not itself a record
       while (reader.hasNext()) {
         int event = reader.next();
         if (event == XMLStreamConstants.DTD) {
@@ -102,20 +115,35 @@ final class XmlFormat implements RecordFormat {
         }
         if (event == XMLStreamConstants.START_ELEMENT) {
           depth++;
-          boolean isRecord = reader.getLocalName().equals(recordElement) && (depth == 1 || depth == 2) && recordStart < 0;
+          element = reader.getLocalName();
+          boolean isRecord = isRecordElement(reader) && (depth == 1 || depth == 2) && recordStart < 0;
           if (isRecord) {
             recordStart = (int) reader.getLocationInfo().getStartingCharOffset();
             recordDepth = depth;
+            recordName = reader.getLocalName();
             resumeAt = recordStart;
+          } else if (depth == 1) {
+            rootNamespaces = namespaceDeclarations(reader);
           }
+        } else if (event == XMLStreamConstants.ENTITY_REFERENCE && recordStart >= 0 && undefinedEntity == null) {
+          // Without a DTD no entity but the five predefined ones exists; Woodstox reports the
+          // reference instead of failing, and Jackson would read it as nothing.
+          undefinedEntity = "entity '&" + reader.getLocalName() + ";' in element '" + element
+              + "' is not defined (DTDs are refused, so only &lt; &gt; &amp; &quot; &apos; and character references are)";
         } else if (event == XMLStreamConstants.END_ELEMENT) {
           if (depth == recordDepth) {
             int end = (int) reader.getLocationInfo().getEndingCharOffset();
-            decodeRecord(text.substring(recordStart, end), receiver);
+            String record = text.substring(recordStart, end);
+            if (undefinedEntity != null) {
+              receiver.failure(record.getBytes(StandardCharsets.UTF_8), undefinedEntity);
+            } else {
+              decodeRecord(record, recordName, recordDepth == 2 ? rootNamespaces : "", receiver);
+            }
             records++;
             resumeAt = end;
             recordStart = -1;
             recordDepth = -1;
+            undefinedEntity = null;
           }
           depth--;
         }
@@ -131,10 +159,37 @@ final class XmlFormat implements RecordFormat {
     }
   }
 
-  private void decodeRecord(String xml, Receiver receiver) {
+  private boolean isRecordElement(XMLStreamReader2 reader) {
+    String prefix = reader.getPrefix();
+    return reader.getLocalName().equals(recordElement)
+        || (prefix != null && !prefix.isEmpty() && recordElement.equals(prefix + ":" + reader.getLocalName()));
+  }
+
+  /** The element's own namespace declarations, as attributes to repeat on a wrapper element. */
+  private static String namespaceDeclarations(XMLStreamReader2 reader) {
+    StringBuilder declarations = new StringBuilder();
+    for (int i = 0; i < reader.getNamespaceCount(); i++) {
+      String prefix = reader.getNamespacePrefix(i);
+      String uri = reader.getNamespaceURI(i) == null ? "" : reader.getNamespaceURI(i);
+      declarations.append(prefix == null || prefix.isEmpty() ? " xmlns" : " xmlns:" + prefix)
+          .append("=\"")
+          .append(uri.replace("&", "&amp;").replace("<", "&lt;").replace("\"", "&quot;"))
+          .append('"');
+    }
+    return declarations.toString();
+  }
+
+  /**
+   * Reads one record cut out of its document. A record under a root that declares namespaces is
+   * read inside a wrapper element repeating those declarations, so that {@code <ns:order>} cut out
+   * of {@code <orders xmlns:ns="...">} still has its prefix bound; the dead letter keeps the record
+   * as written.
+   */
+  private void decodeRecord(String xml, String name, String namespaces, Receiver receiver) {
     Row row;
     try {
-      JsonNode node = mapper.readTree(xml);
+      JsonNode node =
+          namespaces.isEmpty() ? mapper.readTree(xml) : mapper.readTree("<wrapper" + namespaces + ">" + xml + "</wrapper>").path(name);
       row = TextValues.fromTree(schema, node, "");
     } catch (Exception e) {
       String reason = e instanceof com.fasterxml.jackson.core.JsonProcessingException
@@ -149,6 +204,7 @@ final class XmlFormat implements RecordFormat {
   @Override
   public byte[] encode(Row row) {
     init();
+    TextValues.requireFinite(row); // XML text of NaN or Infinity would not read back; see TextValues.finite
     try {
       return mapper.writer().withRootName(recordElement).writeValueAsString(toTree(row)).getBytes(StandardCharsets.UTF_8);
     } catch (Exception e) {

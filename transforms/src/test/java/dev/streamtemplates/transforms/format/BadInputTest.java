@@ -53,6 +53,13 @@ public class BadInputTest {
     return new Case(name, Formats.csv(FLAT, true, ','), payload.getBytes(StandardCharsets.UTF_8), records, out, reason);
   }
 
+  static final Schema NUMBERS =
+      Schema.builder().addStringField("id").addDoubleField("x").addNullableField("f", FieldType.FLOAT).build();
+
+  static Case csvNumbers(String name, String row, int out, String reason) {
+    return new Case(name, Formats.csv(NUMBERS, true, ','), ("id,x,f\n" + row + "\n").getBytes(StandardCharsets.UTF_8), 1, out, reason);
+  }
+
   static Case avro(String name, byte[] payload, int out, String reason) {
     return new Case(name, Formats.avro(ORDER), payload, 1, out, reason);
   }
@@ -89,6 +96,18 @@ public class BadInputTest {
     cases.add(json("json raw newline in a string", replace("o-1", "o-\n1"), 0, "JSON"));
     cases.add(json("json duplicate key, last wins", replace("\"id\":\"o-1\"", "\"id\":\"o-0\",\"id\":\"o-1\""), 1, null));
     cases.add(json("json null for a required field", replace("\"price\":2.5", "\"price\":null"), 0, "required field 'price'"));
+    // JSON: hostile text
+    cases.add(json("json number beyond the double range", replace("2.5", "1e400"), 0,
+        "field 'price': '1e400' is not a finite number (outside the DOUBLE range)"));
+    cases.add(json("json negative number beyond the double range", replace("2.5", "-2e308"), 0, "field 'price': '-2e308' is not a finite"));
+    cases.add(json("json Infinity literal", replace("2.5", "Infinity"), 0, "malformed JSON"));
+    cases.add(json("json largest double is fine", replace("2.5", "1.7976931348623157e308"), 1, null));
+    cases.add(json("json time without offset", replace("2024-05-01T10:00:00Z", "2024-05-01T10:00:00"), 0,
+        "field 'orderTime': '2024-05-01T10:00:00' has no UTC offset; write e.g. 2024-05-01T10:00:00Z"));
+    cases.add(json("json time with a +02:00 offset", replace("2024-05-01T10:00:00Z", "2024-05-01T12:00:00+02:00"), 1, null));
+    cases.add(json("json date alone is not a time", replace("2024-05-01T10:00:00Z", "2024-05-01"), 0,
+        "field 'orderTime': '2024-05-01' is not an ISO-8601 time with offset"));
+    cases.add(new Case("json invalid UTF-8 inside a string", Formats.json(ORDER), withByte(GOOD_JSON, "Lyon", (byte) 0xE9), 1, 0, "Invalid UTF-8"));
     // XML
     cases.add(xml("xml entity expansion bomb", "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;\">]>"
         + "<orders><order><id>&lol2;</id></order></orders>", 1, 0, "DOCTYPE declarations are not allowed"));
@@ -99,11 +118,27 @@ public class BadInputTest {
     cases.add(xml("xml missing element", "<orders>" + GOOD_XML_ORDER.replace("<price>2.5</price>", "") + "</orders>", 1, 0, "required field 'price'"));
     cases.add(xml("xml extra elements ignored", "<orders>" + GOOD_XML_ORDER.replace("<id>", "<coupon>X</coupon><id>") + "</orders>", 1, 1, null));
     cases.add(xml("xml CDATA value", "<orders>" + GOOD_XML_ORDER.replace("<id>o-1</id>", "<id><![CDATA[o-1]]></id>") + "</orders>", 1, 1, null));
-    cases.add(new Case("xml non-UTF-8 bytes", Formats.xml(ORDER, "order"), new byte[] {'<', 'a', '>', (byte) 0xff, '<', '/', 'a', '>'}, 1, 0, "XML"));
+    cases.add(new Case("xml non-UTF-8 bytes", Formats.xml(ORDER, "order"), new byte[] {'<', 'a', '>', (byte) 0xff, '<', '/', 'a', '>'}, 1, 0,
+        "not UTF-8: byte 0xFF at offset 3 (line 1)"));
     cases.add(xml("xml empty document", "", 1, 0, "malformed XML"));
     cases.add(xml("xml plain text", "hello there", 1, 0, "malformed XML"));
     cases.add(xml("xml without any record element", "<orders><purchase><id>o-1</id></purchase></orders>", 1, 0, "no <order> record"));
     cases.add(xml("xml nested element where a value belongs", "<orders>" + GOOD_XML_ORDER.replace("<id>o-1</id>", "<id><x>1</x></id>") + "</orders>", 1, 0, "field 'id'"));
+    // XML: hostile text
+    String namespaced = "<ns:orders xmlns:ns=\"urn:shop\">" + GOOD_XML_ORDER.replaceAll("<(/?)([a-zA-Z]+)>", "<$1ns:$2>") + "</ns:orders>";
+    cases.add(xml("xml namespaced records, namespace declared on the root", namespaced, 1, 1, null));
+    cases.add(new Case("xml namespaced records named with their prefix", Formats.xml(ORDER, "ns:order"),
+        namespaced.getBytes(StandardCharsets.UTF_8), 1, 1, null));
+    cases.add(xml("xml default namespace on the root", "<orders xmlns=\"urn:shop\">" + GOOD_XML_ORDER + "</orders>", 1, 1, null));
+    cases.add(xml("xml undefined entity without a DTD", "<orders>" + GOOD_XML_ORDER.replace(">o-1<", ">&xxe;<") + GOOD_XML_ORDER + "</orders>", 2, 1,
+        "entity '&xxe;' in element 'id' is not defined"));
+    cases.add(xml("xml predefined entities and character references", "<orders>" + GOOD_XML_ORDER.replace(">o-1<", ">o&amp;1&#65;&lt;<") + "</orders>", 1, 1, null));
+    cases.add(xml("xml number beyond the double range", "<orders>" + GOOD_XML_ORDER.replace(">2.5<", ">1e400<") + "</orders>", 1, 0,
+        "field 'price': '1e400' is not a finite number (outside the DOUBLE range)"));
+    cases.add(xml("xml NaN", "<orders>" + GOOD_XML_ORDER.replace(">2.5<", ">NaN<") + "</orders>", 1, 0, "field 'price': 'NaN' is not a finite number"));
+    cases.add(xml("xml time without offset", "<orders>" + GOOD_XML_ORDER.replace("10:00:00Z", "10:00:00") + "</orders>", 1, 0,
+        "field 'orderTime': '2024-05-01T10:00:00' has no UTC offset"));
+    cases.add(xml("xml empty element for a required string is the empty string", "<orders>" + GOOD_XML_ORDER.replace("<id>o-1</id>", "<id></id>") + "</orders>", 1, 1, null));
     // CSV
     cases.add(csv("csv wrong cell count", "id,n,when\na,1,\nb,2,,extra\n", 2, 1, "has 4 cells, expected 3"));
     cases.add(csv("csv unterminated quote", "id,n,when\na,1,\n\"b,2,\n", 2, 1, "malformed CSV"));
@@ -111,6 +146,27 @@ public class BadInputTest {
     cases.add(csv("csv header without a required column", "id,when\na,\nb,\n", 2, 0, "required field 'n'"));
     cases.add(csv("csv with a byte-order mark", "\uFEFFid,n,when\na,1,\n", 1, 1, null));
     cases.add(csv("csv bad time", "id,n,when\na,1,noon\n", 1, 0, "field 'when'"));
+    cases.add(new Case("xml invalid UTF-8 in a value", Formats.xml(ORDER, "order"),
+        withByte("<orders>" + GOOD_XML_ORDER + "\n" + GOOD_XML_ORDER + "</orders>", "\n<order><id>o-", (byte) 0xFF), 1, 0,
+        "not UTF-8: byte 0xFF at offset"));
+    // CSV: hostile text
+    cases.add(new Case("csv invalid UTF-8 in a cell", Formats.csv(FLAT, true, ','), withByte("id,n,when\na,1,\nb", "\nb", (byte) 0xC3), 1, 0,
+        "not UTF-8: byte 0xC3 at offset 16 (line 3)"));
+    cases.add(csv("csv empty required string", "id,n,when\n,1,\nb,2,\n", 2, 1, "required field 'id' is missing or empty"));
+    cases.add(csv("csv quoted empty required string", "id,n,when\n\"\",1,\n", 1, 0, "required field 'id' is missing or empty"));
+    cases.add(csv("csv duplicate header", "id,n,id,when\na,1,b,\n", 1, 0, "the CSV header names column 'id' twice (columns 1 and 3)"));
+    cases.add(csv("csv wrong delimiter", "id;n;when\na;1;\nb;2;\n", 1, 0,
+        "the CSV header has one column, 'id;n;when', with the delimiter ','; the file seems delimited by ';' (set delimiter)"));
+    cases.add(new Case("csv wrong delimiter, tab expected", Formats.csv(FLAT, true, '\t'), "id,n,when\na,1,\n".getBytes(StandardCharsets.UTF_8), 1, 0,
+        "one column, 'id,n,when', with the delimiter tab ('\\t'); the file seems delimited by ','"));
+    cases.add(csv("csv time without offset", "id,n,when\na,1,2024-05-01T10:00:00\n", 1, 0, "field 'when': '2024-05-01T10:00:00' has no UTC offset"));
+    cases.add(csvNumbers("csv number beyond the double range", "a,1e400,", 0, "field 'x': '1e400' is not a finite number (outside the DOUBLE range)"));
+    cases.add(csvNumbers("csv number beyond the float range", "a,1,1e39", 0, "field 'f': '1e39' is not a finite number (outside the FLOAT range)"));
+    cases.add(csvNumbers("csv NaN", "a,NaN,", 0, "field 'x': 'NaN' is not a finite number"));
+    cases.add(csvNumbers("csv -Infinity", "a,-Infinity,", 0, "field 'x': '-Infinity' is not a finite number"));
+    cases.add(csvNumbers("csv hexadecimal float", "a,0x1p3,", 0, "field 'x': '0x1p3' is not a valid DOUBLE"));
+    cases.add(csvNumbers("csv Java float suffix", "a,2.5d,", 0, "field 'x': '2.5d' is not a valid DOUBLE"));
+    cases.add(csvNumbers("csv plain numbers", "a,-1.5e3,2.5", 1, null));
     // Avro
     byte[] good = Formats.avro(ORDER).encode(org.apache.beam.sdk.values.Row.withSchema(ORDER).addValues("o-1", 3, 2.5,
         new org.joda.time.Instant(0), null, org.apache.beam.sdk.values.Row.withSchema(ADDRESS).addValues("Lyon", "FR").build()).build());
@@ -136,6 +192,13 @@ public class BadInputTest {
     if (test.reason() != null) {
       assertThat(test.name(), String.join(" | ", out.reasons), containsString(test.reason()));
     }
+  }
+
+  /** {@code text} as UTF-8 with the byte {@code bad} inserted after the first {@code after}. */
+  static byte[] withByte(String text, String after, byte bad) {
+    int at = text.indexOf(after) + after.length();
+    return concat(concat(text.substring(0, at).getBytes(StandardCharsets.UTF_8), new byte[] {bad}),
+        text.substring(at).getBytes(StandardCharsets.UTF_8));
   }
 
   static byte[] concat(byte[] a, byte[] b) {
