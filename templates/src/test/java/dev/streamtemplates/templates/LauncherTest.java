@@ -135,6 +135,9 @@ public class LauncherTest {
     java.util.List<String> dead = ConformanceHarness.readRecords(dir.resolve("dead").toString(), "json");
     assertThat(dead.toString(), dead.size(), equalTo(1));
     assertThat(out(), org.hamcrest.Matchers.matchesPattern("(?s).*out-written\\s+1\\n.*"));
+    assertThat(out(), containsString("balance: read 2 = written 1 + dead-lettered 1 + dropped on purpose 0: holds"));
+    assertThat(out(), containsString("wrote " + dir.resolve("out/notes-00000-of-00001.xml")));
+    assertThat(out(), containsString("wrote " + dir.resolve("dead")));
   }
 
   @Test

@@ -192,11 +192,11 @@ public final class Launcher {
     PipelineResult result = pipeline.run();
     PipelineResult.State state = result.waitUntilFinish();
     out.printf("%s %s on %s in %.1f s%n", launch.spec().name(), state, runner, (System.nanoTime() - start) / 1e9);
-    printCounts(result);
+    printCounts(launch, result);
     return result;
   }
 
-  private void printCounts(PipelineResult result) {
+  private void printCounts(Launch launch, PipelineResult result) {
     Map<String, Long> records = new TreeMap<>();
     Map<String, Long> deadLetters = new TreeMap<>();
     try {
@@ -217,6 +217,10 @@ public final class Launcher {
     records.forEach((name, value) -> out.printf("  %-28s %d%n", name, value));
     long total = deadLetters.values().stream().mapToLong(Long::longValue).sum();
     out.printf("  %-28s %d %s%n", "dead-lettered", total, deadLetters.isEmpty() ? "" : deadLetters);
+    out.println(Balance.of(launch.root(), records, deadLetters).describe());
+    for (String file : Balance.filesWritten(launch.root())) {
+      out.println("  wrote " + file);
+    }
   }
 
   private String optionError(TemplateSpec spec, IllegalArgumentException e, List<String> pipelineArgs) {
