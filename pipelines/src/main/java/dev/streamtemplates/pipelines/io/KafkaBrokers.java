@@ -21,14 +21,21 @@ final class KafkaBrokers {
   /** How long the brokers have to answer at launch. */
   static final Duration ANSWER_WITHIN = Duration.ofSeconds(10);
 
-  static void requireReachable(SpecNode node, String bootstrapServers, List<String> topics, Map<String, String> properties) {
+  /**
+   * A consumer for questions asked at launch (topics, partitions) with the node's own client
+   * properties; it retries a connection once a second at most, not the client's every 50 ms.
+   */
+  static KafkaConsumer<byte[], byte[]> launchConsumer(String bootstrapServers, Map<String, String> properties) {
     Map<String, Object> config = new HashMap<>(properties);
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    // One attempt a second at most while we wait, not the client's default of one every 50 ms.
     config.put(ConsumerConfig.RECONNECT_BACKOFF_MS_CONFIG, 1000);
     config.put(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000);
+    return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  static void requireReachable(SpecNode node, String bootstrapServers, List<String> topics, Map<String, String> properties) {
     String where = node.path() + " ('" + node.text("name") + "')";
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer = launchConsumer(bootstrapServers, properties)) {
       for (String topic : topics) {
         consumer.partitionsFor(topic, ANSWER_WITHIN);
       }

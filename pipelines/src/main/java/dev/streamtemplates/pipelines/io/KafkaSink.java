@@ -3,20 +3,16 @@ package dev.streamtemplates.pipelines.io;
 import dev.streamtemplates.pipelines.spec.SpecNode;
 import dev.streamtemplates.transforms.format.RecordFormat;
 import dev.streamtemplates.transforms.format.SerializeRecords;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -77,10 +73,8 @@ public final class KafkaSink implements SinkProvider {
       return;
     }
     String topic = sink.text("topic");
-    Map<String, Object> config = new HashMap<>(sink.stringMap("properties"));
-    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, sink.text("bootstrapServers"));
     int partitions;
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer = KafkaBrokers.launchConsumer(sink.text("bootstrapServers"), sink.stringMap("properties"))) {
       List<PartitionInfo> found = consumer.partitionsFor(topic, java.time.Duration.ofSeconds(10));
       partitions = found == null ? 0 : found.size();
     } catch (KafkaException e) {

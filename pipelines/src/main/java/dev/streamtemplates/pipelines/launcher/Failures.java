@@ -1,5 +1,6 @@
 package dev.streamtemplates.pipelines.launcher;
 
+import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -24,8 +25,7 @@ final class Failures {
         said = cause;
       }
     }
-    String message = said.getMessage() == null ? "(no message)" : said.getMessage().strip().split("\n")[0];
-    return said.getClass().getSimpleName() + ": " + message;
+    return DeadLetter.reason(said).strip().split("\n")[0];
   }
 
   /** Writes the stack trace, secrets masked, to a new file under the temporary directory; returns its path. */

@@ -72,7 +72,7 @@ final class PreviousWindow {
     Schema schema = rows.getSchema();
     Schema output = outputSchema(schema, aggregates);
     return rows
-        .apply("Results by " + keySchema.getFieldNames(), ParDo.of(new KeyFn(keySchema)))
+        .apply("Results by " + keySchema.getFieldNames(), ParDo.of(new KeyFn(schema, keySchema)))
         .setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(schema)))
         .apply("With previous " + aggregates, ParDo.of(new PreviousFn(schema, output, aggregates, slide)))
         .setRowSchema(output);
@@ -80,16 +80,19 @@ final class PreviousWindow {
 
   private static final class KeyFn extends DoFn<Row, KV<Row, Row>> {
     private final Schema keySchema;
+    private final int[] keyFields;
 
-    KeyFn(Schema keySchema) {
+    /** The key fields' positions in the rows are found once, here, not per row. */
+    KeyFn(Schema rows, Schema keySchema) {
       this.keySchema = keySchema;
+      this.keyFields = keySchema.getFields().stream().mapToInt(field -> rows.indexOf(field.getName())).toArray();
     }
 
     @ProcessElement
     public void process(@Element Row row, OutputReceiver<KV<Row, Row>> out) {
-      List<Object> key = new ArrayList<>(keySchema.getFieldCount());
-      for (Schema.Field field : keySchema.getFields()) {
-        key.add(row.getValue(field.getName()));
+      List<Object> key = new ArrayList<>(keyFields.length);
+      for (int field : keyFields) {
+        key.add(row.getValue(field));
       }
       out.output(KV.of(Row.withSchema(keySchema).attachValues(key), row));
     }
