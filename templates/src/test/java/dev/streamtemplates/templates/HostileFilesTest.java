@@ -39,8 +39,15 @@ import org.junit.runners.Parameterized.Parameters;
 public class HostileFilesTest {
   @Rule public final TemporaryFolder folder = new TemporaryFolder();
 
-  /** A file, its format, how many records must be written, and a reason each dead letter set must contain ("" for none). */
-  record Case(String name, String format, byte[] content, int written, int deadLetters, String reason) {
+  /**
+   * A file, its format, how many records must be written, a reason the dead letters must contain
+   * ("" for none), and the expression of a MapFields step between source and sink ("" for none).
+   */
+  record Case(String name, String format, byte[] content, int written, int deadLetters, String reason, String expression) {
+    Case(String name, String format, byte[] content, int written, int deadLetters, String reason) {
+      this(name, format, content, written, deadLetters, reason, "");
+    }
+
     @Override
     public String toString() {
       return name;
@@ -112,7 +119,7 @@ public class HostileFilesTest {
     cases.add(new Case("csv: an extra cell", "csv", bytes(header + "a,1.5,2024-05-01T10:00:00Z\nb,2,2024-05-01T10:00:00Z,extra\n"), 1, 1, ""));
     cases.add(new Case("csv: an unterminated quote", "csv", bytes(header + "a,1.5,2024-05-01T10:00:00Z\n\"b,2,2024-05-01T10:00:00Z\n"), 1, 1, ""));
     cases.add(new Case("csv: invalid UTF-8", "csv", concat(bytes(header + "a,1.5,2024-05-01T10:00:00Z\nb"), new byte[] {(byte) 0xFF},
-        bytes(",2,2024-05-01T10:00:00Z\n")), 0, 1, "not UTF-8"));
+        bytes(",2,2024-05-01T10:00:00Z\n")), 1, 1, "not UTF-8: byte 0xFF at offset 41 (line 3); the record is not read"));
     // XML.
     String rec = "<rec><id>a</id><amount>1.5</amount><at>2024-05-01T10:00:00Z</at></rec>";
     cases.add(new Case("xml: namespaced records", "xml", bytes("<ns:recs xmlns:ns=\"urn:x\">" + rec.replace("rec>", "ns:rec>").replace("<rec", "<ns:rec")
@@ -121,6 +128,8 @@ public class HostileFilesTest {
     cases.add(new Case("xml: a DTD with entities", "xml", bytes("<?xml version=\"1.0\"?><!DOCTYPE recs [<!ENTITY a \"aaaaaaaaaa\">"
         + "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]><recs>" + rec.replace(">a<", ">&b;<") + "</recs>"), 0, 1, ""));
     cases.add(new Case("xml: an unclosed element", "xml", bytes("<recs>" + rec + "<rec><id>b</id>" + "</recs>"), 1, 1, ""));
+    cases.add(new Case("xml: invalid UTF-8 in one record of three", "xml", concat(bytes("<recs>" + rec + "<rec><id>b"), new byte[] {(byte) 0xC0},
+        bytes(rec.substring(rec.indexOf("</id>")) + rec.replace(">a<", ">c<") + "</recs>")), 2, 1, "not UTF-8: byte 0xC0"));
     // Avro container files.
     byte[] good = avro(50);
     cases.add(new Case("avro: random bytes", "avro", new java.util.Random(1).ints(400, 0, 256).collect(ByteArrayOutputStream::new,
@@ -129,6 +138,14 @@ public class HostileFilesTest {
     cases.add(new Case("avro: only the magic bytes", "avro", new byte[] {'O', 'b', 'j', 1}, 0, 1, "cut short"));
     cases.add(new Case("avro: a good file", "avro", good, 50, 0, ""));
     cases.add(new Case("avro: a file cut in its last block", "avro", Arrays.copyOf(good, good.length - 20), 40, 1, "truncated"));
+    // Expressions that would build huge values from a large field: that record is a dead letter.
+    String large = GOOD_JSON + "{\"id\":\"" + "x".repeat(1_000_000) + "\",\"amount\":1,\"at\":\"2024-05-01T10:00:00Z\"}\n";
+    cases.add(new Case("cel: joining 3,000 references to a 1 MB field", "json", bytes(large), 1, 1,
+        "join() would build a value of 3,000,000,000 characters", "[" + "id, ".repeat(2_999) + "id].join()"));
+    cases.add(new Case("cel: concatenating a 1 MB field in a comprehension", "json", bytes(large), 1, 1,
+        "more than the 1,048,576 an expression may build", "[1,2,3,4,5,6,7,8,9,10].map(i, id).join(id)"));
+    cases.add(new Case("cel: a division by zero", "json", bytes(GOOD_JSON + GOOD_JSON.replace("1.5", "0.0")), 1, 1,
+        "by zero", "string(10 / int(amount))"));
     return cases;
   }
 
@@ -145,8 +162,9 @@ public class HostileFilesTest {
         "sources:",
         "  - {name: in, type: file, path: '" + input + "', format: " + hostile.format() + ", schema: '" + dir.resolve("r.avsc") + "'"
             + ("xml".equals(hostile.format()) ? ", recordElement: rec" : "") + "}",
+        hostile.expression().isEmpty() ? "" : "steps:\n  - {name: m, type: MapFields, input: in, fields: {id: \"" + hostile.expression() + "\"}}",
         "sinks:",
-        "  - {name: out, input: in, type: file, format: json, path: '" + dir.resolve("out/records") + "'}",
+        "  - {name: out, input: " + (hostile.expression().isEmpty() ? "in" : "m") + ", type: file, format: json, path: '" + dir.resolve("out/records") + "'}",
         "deadLetter: {type: file, format: json, path: '" + dir.resolve("dead/letters") + "'}",
         ""));
     ByteArrayOutputStream output = new ByteArrayOutputStream();

@@ -134,7 +134,8 @@ public class LauncherTest {
     assertThat(out(), code, equalTo(0));
     java.util.List<String> dead = ConformanceHarness.readRecords(dir.resolve("dead").toString(), "json");
     assertThat(dead.toString(), dead.size(), equalTo(1));
-    assertThat(out(), org.hamcrest.Matchers.matchesPattern("(?s).*out-written\\s+1\\n.*"));
+    assertThat(out(), containsString("  source in     read 2 = decoded 2 + dead-lettered 0, from 2 lines: holds\n"));
+    assertThat(out(), containsString("  sink out      written 1, dead-lettered 1\n"));
     assertThat(out(), containsString("balance: read 2 = written 1 + dead-lettered 1 + dropped on purpose 0: holds"));
     assertThat(out(), containsString("wrote " + dir.resolve("out/notes-00000-of-00001.xml")));
     assertThat(out(), containsString("wrote " + dir.resolve("dead")));
@@ -159,7 +160,8 @@ public class LauncherTest {
         ""));
     int code = launcher.main(new String[] {spec.toString()});
     assertThat(out(), code, equalTo(Launcher.FAILED));
-    assertThat(out(), containsString("error: "));
+    assertThat(out(), org.hamcrest.Matchers.matchesPattern("(?s).*error: [^\n]*" + java.util.regex.Pattern.quote(dir.resolve("blocked").toString())
+        + "[^\n]*, in sink 'out'\n.*"));
     assertThat(out(), containsString("The stack trace is in "));
     assertThat(out(), not(containsString("\tat ")));
     String log = out().replaceAll("(?s).*The stack trace is in (\\S+) .*", "$1");

@@ -41,6 +41,8 @@ public final class Launcher {
   private final PrintStream out;
   private final Redaction redaction;
   private final RunnerDefaults defaults;
+  /** The launch being run, to say where a failure that escapes it happened. */
+  private Launch running;
 
   /** A launcher that prints to {@code out}, secrets masked. */
   public Launcher(PrintStream out) {
@@ -99,7 +101,7 @@ public final class Launcher {
     } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
       // Anything else that escapes (a runner's failure, a bug of ours): one line, and the stack
       // trace in a log file, or on the console with --verbose. Never a bare stack trace.
-      out.println("error: " + Failures.describe(e));
+      out.println("error: " + Failures.describe(e) + (running == null ? "" : Failures.where(e, running.root())));
       if (List.of(args).contains(VERBOSE)) {
         e.printStackTrace(out);
       } else {
@@ -183,6 +185,7 @@ public final class Launcher {
 
   /** Builds the pipeline for a launch, runs it to the end, and prints what went in and out. */
   public PipelineResult run(Launch launch) {
+    running = launch;
     Pipeline pipeline = Pipeline.create(launch.options());
     TemplatePipeline.Built built = TemplatePipeline.build(pipeline, launch.root(), launch.home());
     String runner = launch.options().getRunner().getSimpleName();
@@ -214,9 +217,7 @@ public final class Launcher {
       out.println("  (this runner reports no metrics: " + e.getMessage() + ")");
       return;
     }
-    records.forEach((name, value) -> out.printf("  %-28s %d%n", name, value));
-    long total = deadLetters.values().stream().mapToLong(Long::longValue).sum();
-    out.printf("  %-28s %d %s%n", "dead-lettered", total, deadLetters.isEmpty() ? "" : deadLetters);
+    Balance.components(launch.root(), records, deadLetters).forEach(out::println);
     out.println(Balance.of(launch.root(), records, deadLetters).describe());
     for (String file : Balance.filesWritten(launch.root())) {
       out.println("  wrote " + file);

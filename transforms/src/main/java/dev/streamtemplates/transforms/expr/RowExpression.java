@@ -70,25 +70,42 @@ public final class RowExpression implements Serializable {
           .build();
 
   /**
-   * CEL's extension libraries offered to every expression; each is both a compiler and a runtime
-   * library. Functions whose output can grow exponentially with a short expression are left out,
-   * because CEL has no output-size limit: {@code replace} (chained, each call can double a
+   * The functions of CEL's strings extension offered to every expression, with its math and sets
+   * extensions. Functions whose output can grow exponentially with a short expression are left
+   * out, because CEL has no output-size limit ({@link ValueBounds} bounds only concatenation and
+   * {@code join}): {@code replace} (chained, each call can double a
    * string), the lists extension ({@code lists.range} allocates a list of any length, and
    * cel-java 0.11 does not let us pick its other functions alone), and the base64 and regex
    * extensions ({@code base64.encode} and {@code regex.replace} chain the same way).
    */
-  private static final List<Object> EXTENSIONS =
+  private static final List<CelStringExtensions.Function> STRING_FUNCTIONS =
+      List.of(
+          CelStringExtensions.Function.CHAR_AT,
+          CelStringExtensions.Function.INDEX_OF,
+          CelStringExtensions.Function.JOIN,
+          CelStringExtensions.Function.LAST_INDEX_OF,
+          CelStringExtensions.Function.LOWER_ASCII,
+          CelStringExtensions.Function.SPLIT,
+          CelStringExtensions.Function.SUBSTRING,
+          CelStringExtensions.Function.TRIM,
+          CelStringExtensions.Function.UPPER_ASCII);
+
+  private static final List<CelCompilerLibrary> COMPILER_EXTENSIONS =
+      List.of(
+          CelExtensions.strings(STRING_FUNCTIONS.toArray(CelStringExtensions.Function[]::new)),
+          CelExtensions.math(LIMITS),
+          CelExtensions.sets(LIMITS));
+
+  /**
+   * The same extensions at run time, but {@code join} comes from {@link ValueBounds}, which
+   * bounds the size of the string it builds.
+   */
+  private static final List<CelRuntimeLibrary> RUNTIME_EXTENSIONS =
       List.of(
           CelExtensions.strings(
-              CelStringExtensions.Function.CHAR_AT,
-              CelStringExtensions.Function.INDEX_OF,
-              CelStringExtensions.Function.JOIN,
-              CelStringExtensions.Function.LAST_INDEX_OF,
-              CelStringExtensions.Function.LOWER_ASCII,
-              CelStringExtensions.Function.SPLIT,
-              CelStringExtensions.Function.SUBSTRING,
-              CelStringExtensions.Function.TRIM,
-              CelStringExtensions.Function.UPPER_ASCII),
+              STRING_FUNCTIONS.stream()
+                  .filter(f -> f != CelStringExtensions.Function.JOIN)
+                  .toArray(CelStringExtensions.Function[]::new)),
           CelExtensions.math(LIMITS),
           CelExtensions.sets(LIMITS));
 
@@ -247,7 +264,7 @@ public final class RowExpression implements Serializable {
     return CelCompilerFactory.standardCelCompilerBuilder()
         .setOptions(LIMITS)
         .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
-        .addLibraries(EXTENSIONS.stream().map(CelCompilerLibrary.class::cast).toList());
+        .addLibraries(COMPILER_EXTENSIONS);
   }
 
   /** The evaluable program of a checked expression, with our options and extensions. */
@@ -255,7 +272,10 @@ public final class RowExpression implements Serializable {
     CelRuntime runtime =
         CelRuntimeFactory.standardCelRuntimeBuilder()
             .setOptions(LIMITS)
-            .addLibraries(EXTENSIONS.stream().map(CelRuntimeLibrary.class::cast).toList())
+            .setStandardEnvironmentEnabled(false)
+            .setStandardFunctions(ValueBounds.standardFunctions())
+            .addFunctionBindings(ValueBounds.bindings())
+            .addLibraries(RUNTIME_EXTENSIONS)
             .build();
     return runtime.createProgram(ast);
   }

@@ -70,17 +70,27 @@ final class CsvFormat implements RecordFormat {
 
   @Override
   public void decode(byte[] payload, Receiver receiver) {
-    String text = Utf8Text.decode(payload, receiver);
-    if (text == null) {
-      return;
-    }
+    Utf8Text decoded = Utf8Text.of(payload);
+    String text = decoded.text();
     List<String> columns = header ? null : schema.getFieldNames();
     long linesConsumed = 0;
     try (CSVParser parser = CSVParser.parse(text, format())) {
       Iterator<CSVRecord> records = parser.iterator();
       while (records.hasNext()) {
         CSVRecord record = records.next();
+        long firstLine = linesConsumed;
         linesConsumed = parser.getCurrentLineNumber();
+        // A record with bytes that are not UTF-8 is a dead letter of its own, with its bytes as
+        // they were; without a header to read the others by, the whole file is.
+        Utf8Text.BadBytes bad = decoded.isClean() ? null : decoded.onLines(firstLine, linesConsumed);
+        if (bad != null && columns == null) {
+          receiver.failure(payload, bad.reason("the header is not read, so neither is the file"));
+          return;
+        }
+        if (bad != null) {
+          receiver.failure(decoded.lines(firstLine, linesConsumed), bad.reason("the record is not read"));
+          continue;
+        }
         if (columns == null) {
           columns = record.toList();
           String problem = headerProblem(columns);
@@ -93,8 +103,7 @@ final class CsvFormat implements RecordFormat {
         decodeRecord(record, columns, receiver);
       }
     } catch (IOException | UncheckedIOException | IllegalStateException e) {
-      String rest = skipLines(text, linesConsumed);
-      receiver.failure(rest.getBytes(StandardCharsets.UTF_8), "malformed CSV: " + DeadLetter.reason(e));
+      receiver.failure(decoded.lines(linesConsumed, Long.MAX_VALUE), "malformed CSV: " + DeadLetter.reason(e));
     }
   }
 
@@ -157,17 +166,6 @@ final class CsvFormat implements RecordFormat {
 
   private byte[] raw(List<String> values) {
     return format().format(values.toArray()).getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static String skipLines(String text, long lines) {
-    int index = 0;
-    for (long i = 0; i < lines && index >= 0; i++) {
-      index = text.indexOf('\n', index);
-      if (index >= 0) {
-        index++;
-      }
-    }
-    return index < 0 ? "" : text.substring(index);
   }
 
   @Override

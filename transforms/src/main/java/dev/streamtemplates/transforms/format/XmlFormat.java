@@ -92,12 +92,11 @@ final class XmlFormat implements RecordFormat {
   @Override
   public void decode(byte[] payload, Receiver receiver) {
     init();
-    String text = Utf8Text.decode(payload, receiver);
-    if (text == null) {
-      return;
-    }
+    Utf8Text decoded = Utf8Text.of(payload);
+    String text = decoded.text();
     int records = 0;
     int resumeAt = 0; // start of the text not yet handed out as a record or a failure
+    int lastEnd = 0; // end of the last record, where bytes between records start
     try {
       XMLStreamReader2 reader = (XMLStreamReader2) inputFactory.createXMLStreamReader(new StringReader(text));
       int depth = 0;
@@ -134,7 +133,16 @@ final class XmlFormat implements RecordFormat {
           if (depth == recordDepth) {
             int end = (int) reader.getLocationInfo().getEndingCharOffset();
             String record = text.substring(recordStart, end);
-            if (undefinedEntity != null) {
+            // A record with bytes that are not UTF-8 is a dead letter of its own, with its bytes as they were.
+            Utf8Text.BadBytes between = decoded.isClean() ? null : decoded.inChars(lastEnd, recordStart);
+            if (between != null) {
+              receiver.failure(decoded.chars(lastEnd, recordStart), between.reason("outside any record, so no record is lost"));
+            }
+            Utf8Text.BadBytes bad = decoded.isClean() ? null : decoded.inChars(recordStart, end);
+            lastEnd = end;
+            if (bad != null) {
+              receiver.failure(decoded.chars(recordStart, end), bad.reason("the record is not read"));
+            } else if (undefinedEntity != null) {
               receiver.failure(record.getBytes(StandardCharsets.UTF_8), undefinedEntity);
             } else {
               decodeRecord(record, recordName, recordDepth == 2 ? rootNamespaces : "", receiver);
@@ -149,13 +157,22 @@ final class XmlFormat implements RecordFormat {
         }
       }
       reader.close();
+      Utf8Text.BadBytes outside = decoded.isClean() ? null : decoded.inChars(lastEnd, text.length());
       if (records == 0) {
-        receiver.failure(payload, "no <" + recordElement + "> record in the XML document");
+        Utf8Text.BadBytes bad = decoded.first();
+        receiver.failure(payload, bad != null ? bad.reason("the document holds no readable <" + recordElement + "> record")
+            : "no <" + recordElement + "> record in the XML document");
+      } else if (outside != null) {
+        receiver.failure(decoded.chars(lastEnd, text.length()), outside.reason("outside any record, so no record is lost"));
       }
     } catch (XMLStreamException | RuntimeException e) {
-      String rest = text.substring(Math.min(resumeAt, text.length())).trim();
+      int from = Math.min(resumeAt, text.length());
       String reason = "malformed XML: " + firstLine(e.getMessage());
-      receiver.failure((rest.isEmpty() ? text : rest).getBytes(StandardCharsets.UTF_8), reason);
+      Utf8Text.BadBytes bad = decoded.isClean() ? null : decoded.inChars(from, text.length());
+      if (bad != null) {
+        reason = bad.reason("the rest of the document is not read (" + reason + ")");
+      }
+      receiver.failure(text.substring(from).isBlank() ? payload : decoded.chars(from, text.length()), reason);
     }
   }
 

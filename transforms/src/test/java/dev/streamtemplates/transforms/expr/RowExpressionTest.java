@@ -118,6 +118,37 @@ public class RowExpressionTest {
     assertThrows(ExpressionException.class, () -> RowExpression.compile("f", SCHEMA, "id * 100000000"));
   }
 
+  @Test
+  public void valuesAnExpressionBuildsAreBoundedBeforeTheyAreBuilt() throws CelEvaluationException {
+    Schema big = Schema.builder().addStringField("s").addArrayField("l", FieldType.STRING).build();
+    String megabyte = "x".repeat(1_000_000);
+    Row row = Row.withSchema(big).addValues(megabyte, java.util.Collections.nCopies(60_000, "y")).build();
+    // 2,000 references to a 1 MB field would join into 2 GB: refused before anything is built.
+    String joined = "[" + String.join(", ", java.util.Collections.nCopies(2_000, "s")) + "].join()";
+    CelEvaluationException e = assertThrows(CelEvaluationException.class,
+        () -> RowExpression.compile("f", big, joined).program().evalRaw(row));
+    assertThat(e.getMessage(), containsString("join() would build a value of 2,000,000,000 characters, more than the 1,048,576"));
+    // The same through map and a separator; and chained concatenation stops at the first step over.
+    assertThat(assertThrows(CelEvaluationException.class, () -> RowExpression.compile("f", big,
+            "[1,2,3,4,5,6,7,8,9,10].map(i, s).join('-')").program().evalRaw(row)).getMessage(),
+        containsString("join() would build a value of 10,000,009 characters"));
+    assertThat(assertThrows(CelEvaluationException.class, () -> RowExpression.compile("f", big,
+            "s + s + s + s + s + s + s + s").program().evalRaw(row)).getMessage(),
+        containsString("+ would build a value of 2,000,000 characters"));
+    assertThat(assertThrows(CelEvaluationException.class, () -> RowExpression.compile("f", big,
+            "size(l + l) > 0").program().evalRaw(row)).getMessage(),
+        containsString("+ would build a value of 120,000 elements, more than the 100,000"));
+    assertThat(assertThrows(CelEvaluationException.class, () -> RowExpression.compile("f", big,
+            "size(bytes(s) + bytes(s)) > 0").program().evalRaw(row)).getMessage(),
+        containsString("+ would build a value of 2,000,000 bytes"));
+    // Below the bounds, the same functions give CEL's answers.
+    Row small = Row.withSchema(big).addValues("ab", List.of("c", "d")).build();
+    assertThat(RowExpression.compile("f", big, "[s, s].join('-') + '!' + l.join()").program().evalRaw(small), equalTo("ab-ab!cd"));
+    assertThat(RowExpression.compile("f", big, "(l + ['e']).map(x, x + s)").program().evalRaw(small), equalTo(List.of("cab", "dab", "eab")));
+    assertThat(RowExpression.compile("f", big, "l.filter(x, x != 'c') + [] == ['d']").program().evalRaw(small), equalTo(true));
+    assertThat(RowExpression.compile("f", big, "string(bytes(s) + bytes('!'))").program().evalRaw(small), equalTo("ab!"));
+  }
+
   private static Object eval(String expression, FieldType type) throws CelEvaluationException {
     return RowExpression.compile("f", SCHEMA, expression).program().eval(ROW, type);
   }

@@ -147,11 +147,23 @@ public class BadInputTest {
     cases.add(csv("csv with a byte-order mark", "\uFEFFid,n,when\na,1,\n", 1, 1, null));
     cases.add(csv("csv bad time", "id,n,when\na,1,noon\n", 1, 0, "field 'when'"));
     cases.add(new Case("xml invalid UTF-8 in a value", Formats.xml(ORDER, "order"),
-        withByte("<orders>" + GOOD_XML_ORDER + "\n" + GOOD_XML_ORDER + "</orders>", "\n<order><id>o-", (byte) 0xFF), 1, 0,
-        "not UTF-8: byte 0xFF at offset"));
+        withByte("<orders>" + GOOD_XML_ORDER + "\n" + GOOD_XML_ORDER + "</orders>", "\n<order><id>o-", (byte) 0xFF), 2, 1,
+        "not UTF-8: byte 0xFF at offset 189 (line 2); the record is not read"));
+    cases.add(new Case("xml invalid UTF-8 between records", Formats.xml(ORDER, "order"),
+        withByte("<orders>" + GOOD_XML_ORDER + "\n" + GOOD_XML_ORDER + "</orders>", "</order>\n", (byte) 0x80), 3, 2,
+        "not UTF-8: byte 0x80 at offset 176 (line 2); outside any record, so no record is lost"));
+    cases.add(new Case("xml invalid UTF-8 in the root's attribute and after the last record", Formats.xml(ORDER, "order"),
+        concat(withByte("<orders note=\"x\">" + GOOD_XML_ORDER + "</orders>\n<!---->", "note=\"", (byte) 0xFE), new byte[] {(byte) 0xFF}), 3, 1,
+        "not UTF-8: byte 0xFE at offset 14 (line 1); outside any record, so no record is lost | not UTF-8: byte 0xFF at offset 202 (line 2); the rest of the document is not read (malformed XML"));
     // CSV: hostile text
-    cases.add(new Case("csv invalid UTF-8 in a cell", Formats.csv(FLAT, true, ','), withByte("id,n,when\na,1,\nb", "\nb", (byte) 0xC3), 1, 0,
-        "not UTF-8: byte 0xC3 at offset 16 (line 3)"));
+    cases.add(new Case("csv invalid UTF-8 in a cell", Formats.csv(FLAT, true, ','), withByte("id,n,when\na,1,\nb", "\nb", (byte) 0xC3), 2, 1,
+        "not UTF-8: byte 0xC3 at offset 16 (line 3); the record is not read"));
+    cases.add(new Case("csv invalid UTF-8 in two records, one over two lines", Formats.csv(FLAT, true, ','),
+        concat(concat("id,n,when\na,1,\n\"b\n".getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xFF}),
+            concat(concat("b\",2,\nc,3,\nd".getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xFE}), ",4,\ne,5,\n".getBytes(StandardCharsets.UTF_8))),
+        5, 3, "not UTF-8: byte 0xFF at offset 18 (line 4); the record is not read | not UTF-8: byte 0xFE at offset 31 (line 6); the record is not read"));
+    cases.add(new Case("csv invalid UTF-8 in the header", Formats.csv(FLAT, true, ','), withByte("id,n,when\na,1,\n", "id,", (byte) 0xFF), 1, 0,
+        "not UTF-8: byte 0xFF at offset 3 (line 1); the header is not read, so neither is the file"));
     cases.add(csv("csv empty required string", "id,n,when\n,1,\nb,2,\n", 2, 1, "required field 'id' is missing or empty"));
     cases.add(csv("csv quoted empty required string", "id,n,when\n\"\",1,\n", 1, 0, "required field 'id' is missing or empty"));
     cases.add(csv("csv duplicate header", "id,n,id,when\na,1,b,\n", 1, 0, "the CSV header names column 'id' twice (columns 1 and 3)"));

@@ -200,4 +200,47 @@ public class FormatsTest {
     assertThat(back.reasons, is(empty()));
     assertThat(back.rows, contains(row));
   }
+
+  /** A receiver that keeps the dead letters' bytes exactly. */
+  static final class RawBytes implements RecordFormat.Receiver {
+    final List<Row> rows = new ArrayList<>();
+    final List<byte[]> raw = new ArrayList<>();
+
+    @Override
+    public void record(Row row) {
+      rows.add(row);
+    }
+
+    @Override
+    public void failure(byte[] rawRecord, String reason) {
+      raw.add(rawRecord);
+    }
+  }
+
+  static byte[] bytes(Object... parts) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (Object part : parts) {
+      out.writeBytes(part instanceof String ? ((String) part).getBytes(StandardCharsets.UTF_8) : new byte[] {((Integer) part).byteValue()});
+    }
+    return out.toByteArray();
+  }
+
+  @Test
+  public void aRecordWithBytesThatAreNotUtf8IsDeadLetteredWithItsOwnBytesAndTheOthersAreRead() {
+    Schema flat = Schema.builder().addStringField("id").addStringField("note").build();
+    // CSV, behind a byte-order mark, with multi-byte characters before the bad bytes, and a
+    // record over two lines: the dead letters hold each bad record's lines as they were.
+    RawBytes csv = new RawBytes();
+    Formats.csv(flat, true, ',').decode(bytes(0xEF, 0xBB, 0xBF, "id,note\na,é€\nb,x", 0xFF, "y\n\"c\",\"two\n", 0xC3, 0x28, "lines\"\nd,ok\n"), csv);
+    assertThat(csv.rows.stream().map(r -> r.getString("id")).toList(), contains("a", "d"));
+    assertThat(csv.raw, hasSize(2));
+    assertThat(java.util.Arrays.equals(csv.raw.get(0), bytes("b,x", 0xFF, "y")), is(true));
+    assertThat(java.util.Arrays.equals(csv.raw.get(1), bytes("\"c\",\"two\n", 0xC3, 0x28, "lines\"")), is(true));
+    // XML: the record's own bytes, from its start tag to its end tag.
+    RawBytes xml = new RawBytes();
+    Formats.xml(flat, "r").decode(bytes("<rs><r><id>é</id><note>1</note></r><r><id>b", 0xFF, "</id><note>2</note></r><r><id>c</id><note>3</note></r></rs>"), xml);
+    assertThat(xml.rows.stream().map(r -> r.getString("id")).toList(), contains("é", "c"));
+    assertThat(xml.raw, hasSize(1));
+    assertThat(java.util.Arrays.equals(xml.raw.get(0), bytes("<r><id>b", 0xFF, "</id><note>2</note></r>")), is(true));
+  }
 }
