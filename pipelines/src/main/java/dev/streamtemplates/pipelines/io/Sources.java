@@ -37,6 +37,19 @@ public final class Sources {
     return java.util.Collections.unmodifiableMap(types);
   }
 
+  /**
+   * The schema of the rows a source gives: its decoding schema, plus the message key field of a
+   * Kafka source with {@code keyField}. Spec tests bind sources to rows of this schema.
+   */
+  public static org.apache.beam.sdk.schemas.Schema schema(SpecNode source) {
+    org.apache.beam.sdk.schemas.Schema schema = SpecFormats.decoding(source).schema();
+    if (!source.has("keyField")) {
+      return schema;
+    }
+    return org.apache.beam.sdk.schemas.Schema.builder().addFields(schema.getFields())
+        .addNullableField(source.text("keyField"), org.apache.beam.sdk.schemas.Schema.FieldType.STRING).build();
+  }
+
   public static SourceProvider.Read read(Pipeline pipeline, SpecNode source) {
     String type = source.text("type");
     SourceProvider provider = types().get(type);
