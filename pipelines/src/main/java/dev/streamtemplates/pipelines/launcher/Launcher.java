@@ -153,7 +153,7 @@ public final class Launcher {
     if (template == null) {
       throw new SpecException("command line", "name a template (bin/run --list) or a spec file");
     }
-    if (List.of(args).contains(TEST) && "FlinkRunner".equals(defaults.runner())) {
+    if (List.of(args).contains(TEST) && options.getOrDefault("runner", String.valueOf(defaults.runner())).contains("Flink")) {
       // With several parallel channels, a watermark may overtake a record on another channel, and
       // records bundled together are processed after a watermark that followed them; so a record
       // written after a watermark advance might not be late. One channel and bundles of one record
