@@ -137,6 +137,21 @@ public class TemplatePipelineTest {
   }
 
   @Test
+  public void aStepDurationIsIso8601OrShortAndARefusedOneIsOneLine() {
+    String steps =
+        "  - {name: iso, type: Aggregate, input: readings, key: sensor, window: {type: sliding, size: PT1H30M, slide: PT15M},"
+            + " allowedLateness: PT0.5S, aggregates: {n: count}}\n"
+            + "  - {name: bad, type: Aggregate, input: readings, key: sensor, window: {type: tumbling, size: 5 minutes}, aggregates: {n: count}}\n"
+            + "  - {name: convert, type: MapFields, input: readings}\n";
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+    SpecNode root = TemplateSpec.parse("csv-demo", spec(steps)).resolve(Map.of());
+    SpecException e = assertThrows(SpecException.class, () -> TemplatePipeline.build(pipeline, root, dir.toString()));
+    // Not the oneOf's branches (a string pattern, an integer): the one line Durations gives.
+    assertThat(e.errors(), org.hamcrest.Matchers.contains(
+        "steps[1].window.size: '5 minutes' is not a duration; write e.g. 5m, 90s, 250ms, 2h, 1d or ISO-8601 PT5M"));
+  }
+
+  @Test
   public void aStatefulStepOverAnAggregateWithEarlyOrLateFiringsIsRefusedNamingBothSteps() {
     String steps =
         "  - {name: early-means, type: Aggregate, input: readings, key: sensor, window: {type: tumbling, size: 1m}, early: 10s,"

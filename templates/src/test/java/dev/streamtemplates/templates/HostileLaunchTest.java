@@ -74,7 +74,7 @@ public class HostileLaunchTest {
       for (ParameterSpec parameter : spec.parameters().values()) {
         String p = parameter.name();
         List<String> values = new ArrayList<>(BAD_VALUES.getOrDefault(parameter.type(), List.of()));
-        boolean duration = parameter.pattern() != null && parameter.pattern().contains("ms|s|m|h|d") || p.equals("within");
+        boolean duration = "duration".equals(parameter.type());
         if (duration) {
           values.addAll(BAD_DURATIONS);
         } else if (parameter.pattern() != null) {

@@ -60,7 +60,7 @@ public class LauncherTest {
     output.reset();
     code = launcher.main(new String[] {"windowed-metrics", "--home=" + ConformanceHarness.repoRoot(), "--size=99999999999d"});
     assertThat(code, equalTo(Launcher.USAGE));
-    assertThat(out(), containsString("'99999999999d' is longer than the longest duration allowed, 36525d (100 years)"));
+    assertThat(out(), containsString("--size=99999999999d is longer than the longest duration allowed, 36525d (100 years)"));
     assertThat(out(), not(containsString("\tat ")));
   }
 

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -93,7 +94,7 @@ final class CelParameters {
         out.append(m.group());
       } else if (literal != null) {
         out.append(literal.escape(value.text(), m.group(1)));
-      } else if ("string".equals(value.type())) {
+      } else if (!Set.of("integer", "number", "boolean").contains(value.type())) { // string, duration: text
         out.append('"').append(Literal.DOUBLE.escape(value.text(), m.group(1))).append('"');
       } else {
         out.append(value.text()); // checked: a number or true/false, nothing else

@@ -1,6 +1,9 @@
 package dev.streamtemplates.pipelines.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.networknt.schema.ExecutionContext;
+import com.networknt.schema.Format;
+import com.networknt.schema.JsonMetaSchema;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaValidatorsConfig;
@@ -8,6 +11,7 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** JSON Schema validation of spec trees (networknt), with errors rendered as spec paths. */
@@ -26,9 +30,42 @@ public final class JsonSchemas {
     }
   }
 
+  /**
+   * The formats of a duration: {@code "format": "duration"} (zero or more) and {@code
+   * "signed-duration"} (negative allowed), both {@link Durations}' short form or ISO-8601. They
+   * replace the regular expressions the schemas had, on purpose: a pattern cannot hold both forms
+   * and the 100-year bound legibly, and where a duration is one branch of a {@code oneOf} (a
+   * window size is a duration or a count) a refused one came out as the branches' noise. A format
+   * is checked by {@link Durations#problem}, and {@link #errors} prints its reason as the one line
+   * about the value. (They override the validator's own {@code duration}, which is ISO-8601 only.)
+   */
+  private static final Map<String, Boolean> DURATION_FORMATS = Map.of("duration", false, "signed-duration", true);
+
+  private static final JsonSchemaFactory FACTORY = factory();
+
+  private static JsonSchemaFactory factory() {
+    JsonMetaSchema.Builder meta = JsonMetaSchema.builder(JsonMetaSchema.getV201909());
+    DURATION_FORMATS.forEach((name, negativeAllowed) -> meta.format(new Format() {
+      @Override
+      public String getName() {
+        return name;
+      }
+
+      @Override
+      public boolean matches(ExecutionContext context, String value) {
+        return Durations.problem(value, negativeAllowed) == null;
+      }
+    }));
+    JsonMetaSchema metaSchema = meta.build();
+    return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V201909, b -> b.metaSchema(metaSchema));
+  }
+
   public static JsonSchema load(JsonNode schema) {
-    SchemaValidatorsConfig config = SchemaValidatorsConfig.builder().pathType(com.networknt.schema.PathType.JSON_PATH).build();
-    return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V201909).getSchema(schema, config);
+    SchemaValidatorsConfig config = SchemaValidatorsConfig.builder()
+        .pathType(com.networknt.schema.PathType.JSON_PATH)
+        .formatAssertionsEnabled(true)
+        .build();
+    return FACTORY.getSchema(schema, config);
   }
 
   /**
@@ -73,15 +110,29 @@ public final class JsonSchemas {
 
   /** The validator's reason, without the location it repeats, with the value at fault when it is a scalar. */
   private static String text(ValidationMessage message) {
+    JsonNode value = message.getInstanceNode();
+    Boolean negativeAllowed = "format".equals(message.getType()) ? DURATION_FORMATS.get(formatName(message)) : null;
+    if (negativeAllowed != null && value != null && value.isTextual()) {
+      // Durations' own line names the value and both accepted forms.
+      return Durations.problem(value.asText(), negativeAllowed);
+    }
     String text = message.getMessage();
     int colon = text.indexOf(": ");
     if (colon > 0 && text.startsWith("$")) {
       text = text.substring(colon + 2);
     }
-    JsonNode value = message.getInstanceNode();
     if (value != null && value.isValueNode() && !"required".equals(message.getType()) && !"additionalProperties".equals(message.getType())) {
       text += " (got " + (value.isTextual() ? "'" + value.asText() + "'" : value.toString()) + ")";
     }
     return text;
+  }
+
+  /** The name of the format a {@code format} message is about. */
+  private static String formatName(ValidationMessage message) {
+    JsonNode schema = message.getSchemaNode();
+    if (schema != null && schema.isTextual()) {
+      return schema.asText();
+    }
+    return schema != null && schema.has("format") ? schema.get("format").asText() : "";
   }
 }

@@ -7,7 +7,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * A declared template parameter: set on the command line as {@code --name=value}.
  *
  * @param name the option name
- * @param type {@code string}, {@code integer}, {@code number} or {@code boolean}
+ * @param type {@code string}, {@code integer}, {@code number}, {@code boolean} or {@code duration}
+ *     (checked by {@link Durations}: {@code 5m} or ISO-8601 {@code PT5M}, zero or more; substituted
+ *     as text)
  * @param defaultValue the value when none is given; null makes the parameter required
  * @param description one line for {@code --help}
  * @param pattern an optional regular expression the whole value must match
@@ -37,6 +39,14 @@ public record ParameterSpec(
       case "boolean":
         ok = value.equals("true") || value.equals("false");
         expected = "true or false";
+        break;
+      case "duration":
+        String reason = Durations.reason(value, false);
+        if (reason != null) {
+          return "--" + name + "=" + shown(value) + " " + reason; // "--size=5 minutes is not a duration; write e.g. ..."
+        }
+        ok = true;
+        expected = "a duration";
         break;
       default:
         ok = true;

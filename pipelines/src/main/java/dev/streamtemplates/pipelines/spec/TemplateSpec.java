@@ -1,13 +1,11 @@
 package dev.streamtemplates.pipelines.spec;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.networknt.schema.JsonSchema;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,7 +32,6 @@ public final class TemplateSpec {
   /** A parameter every spec has: the project directory, where test-data/ and target/ are. */
   public static final String HOME = "home";
 
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Pattern REFERENCE = Pattern.compile("\\$\\{([A-Za-z][A-Za-z0-9]*)\\}");
   private static final JsonSchema SCHEMA = JsonSchemas.load(readSchema());
   private static final Map<NodeType.Kind, Map<String, JsonSchema>> NODE_SCHEMAS = nodeSchemas();
@@ -58,10 +55,9 @@ public final class TemplateSpec {
   public static TemplateSpec parse(String source, String yaml) {
     JsonNode tree;
     try {
-      tree = YAML.readTree(yaml);
-    } catch (JsonProcessingException e) {
-      String where = e.getLocation() == null ? "" : "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": ";
-      throw new SpecException(source, where + "not valid YAML: " + e.getOriginalMessage());
+      tree = SpecYaml.read(yaml); // anchors, aliases and merge keys resolved, aliases bounded
+    } catch (SpecYaml.Invalid e) {
+      throw new SpecException(source, e.getMessage());
     }
     if (tree == null || !tree.isObject()) {
       throw new SpecException(source, "(top level): a spec must be a YAML mapping with name, description, sources and sinks");

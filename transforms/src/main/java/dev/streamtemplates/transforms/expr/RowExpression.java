@@ -6,6 +6,7 @@ import dev.cel.common.CelOptions;
 import dev.cel.common.CelValidationResult;
 import dev.cel.common.types.CelType;
 import dev.cel.common.types.MapType;
+import dev.cel.common.types.NullableType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerBuilder;
@@ -22,6 +23,7 @@ import java.io.Serializable;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
@@ -109,6 +111,7 @@ public final class RowExpression implements Serializable {
           CelExtensions.math(LIMITS),
           CelExtensions.sets(LIMITS));
 
+  private static final Pattern NO_OVERLOAD = Pattern.compile("No matching overload for function '([^']+)'");
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Set<String> RESERVED =
       Set.of(
@@ -161,6 +164,9 @@ public final class RowExpression implements Serializable {
     }
     LiteralRegexes.check(origin, ast);
     CelType type = ast.getResultType();
+    if (type instanceof NullableType nullable) {
+      type = nullable.targetType(); // a nullable field's value: its type, which may be null (as any result may)
+    }
     java.util.Set<String> referenced = new java.util.TreeSet<>();
     for (dev.cel.common.ast.CelReference reference : ast.getReferenceMap().values()) {
       if (schema.hasField(reference.name())) {
@@ -225,7 +231,7 @@ public final class RowExpression implements Serializable {
     boolean eventIsAField = false;
     for (Schema.Field field : schema.getFields()) {
       if (isIdentifier(field.getName())) {
-        builder.addVar(field.getName(), CelTypes.toCel(field.getType()));
+        builder.addVar(field.getName(), variableType(field.getType()));
       }
       eventIsAField |= field.getName().equals(EVENT);
     }
@@ -233,6 +239,21 @@ public final class RowExpression implements Serializable {
       builder.addVar(EVENT, MapType.create(SimpleType.STRING, SimpleType.DYN));
     }
     return builder.build();
+  }
+
+  /**
+   * The CEL type of a field's variable. A nullable field of a scalar type is CEL's nullable
+   * (wrapper) type of it, as a {@code google.protobuf.StringValue} field would be: then {@code s
+   * == null} and {@code s != null} type-check (a plain {@code string} is never null to CEL's
+   * checker, which refused them), and {@code s} still goes wherever a string goes ({@code
+   * size(s)}, {@code s + 'x'}, {@code s == 'x'}). Timestamps, records, lists and maps have no
+   * nullable form in CEL; {@code event.at == null} works for them, {@code event} being a map.
+   */
+  static CelType variableType(FieldType type) {
+    CelType cel = CelTypes.toCel(type);
+    boolean scalar = cel == SimpleType.STRING || cel == SimpleType.INT || cel == SimpleType.DOUBLE
+        || cel == SimpleType.BOOL || cel == SimpleType.BYTES;
+    return Boolean.TRUE.equals(type.getNullable()) && scalar ? NullableType.create(cel) : cel;
   }
 
   /** Up to five of CEL's errors, each prefixed with the origin and a 1-based line:column. */
@@ -348,8 +369,38 @@ public final class RowExpression implements Serializable {
       return true;
     }
 
-    /** Evaluates against one row and returns the raw CEL result. */
+    /**
+     * Evaluates against one row and returns the raw CEL result. A function or operator given a
+     * null field fails in CEL with "No matching overload for function 'size'"; that failure names
+     * the field instead: {@code field 's' is null, and size() takes no null; ...}.
+     */
     public Object evalRaw(Row row) throws CelEvaluationException {
+      try {
+        return evalCel(row);
+      } catch (CelEvaluationException e) {
+        Matcher overload = e.getMessage() == null ? null : NO_OVERLOAD.matcher(e.getMessage());
+        String field = overload != null && overload.find() ? nullField(row) : null;
+        if (field == null) {
+          throw e;
+        }
+        String function = overload.group(1).replaceAll("^_|_$", "").replace("_", " ");
+        throw new CelEvaluationException("field '" + field + "' is null, and " + (function.matches("\\w+") ? function + "()" : "'" + function + "'")
+            + " takes no null; test it first, e.g. " + (isIdentifier(field) ? field : "event['" + field + "']") + " == null ? ... : ...", e);
+      }
+    }
+
+    /** The first field the expression's text names that is null in {@code row}, or null. */
+    private @Nullable String nullField(Row row) {
+      for (String field : expression.referencedFields) {
+        if (row.getSchema().hasField(field) && row.getValue(field) == null
+            && Pattern.compile("(?<![A-Za-z0-9_])" + Pattern.quote(field) + "(?![A-Za-z0-9_])").matcher(expression.text).find()) {
+          return field;
+        }
+      }
+      return null;
+    }
+
+    private Object evalCel(Row row) throws CelEvaluationException {
       Schema schema = row.getSchema();
       return program.eval(
           name -> {

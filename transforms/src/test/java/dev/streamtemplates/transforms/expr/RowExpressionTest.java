@@ -152,4 +152,59 @@ public class RowExpressionTest {
   private static Object eval(String expression, FieldType type) throws CelEvaluationException {
     return RowExpression.compile("f", SCHEMA, expression).program().eval(ROW, type);
   }
+
+  static final Schema NULLABLE = Schema.builder()
+      .addNullableField("s", FieldType.STRING)
+      .addNullableField("n", FieldType.INT64)
+      .addNullableField("ok", FieldType.BOOLEAN)
+      .build();
+  static final Row NULLS = Row.withSchema(NULLABLE).addValues(null, null, null).build();
+  static final Row VALUES = Row.withSchema(NULLABLE).addValues("abc", 7L, true).build();
+
+  @Test
+  public void aNullableFieldComparesWithNull() throws CelEvaluationException {
+    RowExpression isNull = RowExpression.compile("c", NULLABLE, "s == null");
+    assertThat(isNull.celResultType(), equalTo("bool"));
+    assertThat(isNull.program().test(NULLS), equalTo(true));
+    assertThat(isNull.program().test(VALUES), equalTo(false));
+    assertThat(RowExpression.compile("c", NULLABLE, "s != null && size(s) > 2").program().test(VALUES), equalTo(true));
+    assertThat(RowExpression.compile("c", NULLABLE, "s != null && size(s) > 2").program().test(NULLS), equalTo(false));
+    assertThat(RowExpression.compile("c", NULLABLE, "n == null || n > 5").program().test(NULLS), equalTo(true));
+    assertThat(RowExpression.compile("c", NULLABLE, "event.s == null").program().test(NULLS), equalTo(true));
+    assertThat(RowExpression.compile("c", NULLABLE, "s == 'x'").program().test(NULLS), equalTo(false));
+    assertThat(RowExpression.compile("c", NULLABLE, "s != 'x'").program().test(NULLS), equalTo(true));
+    assertThat(RowExpression.compile("c", NULLABLE, "ok").requireBoolean().program().test(VALUES), equalTo(true));
+
+    RowExpression orNone = RowExpression.compile("f", NULLABLE, "s == null ? 'none' : s");
+    assertThat(orNone.resultType().get(), equalTo(FieldType.STRING));
+    assertThat(orNone.program().eval(NULLS, FieldType.STRING), equalTo("none"));
+    assertThat(orNone.program().eval(VALUES, FieldType.STRING), equalTo("abc"));
+    assertThat(RowExpression.compile("f", NULLABLE, "s + '!'").resultType().get(), equalTo(FieldType.STRING));
+    assertThat(RowExpression.compile("f", NULLABLE, "s + '!'").program().eval(VALUES, FieldType.STRING), equalTo("abc!"));
+    assertThat(RowExpression.compile("f", NULLABLE, "n * 2").program().eval(VALUES, FieldType.INT64), equalTo(14L));
+    assertThat(RowExpression.compile("f", NULLABLE, "s").resultType().get(), equalTo(FieldType.STRING));
+    // A field that is not nullable is never null: comparing it with null stays an error.
+    ExpressionException e = assertThrows(ExpressionException.class, () -> RowExpression.compile("c", SCHEMA, "id == null"));
+    assertThat(e.getMessage(), containsString("found no matching overload for '_==_' applied to '(string, null)'"));
+  }
+
+  @Test
+  public void aFunctionGivenANullFieldSaysWhichFieldIsNull() {
+    CelEvaluationException e = assertThrows(CelEvaluationException.class,
+        () -> RowExpression.compile("f", NULLABLE, "size(s)").program().eval(NULLS, FieldType.INT64));
+    assertThat(e.getMessage(), equalTo("field 's' is null, and size() takes no null; test it first, e.g. s == null ? ... : ..."));
+    e = assertThrows(CelEvaluationException.class,
+        () -> RowExpression.compile("f", NULLABLE, "size(event.s) + 1").program().eval(NULLS, FieldType.INT64));
+    assertThat(e.getMessage(), equalTo("field 's' is null, and size() takes no null; test it first, e.g. s == null ? ... : ..."));
+    e = assertThrows(CelEvaluationException.class,
+        () -> RowExpression.compile("f", NULLABLE, "s.startsWith('a')").program().eval(NULLS, FieldType.BOOLEAN));
+    assertThat(e.getMessage(), equalTo("field 's' is null, and startsWith() takes no null; test it first, e.g. s == null ? ... : ..."));
+    e = assertThrows(CelEvaluationException.class,
+        () -> RowExpression.compile("f", NULLABLE, "n + 1").program().eval(NULLS, FieldType.INT64));
+    assertThat(e.getMessage(), equalTo("field 'n' is null, and '+' takes no null; test it first, e.g. n == null ? ... : ..."));
+    // Another failure on a row with nulls keeps CEL's own message.
+    e = assertThrows(CelEvaluationException.class,
+        () -> RowExpression.compile("f", NULLABLE, "n != null ? n / 0 : 1 / 0").program().eval(NULLS, FieldType.INT64));
+    assertThat(e.getMessage(), equalTo("evaluation error at <input>:22: / by zero"));
+  }
 }
