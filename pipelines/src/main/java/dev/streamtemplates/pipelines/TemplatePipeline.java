@@ -170,6 +170,8 @@ public final class TemplatePipeline {
         SourceProvider.Read read = Sources.read(pipeline, source);
         outputs.put(name, read.rows());
         deadLetters.addAll(read.deadLetters());
+      } catch (SpecException e) {
+        errors.addAll(e.errors()); // each with its path, e.g. an inline schema's fields
       } catch (IllegalArgumentException e) {
         errors.add(message(source, e));
       }
@@ -218,6 +220,8 @@ public final class TemplatePipeline {
           return;
         }
         deadLetters.addAll(Sinks.write(sink, name, rows));
+      } catch (SpecException e) {
+        errors.addAll(e.errors());
       } catch (IllegalArgumentException e) {
         errors.add(message(sink, e));
       }

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streamtemplates.pipelines.TemplatePipeline;
+import dev.streamtemplates.pipelines.io.InlineSchemas;
 import dev.streamtemplates.pipelines.launcher.Launcher;
 import dev.streamtemplates.pipelines.spec.SpecNode;
 import dev.streamtemplates.transforms.format.Formats;
@@ -137,7 +138,7 @@ public final class KafkaConformanceHarness {
       org.apache.avro.Schema avro = null;
       if ("avro".equals(sink.text("format", "json"))) {
         node.put("wireFormat", "confluent").put("schemaId", SCHEMA_ID);
-        avro = Formats.parseAvroSchema(Files.readString(Path.of(sink.text("schema")), StandardCharsets.UTF_8));
+        avro = InlineSchemas.avroSchema(sink, "schema", sink.text("name"));
       }
       outputs.put(topic, new Output("sink '" + sink.text("name") + "'", expectedDir.resolve(sink.text("name") + ".jsonl"), avro));
     }
@@ -217,7 +218,7 @@ public final class KafkaConformanceHarness {
     RecordFormat json = null;
     RecordFormat avro = null;
     if (variant == Variant.AVRO_IN || variant == Variant.CONFLUENT_AVRO_IN) {
-      org.apache.avro.Schema schema = Formats.parseAvroSchema(Files.readString(Path.of(source.text("schema")), StandardCharsets.UTF_8));
+      org.apache.avro.Schema schema = InlineSchemas.avroSchema(source, "schema", source.text("name"));
       json = Formats.json(AvroUtils.toBeamSchema(schema));
       avro = variant == Variant.AVRO_IN ? Formats.avro(schema) : Formats.confluentAvro(schema, SCHEMA_ID, null);
     }

@@ -56,9 +56,6 @@ public final class Sinks {
     return failures;
   }
 
-  /** Avro field names: a letter or _, then letters, digits and _. */
-  private static final java.util.regex.Pattern AVRO_NAME = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-
   /** XML element names (NCName, ASCII): a letter or _, then letters, digits, _, - and .; not starting with 'xml'. */
   private static final java.util.regex.Pattern XML_NAME = java.util.regex.Pattern.compile("(?![Xx][Mm][Ll])[A-Za-z_][A-Za-z0-9_.-]*");
 
@@ -67,7 +64,7 @@ public final class Sinks {
    * or XML name used to crash the Avro sink and write malformed XML ({@code <my field>}).
    */
   static void requireFieldNames(SpecNode sink, String format, org.apache.beam.sdk.schemas.Schema schema, String prefix) {
-    java.util.regex.Pattern rule = "avro".equals(format) ? AVRO_NAME : "xml".equals(format) ? XML_NAME : null;
+    java.util.regex.Pattern rule = "avro".equals(format) ? InlineSchemas.AVRO_NAME : "xml".equals(format) ? XML_NAME : null;
     if (rule == null) {
       return;
     }
@@ -103,9 +100,9 @@ public final class Sinks {
     }
   }
 
-  /** The Avro schema a sink writes with: its {@code schema} file, else one derived from the rows for {@code format: avro}. */
+  /** The Avro schema a sink writes with: its {@code schema} (inline, or an .avsc file), else one derived from the rows for {@code format: avro}. */
   static @Nullable Schema avroSchema(SpecNode sink, org.apache.beam.sdk.schemas.Schema rows) {
-    Schema avroSchema = sink.has("schema") ? SpecFormats.avroSchema(sink, "schema") : null;
+    Schema avroSchema = sink.has("schema") ? InlineSchemas.avroSchema(sink, "schema", sink.text("name", "deadLetter")) : null;
     if ("avro".equals(sink.text("format", "json")) && avroSchema == null) {
       avroSchema = AvroUtils.toAvroSchema(rows);
     }

@@ -3,12 +3,6 @@ package dev.streamtemplates.pipelines.io;
 import dev.streamtemplates.pipelines.spec.SpecNode;
 import dev.streamtemplates.transforms.format.Formats;
 import dev.streamtemplates.transforms.format.RecordFormat;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import org.apache.avro.SchemaParseException;
 import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
 import org.apache.beam.sdk.schemas.Schema;
 
@@ -16,28 +10,14 @@ import org.apache.beam.sdk.schemas.Schema;
 final class SpecFormats {
   private SpecFormats() {}
 
-  /** How a source's records decode: its Avro schema file, the Beam schema of its rows, and its format. */
+  /** How a source's records decode: its Avro schema, the Beam schema of its rows, and its format. */
   record Decoding(org.apache.avro.Schema avroSchema, Schema schema, RecordFormat format) {}
 
-  /** The decoding of {@code source}: {@code schema} (an .avsc file) and {@code format} with its options. */
+  /** The decoding of {@code source}: {@code schema} (inline, or an .avsc file) and {@code format} with its options. */
   static Decoding decoding(SpecNode source) {
-    org.apache.avro.Schema avro = avroSchema(source, "schema");
+    org.apache.avro.Schema avro = InlineSchemas.avroSchema(source, "schema", source.text("name"));
     Schema schema = beamSchema(avro);
     return new Decoding(avro, schema, format(source, source.text("format"), schema, avro));
-  }
-
-  /** Reads and parses the Avro schema file named at {@code spec.key}. */
-  static org.apache.avro.Schema avroSchema(SpecNode spec, String key) {
-    String file = spec.text(key);
-    try {
-      return Formats.parseAvroSchema(Files.readString(Path.of(file), StandardCharsets.UTF_8));
-    } catch (NoSuchFileException e) {
-      throw new IllegalArgumentException(spec.childPath(key) + ": no such schema file '" + file + "'");
-    } catch (IOException e) {
-      throw new IllegalArgumentException(spec.childPath(key) + ": cannot read schema file '" + file + "': " + e.getMessage());
-    } catch (SchemaParseException e) {
-      throw new IllegalArgumentException(spec.childPath(key) + ": '" + file + "' is not a valid Avro schema: " + e.getMessage());
-    }
   }
 
   /** The record format {@code format}, configured by {@code spec}, for rows of {@code schema}. */

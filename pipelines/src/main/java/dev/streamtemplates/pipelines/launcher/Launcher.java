@@ -26,7 +26,8 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
  * The command line: {@code bin/run TEMPLATE|spec.yaml [--param=value ...] [--runner=...] [runner
- * options]}, {@code bin/run --list} and {@code bin/run TEMPLATE --help}.
+ * options]}, {@code bin/run --list}, {@code bin/run TEMPLATE --help} and {@code bin/run --infer-schema FILE}
+ * ({@link SchemaInference}).
  *
  * <p>Template parameters and pipeline options share one command line. Every value is checked
  * before the pipeline starts: an unknown option, a value of the wrong type or one that does not
@@ -74,6 +75,9 @@ public final class Launcher {
   /** Runs the command line and returns the process exit code. */
   public int main(String[] args) {
     try {
+      if (java.util.Arrays.stream(args).anyMatch(arg -> arg.startsWith(SchemaInference.OPTION))) {
+        return SchemaInference.main(args, out);
+      }
       List<String> positional = new ArrayList<>();
       boolean help = false;
       for (String arg : args) {
@@ -283,6 +287,7 @@ public final class Launcher {
     out.println("  bin/run --list                               list the template catalogue");
     out.println("  bin/run TEMPLATE --help                      parameters and runner options");
     out.println("  bin/run TEMPLATE|spec.yaml [--param=value ...] [--runner=DirectRunner|FlinkRunner|SparkRunner] [runner options]");
+    out.println("  bin/run --infer-schema FILE [--format=csv|json|xml] [--recordElement=NAME] [--delimiter=;]   a schema to paste into a spec");
   }
 
   private void printHelp(TemplateSpec spec) {
