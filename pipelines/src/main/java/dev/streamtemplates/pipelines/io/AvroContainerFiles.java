@@ -1,6 +1,7 @@
 package dev.streamtemplates.pipelines.io;
 
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
+import dev.streamtemplates.transforms.progress.Progress;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -77,7 +78,7 @@ final class AvroContainerFiles extends DoFn<FileIO.ReadableFile, Row> {
     this.step = step;
     this.ok = ok;
     this.failed = failed;
-    this.records = Metrics.counter("records", step + "-records");
+    this.records = Progress.counter("records", step + "-records");
     this.unread = Metrics.counter("records", step + "-unread-records");
     this.deadLetters = DeadLetter.counter(step);
   }

@@ -3,13 +3,13 @@ package dev.streamtemplates.pipelines.io;
 import dev.streamtemplates.pipelines.spec.Durations;
 import dev.streamtemplates.pipelines.spec.NodeType;
 import dev.streamtemplates.pipelines.spec.SpecNode;
+import dev.streamtemplates.transforms.progress.Progress;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.avro.Schema;
 import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
@@ -90,7 +90,7 @@ public final class Sinks {
     private final Counter written;
 
     Uncount(String sink) {
-      this.written = Metrics.counter("records", sink + "-written");
+      this.written = Progress.counter("records", sink + "-written");
     }
 
     @ProcessElement
@@ -114,7 +114,11 @@ public final class Sinks {
     return Durations.parse(sink.text("window", "1m"), sink.childPath("window"));
   }
 
-  /** Counts what a sink writes, and logs progress on long runs (per worker, at most every 30 s). */
+  /**
+   * Counts what a sink writes, and logs progress on long runs (per worker, at most every 30 s),
+   * unless a launcher in this JVM shows the run's progress itself ({@link Progress#watched}): on a
+   * remote cluster's workers, this log line is the only progress there is.
+   */
   private static final class CountWritten extends DoFn<Row, Row> {
     private static final long PROGRESS_EVERY_MILLIS = 30_000;
     private final String sink;
@@ -124,7 +128,7 @@ public final class Sinks {
 
     CountWritten(String sink) {
       this.sink = sink;
-      this.written = Metrics.counter("records", sink + "-written");
+      this.written = Progress.counter("records", sink + "-written");
     }
 
     @Setup
@@ -138,7 +142,9 @@ public final class Sinks {
       seen++;
       long now = System.currentTimeMillis();
       if (now - lastLog >= PROGRESS_EVERY_MILLIS) {
-        LOG.info("sink {}: {} records written by this worker so far", sink, seen);
+        if (!Progress.watched()) {
+          LOG.info("sink {}: {} records written by this worker so far", sink, seen);
+        }
         lastLog = now;
       }
       out.output(row);

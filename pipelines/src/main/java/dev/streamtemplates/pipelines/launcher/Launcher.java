@@ -61,7 +61,10 @@ public final class Launcher {
     this.defaults = RunnerDefaults.load();
   }
 
-  /** The flag that shows a failure's stack trace on the console instead of only in its log file. */
+  /**
+   * The flag that shows a failure's stack trace on the console instead of only in its log file,
+   * and the runners' and libraries' warnings, which a run keeps quiet by default (see {@link Main}).
+   */
   static final String VERBOSE = "--verbose";
 
   /** A parsed, validated launch: ready to build and run. */
@@ -215,8 +218,13 @@ public final class Launcher {
     out.printf("Running %s on %s%n  sources: %s%n  steps: %s%n  sinks: %s%n  dead letters: %s%n",
         launch.spec().name(), runner, built.sources(), built.steps(), built.sinks(), built.deadLetterSink());
     long start = System.nanoTime();
-    PipelineResult result = pipeline.run();
-    PipelineResult.State state = result.waitUntilFinish();
+    PipelineResult result;
+    PipelineResult.State state;
+    // Progress on long runs, counted in this JVM (the embedded runners'); none from a remote cluster's workers.
+    try (ProgressLine progress = ProgressLine.start(out, launch.root())) {
+      result = pipeline.run();
+      state = result.waitUntilFinish();
+    }
     out.printf("%s %s on %s in %.1f s%n", launch.spec().name(), state, runner, (System.nanoTime() - start) / 1e9);
     printCounts(launch, result);
     return result;
@@ -287,7 +295,9 @@ public final class Launcher {
     out.println("  bin/run --list                               list the template catalogue");
     out.println("  bin/run TEMPLATE --help                      parameters and runner options");
     out.println("  bin/run TEMPLATE|spec.yaml [--param=value ...] [--runner=DirectRunner|FlinkRunner|SparkRunner] [runner options]");
+    out.println("  bin/run TEMPLATE|spec.yaml --test [--fix] [--runner=...]   run the spec's tests: cases; --fix writes the actual outputs for review");
     out.println("  bin/run --infer-schema FILE [--format=csv|json|xml] [--recordElement=NAME] [--delimiter=;]   a schema to paste into a spec");
+    out.printf("  %-44s %s%n", "bin/run ... " + VERBOSE, "also the runners' warnings, and a failure's stack trace");
   }
 
   private void printHelp(TemplateSpec spec) {

@@ -1,12 +1,12 @@
 package dev.streamtemplates.transforms.deadletter;
 
+import dev.streamtemplates.transforms.progress.Progress;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
@@ -70,9 +70,9 @@ public final class DeadLetter {
     return build(step, error, payload, UTF8, eventTime);
   }
 
-  /** The counter that a step increments for each record it dead-letters. */
+  /** The counter that a step increments for each record it dead-letters; also counted live ({@link Progress}). */
   public static Counter counter(String step) {
-    return Metrics.counter(METRICS_NAMESPACE, step);
+    return Progress.counter(METRICS_NAMESPACE, step);
   }
 
   /** The readable reason for an exception: its message, or its type when it has none. */

@@ -4,9 +4,9 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import com.google.errorprone.annotations.CheckReturnValue;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
+import dev.streamtemplates.transforms.progress.Progress;
 import java.nio.charset.StandardCharsets;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -136,8 +136,8 @@ public final class ParseRecords
       this.format = format;
       this.step = step;
       this.keyed = keyed;
-      this.in = Metrics.counter("records", step + "-payloads");
-      this.out = Metrics.counter("records", step + "-records");
+      this.in = Progress.counter("records", step + "-payloads");
+      this.out = Progress.counter("records", step + "-records");
       this.failed = DeadLetter.counter(step);
     }
 

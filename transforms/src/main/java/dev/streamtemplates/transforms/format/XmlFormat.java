@@ -166,13 +166,21 @@ final class XmlFormat implements RecordFormat {
         receiver.failure(decoded.chars(lastEnd, text.length()), outside.reason("outside any record, so no record is lost"));
       }
     } catch (XMLStreamException | RuntimeException e) {
+      // The rest of the document, without the white space around it, as its own bytes.
       int from = Math.min(resumeAt, text.length());
+      int to = text.length();
+      while (from < to && Character.isWhitespace(text.charAt(from))) {
+        from++;
+      }
+      while (to > from && Character.isWhitespace(text.charAt(to - 1))) {
+        to--;
+      }
       String reason = "malformed XML: " + firstLine(e.getMessage());
       Utf8Text.BadBytes bad = decoded.isClean() ? null : decoded.inChars(from, text.length());
       if (bad != null) {
         reason = bad.reason("the rest of the document is not read (" + reason + ")");
       }
-      receiver.failure(text.substring(from).isBlank() ? payload : decoded.chars(from, text.length()), reason);
+      receiver.failure(from == to ? payload : decoded.chars(from, to), reason);
     }
   }
 
