@@ -1,0 +1,114 @@
+package dev.streamtemplates.pipelines.steps;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.junit.Assert.assertThrows;
+
+import dev.streamtemplates.pipelines.TemplatePipeline;
+import dev.streamtemplates.pipelines.TemplatePipelineTest;
+import dev.streamtemplates.pipelines.spec.SpecException;
+import dev.streamtemplates.pipelines.spec.SpecNode;
+import dev.streamtemplates.pipelines.spec.TemplateSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** A Score step in a spec: scored end to end on Direct, and each launch-time refusal as one line. */
+public class ScoreStepTest {
+  @Rule public final TemporaryFolder folder = new TemporaryFolder();
+  private Path dir;
+
+  static final String MODEL = Path.of(System.getProperty("repo.root", ".."), "test-data", "models", "defect.pmml").toString();
+
+  @Before
+  public void files() throws IOException {
+    dir = folder.getRoot().toPath();
+    Files.writeString(dir.resolve("readings.jsonl"),
+        "{\"part\":\"a\",\"temperature\":88.9,\"vib\":9.4,\"pressure\":5.8}\n"     // vibration > 7.1, temperature > 85: yes, 45/50
+            + "{\"part\":\"b\",\"temperature\":72.4,\"vib\":3.2,\"pressure\":6.1}\n"  // the normal leaf: no, 3/100
+            + "{\"part\":\"c\",\"vib\":3.2,\"pressure\":6.1}\n");                      // no temperature: a dead letter
+  }
+
+  String spec(String schema, String score) {
+    return "name: score-demo\n"
+        + "description: Readings scored by the defect tree.\n"
+        + "sources:\n"
+        + "  - {name: readings, type: file, path: '" + dir.resolve("readings.jsonl") + "', format: json, schema: " + schema + "}\n"
+        + "steps:\n"
+        + "  - {name: defect, type: Score, input: readings, " + score + "}\n"
+        + "sinks:\n"
+        + "  - {name: out, input: defect, type: file, format: json, path: '" + dir.resolve("out/scored") + "'}\n"
+        + "deadLetter: {type: file, format: json, path: '" + dir.resolve("dlq/dead") + "'}\n";
+  }
+
+  static final String SCHEMA = "{part: string, temperature: 'double?', vib: 'double?', pressure: 'double?'}";
+
+  List<String> errors(String spec) {
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+    return assertThrows(SpecException.class,
+        () -> TemplatePipeline.build(pipeline, TemplateSpec.parse("score-demo", spec).resolve(Map.of()), dir.toString())).errors();
+  }
+
+  @Test
+  public void scoresEachRowAndDeadLettersOneWithoutAModelInput() throws IOException {
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+    SpecNode root = TemplateSpec.parse("score-demo", spec(SCHEMA, "model: '" + MODEL + "', inputs: {vibration: vib}")).resolve(Map.of());
+    TemplatePipeline.build(pipeline, root, dir.toString());
+    pipeline.run().waitUntilFinish();
+    assertThat(TemplatePipelineTest.lines(dir.resolve("out")), containsInAnyOrder(
+        "{\"part\":\"a\",\"temperature\":88.9,\"vib\":9.4,\"pressure\":5.8,\"prediction\":\"yes\",\"probability_yes\":0.9,\"probability_no\":0.1}",
+        "{\"part\":\"b\",\"temperature\":72.4,\"vib\":3.2,\"pressure\":6.1,\"prediction\":\"no\",\"probability_yes\":0.03,\"probability_no\":0.97}"));
+    List<String> dead = TemplatePipelineTest.lines(dir.resolve("dlq"));
+    assertThat(dead.toString(), dead.size() == 1 && dead.get(0).contains("\"step\":\"defect\",\"error\":\"model input 'temperature': null; the model needs a value\""));
+  }
+
+  @Test
+  public void aModelInputTheRowsDoNotHaveStopsTheLaunchNamingTheStepTheInputAndTheFields() {
+    assertThat(errors(spec(SCHEMA, "model: '" + MODEL + "'")), contains(
+        "steps[0] ('defect'): the model needs input 'vibration', which the rows of 'readings' do not have;"
+            + " map it with inputs: {vibration: <field>} (fields are [part, temperature, vib, pressure])"));
+    assertThat(errors(spec(SCHEMA, "model: '" + MODEL + "', inputs: {vibration: vibe}")), contains(
+        "steps[0] ('defect'): model input 'vibration' is mapped to field 'vibe', which the rows of 'readings' do not have;"
+            + " fields are [part, temperature, vib, pressure]"));
+    assertThat(errors(spec(SCHEMA, "model: '" + MODEL + "', inputs: {vibration: vib, humidity: h}")), contains(
+        "steps[0].inputs: the model has no input 'humidity'; its inputs are [temperature, vibration, pressure]"));
+  }
+
+  @Test
+  public void aModelInputOfAnIncompatibleTypeStopsTheLaunch() {
+    String textTemperature = "{part: string, temperature: string, vib: 'double?', pressure: 'double?'}";
+    assertThat(errors(spec(textTemperature, "model: '" + MODEL + "', inputs: {vibration: vib}")), contains(
+        "steps[0] ('defect'): model input 'temperature' is a double, but field 'temperature' of the rows of 'readings' is a STRING;"
+            + " give it a numeric field (convert the text first, e.g. with MapFields: double(<field>))"));
+  }
+
+  @Test
+  public void aMissingOrInvalidModelFileStopsTheLaunch() throws IOException {
+    String missing = dir.resolve("none.pmml").toString();
+    assertThat(errors(spec(SCHEMA, "model: '" + missing + "'")), contains("steps[0].model: model file '" + missing + "' does not exist"));
+    Path broken = dir.resolve("broken.pmml");
+    Files.writeString(broken, "<PMML version=\"4.4\"><Header>");
+    assertThat(errors(spec(SCHEMA, "model: '" + broken + "'")), contains(
+        "steps[0].model: model '" + broken + "' is not valid XML: line 1, column 29: XML document structures must start and end within the same entity."));
+    Path notPmml = dir.resolve("model.json");
+    Files.writeString(notPmml, "<model/>");
+    assertThat(errors(spec(SCHEMA, "model: '" + notPmml + "'")), contains(
+        "steps[0].model: model '" + notPmml + "' is not PMML: its root element is <model>, not <PMML>"));
+  }
+
+  @Test
+  public void theSchemaRefusesUnknownKeysAndAStepWithoutAModel() {
+    List<String> errors = errors(spec(SCHEMA, "inputs: {vibration: vib}, threshold: 0.5"));
+    assertThat(String.join("\n", errors), errors.stream().anyMatch(e -> e.contains("required property 'model' not found"))
+        && errors.stream().anyMatch(e -> e.contains("threshold")));
+  }
+}
