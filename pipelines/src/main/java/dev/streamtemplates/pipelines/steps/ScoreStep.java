@@ -43,6 +43,11 @@ public final class ScoreStep extends StepType<ScoreStep.Config> {
   public StepResult apply(StepContext<Config> step) {
     Config config = step.config();
     PCollection<Row> input = step.input();
+    if (!scalaLibraryFits()) {
+      throw new IllegalArgumentException(step.path() + " ('" + step.name() + "'): Score cannot run on this runner bundle: its PMML"
+          + " evaluator (pmml4s) needs Scala 2.13, and Spark 3.5's bundle carries Scala 2.12; run the spec with"
+          + " --runner=DirectRunner or --runner=FlinkRunner");
+    }
     Score score;
     try {
       score = Score.modelFile(config.model());
@@ -57,5 +62,18 @@ public final class ScoreStep extends StepType<ScoreStep.Config> {
     score = score.withPredictionField(config.prediction()).withProbabilities(config.probabilities())
         .describingRowsAs("the rows of '" + step.inputNames().get(0) + "'").named(step.name());
     return StepResult.of(input.apply(step.name(), score));
+  }
+
+  /**
+   * Whether the Scala library on the classpath is the 2.13 that pmml4s_2.13 is built for; Spark
+   * 3.5's bundle has 2.12, where loading the evaluator fails with a NoClassDefFoundError.
+   */
+  static boolean scalaLibraryFits() {
+    try {
+      Class.forName("scala.collection.IterableOnce", false, ScoreStep.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
   }
 }
