@@ -80,9 +80,9 @@ import org.joda.time.Instant;
  * they are predicted and learned from, so results do not depend on arrival order. An event older
  * than one already released for its key is late: a dead letter ("late: ..."), the model unchanged.
  * A null key is a dead letter (the shared rule, {@link Keys}); so is a null, NaN or infinite
- * feature, or a NaN or infinite label, naming the field. The state per key is one value: the
- * window's observations, the count learned from, and the time released up to; it is checkpointed
- * by the runner like any Beam state. Needs event-time timers: refused on Spark in streaming mode.
+ * feature, or a NaN or infinite label, naming the field. The state per key is the events waiting
+ * for the watermark, the model (the window's observations and the count learned from, with a
+ * compact coder) and the time released up to; it is checkpointed by the runner like any Beam state. Needs event-time timers: refused on Spark in streaming mode.
  */
 public final class Learn extends PTransform<PCollection<Row>, Result> {
   /** The fields added to each event. */
@@ -217,20 +217,18 @@ public final class Learn extends PTransform<PCollection<Row>, Result> {
   record Observation(double[] x, double y, double squaredError) {}
 
   /**
-   * A key's state: the last {@code window} observations, oldest first, the number of labelled
-   * events learned from, and the time events were released up to (null before the first).
+   * A key's model: the last {@code window} observations, oldest first, and the number of labelled
+   * events learned from; the fit is derived from them, cached until the next {@link #learn}.
    */
   static final class Model {
     final Deque<Observation> observations;
     long learnedFrom;
-    @Nullable Instant releasedUpTo;
-    private transient double @Nullable [] coefficients;
-    private transient boolean fitted;
+    private double @Nullable [] coefficients;
+    private boolean fitted;
 
-    Model(Deque<Observation> observations, long learnedFrom, @Nullable Instant releasedUpTo) {
+    Model(Deque<Observation> observations, long learnedFrom) {
       this.observations = observations;
       this.learnedFrom = learnedFrom;
-      this.releasedUpTo = releasedUpTo;
     }
 
     /** The prediction for {@code x}, or null while the model has too few observations to fit. */
@@ -308,10 +306,6 @@ public final class Learn extends PTransform<PCollection<Row>, Result> {
     public void encode(Model model, OutputStream outStream) throws IOException {
       DataOutputStream out = new DataOutputStream(outStream);
       out.writeLong(model.learnedFrom);
-      out.writeBoolean(model.releasedUpTo != null);
-      if (model.releasedUpTo != null) {
-        out.writeLong(model.releasedUpTo.getMillis());
-      }
       out.writeInt(model.observations.size());
       for (Observation o : model.observations) {
         out.writeInt(o.x().length);
@@ -328,7 +322,6 @@ public final class Learn extends PTransform<PCollection<Row>, Result> {
     public Model decode(InputStream inStream) throws IOException {
       DataInputStream in = new DataInputStream(inStream);
       long learnedFrom = in.readLong();
-      Instant releasedUpTo = in.readBoolean() ? new Instant(in.readLong()) : null;
       int size = in.readInt();
       Deque<Observation> observations = new ArrayDeque<>(size);
       for (int i = 0; i < size; i++) {
@@ -338,7 +331,7 @@ public final class Learn extends PTransform<PCollection<Row>, Result> {
         }
         observations.addLast(new Observation(x, in.readDouble(), in.readDouble()));
       }
-      return new Model(observations, learnedFrom, releasedUpTo);
+      return new Model(observations, learnedFrom);
     }
 
     @Override
@@ -348,12 +341,17 @@ public final class Learn extends PTransform<PCollection<Row>, Result> {
   /** Per key: buffer events, release them in event-time order, predict each, learn from the labelled ones. */
   private static final class LearnFn extends DoFn<KV<String, Row>, Row> {
     private static final String MODEL = "model";
+    private static final String RELEASED_UP_TO = "releasedUpTo";
 
     @StateId(EventTimeOrder.BUFFER)
     private final StateSpec<BagState<TimestampedValue<Row>>> buffer;
 
     @StateId(MODEL)
     private final StateSpec<ValueState<Model>> modelSpec = StateSpecs.value(new ModelCoder());
+
+    /** Apart from the model, so that the late check of each arriving event does not read the whole window. */
+    @StateId(RELEASED_UP_TO)
+    private final StateSpec<ValueState<Instant>> releasedSpec = StateSpecs.value(InstantCoder.of());
 
     @StateId(EventTimeOrder.NEXT_RELEASE)
     private final StateSpec<ValueState<Instant>> nextReleaseSpec = StateSpecs.value(InstantCoder.of());
@@ -400,15 +398,15 @@ public final class Learn extends PTransform<PCollection<Row>, Result> {
         @Element KV<String, Row> element,
         @Timestamp Instant timestamp,
         @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
-        @StateId(MODEL) ValueState<Model> modelState,
+        @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextRelease,
         @TimerId(EventTimeOrder.RELEASE) Timer release,
         MultiOutputReceiver out) {
       String reason = invalid(element.getValue());
       if (reason == null) {
-        Model model = modelState.read();
-        if (model != null && model.releasedUpTo != null && timestamp.isBefore(model.releasedUpTo)) {
-          reason = "late: event time " + timestamp + " is before " + model.releasedUpTo + ", already learned up to for key '" + element.getKey() + "'";
+        Instant released = releasedUpTo.read();
+        if (released != null && timestamp.isBefore(released)) {
+          reason = "late: event time " + timestamp + " is before " + released + ", already learned up to for key '" + element.getKey() + "'";
         }
       }
       if (reason != null) {
@@ -424,6 +422,7 @@ public final class Learn extends PTransform<PCollection<Row>, Result> {
         OnTimerContext context,
         @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
         @StateId(MODEL) ValueState<Model> modelState,
+        @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextRelease,
         @TimerId(EventTimeOrder.RELEASE) Timer release) {
       List<TimestampedValue<Row>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, nextRelease, release, EventTimeOrder.BY_TIME_THEN_CONTENT);
@@ -432,7 +431,7 @@ public final class Learn extends PTransform<PCollection<Row>, Result> {
       }
       Model model = modelState.read();
       if (model == null) {
-        model = new Model(new ArrayDeque<>(), 0, null);
+        model = new Model(new ArrayDeque<>(), 0);
       }
       int minimum = spec.features().size() + 2;
       for (TimestampedValue<Row> event : ready) {
@@ -453,7 +452,7 @@ public final class Learn extends PTransform<PCollection<Row>, Result> {
           learned.inc();
         }
       }
-      model.releasedUpTo = ready.get(ready.size() - 1).getTimestamp();
+      releasedUpTo.write(ready.get(ready.size() - 1).getTimestamp());
       modelState.write(model);
     }
   }

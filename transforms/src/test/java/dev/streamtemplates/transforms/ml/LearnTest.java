@@ -119,7 +119,7 @@ public class LearnTest {
       builder = builder.addElements(TimestampedValue.of(Row.withSchema(schema).addValues("l", (int) ab[i][0], ab[i][1], i == 5 ? null : y).build(),
           new Instant(100 + i)));
     }
-    Result result = pipeline.apply(builder.advanceWatermarkToInfinity()).apply(Learn.of("y", List.of("a", "b")).perKey("lane"));
+    Result result = pipeline.apply(builder.advanceWatermarkToInfinity()).apply(Learn.of("y", List.of("a", "b"))); // no key: one model for all events
     PAssert.that(result.output().apply(MapElements.into(TypeDescriptors.strings())
             .via(r -> r.getInt32("a") + "," + r.getDouble("b") + "=" + round(r.getDouble("prediction")) + "|" + round(r.getDouble("error")) + "|"
                 + r.getInt64("learnedFrom"))))
