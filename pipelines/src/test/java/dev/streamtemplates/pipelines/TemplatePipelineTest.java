@@ -180,6 +180,30 @@ public class TemplatePipelineTest {
   }
 
   @Test
+  public void aLearnStepWithAFeatureOrLabelThatIsNotANumberIsRefusedInOneLineNamingTheStepAndField() {
+    String steps =
+        "  - {name: forecast, type: Learn, input: readings, key: sensor, features: [celsius, sensor], label: celsius2}\n"
+            + "  - {name: small, type: Learn, input: readings, key: sensor, features: celsius, label: at, window: 2}\n"
+            + "  - {name: convert, type: MapFields, input: readings}\n";
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+    SpecNode root = TemplateSpec.parse("csv-demo", spec(steps)).resolve(Map.of());
+    SpecException e = assertThrows(SpecException.class, () -> TemplatePipeline.build(pipeline, root, dir.toString()));
+    assertThat(e.errors(), org.hamcrest.Matchers.contains(
+        "steps[0].features: feature 'sensor' is a STRING, not a number; label 'celsius2' is not in the input; fields are [sensor, celsius, at]",
+        "steps[1].window: window must be at least 3 (the features, the intercept and one more), got 2"));
+    // Learn treats each record as an event: it cannot read an Aggregate's EARLY/ON_TIME panes.
+    String overPanes =
+        "  - {name: means, type: Aggregate, input: readings, key: sensor, window: {type: tumbling, size: 1m}, early: 10s,"
+            + " aggregates: {mean: {fn: mean, field: celsius}}}\n"
+            + "  - {name: over-panes, type: Learn, input: means, key: sensor, features: [mean], label: mean}\n"
+            + "  - {name: convert, type: MapFields, input: readings}\n";
+    SpecNode panes = TemplateSpec.parse("csv-demo", spec(overPanes)).resolve(Map.of());
+    SpecException refused = assertThrows(SpecException.class,
+        () -> TemplatePipeline.build(Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create()), panes, dir.toString()));
+    assertThat(String.join("\n", refused.errors()), containsString("steps[1].input: Learn 'over-panes' reads 'means', an Aggregate whose results come out more than once"));
+  }
+
+  @Test
   public void aFieldNameTheSinkFormatCannotWriteIsRefusedNamingItAndTheRule() {
     for (String format : List.of("avro", "xml")) {
       String yaml = spec("  - {name: convert, type: MapFields, input: readings, rename: {sensor: 'my sensor'}}\n")

@@ -157,13 +157,23 @@ public class FlinkExactlyOnceTest {
     }
   }
 
-  /** The number of the latest checkpoint with its metadata written, or 0. */
-  private static long latestCompletedCheckpoint(Path checkpoints) throws IOException {
-    try (Stream<Path> files = Files.find(checkpoints, 3, (path, attributes) -> path.getFileName().toString().equals("_metadata"))) {
-      return files.map(path -> path.getParent().getFileName().toString())
-          .filter(name -> name.startsWith("chk-"))
-          .mapToLong(name -> Long.parseLong(name.substring(4)))
-          .max().orElse(0);
+  /**
+   * The number of the latest checkpoint with its metadata written, or 0 (also used by
+   * FlinkLearnRestartTest). Flink deletes older checkpoints while the tree is walked: a directory
+   * that vanished meanwhile makes it look again.
+   */
+  static long latestCompletedCheckpoint(Path checkpoints) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      try (Stream<Path> files = Files.find(checkpoints, 3, (path, attributes) -> path.getFileName().toString().equals("_metadata"))) {
+        return files.map(path -> path.getParent().getFileName().toString())
+            .filter(name -> name.startsWith("chk-"))
+            .mapToLong(name -> Long.parseLong(name.substring(4)))
+            .max().orElse(0);
+      } catch (java.io.UncheckedIOException e) {
+        if (attempt == 5 || !(e.getCause() instanceof java.nio.file.NoSuchFileException)) {
+          throw e;
+        }
+      }
     }
   }
 

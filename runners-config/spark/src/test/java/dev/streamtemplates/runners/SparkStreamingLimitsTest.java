@@ -42,6 +42,12 @@ public class SparkStreamingLimitsTest {
   }
 
   @Test
+  public void learnIsRefusedInSparkStreaming() {
+    assertThat(refusal("wait-time-forecast"),
+        containsString("steps[0] ('forecast'): Learn needs event-time timers, which the Spark runner does not support in streaming mode"));
+  }
+
+  @Test
   public void fileSourcesAreRefusedInSparkStreamingNamingTheSource() {
     // Beam's Spark runner used to fail here with a NullPointerException in EvaluationContext.isLeaf.
     String message = refusal("route-by-category");
