@@ -98,7 +98,7 @@ final class SpecTests {
   }
 
   /** One event of a case: a record for a source, or a watermark advance. */
-  private record Event(@Nullable String source, @Nullable Row row, @Nullable Instant watermark, String path) {}
+  private record Event(@Nullable String source, @Nullable Row row, byte @Nullable [] json, @Nullable Instant watermark, String path) {}
 
   /** What a case received, per sink name and under {@link #DEAD_LETTERS}. */
   record Outcome(Map<String, List<JsonNode>> received, List<String> problems) {
@@ -215,6 +215,7 @@ final class SpecTests {
   /** The case's events: {@code events:} as written, or {@code input:} source by source. */
   private static List<Event> events(SpecNode test, Map<String, SpecNode> sources) {
     List<String> errors = new ArrayList<>();
+    Map<String, RecordFormat> formats = new LinkedHashMap<>(); // each source's schema read once, not per record
     List<Event> events = new ArrayList<>();
     if (test.has("events") == test.has("input")) {
       throw new SpecException(test.path(), List.of(test.path() + ": give either input: (records per source) or events: (records and watermarks in arrival order)"));
@@ -223,7 +224,7 @@ final class SpecTests {
       for (Map.Entry<String, SpecNode> entry : test.entries("input").entrySet()) {
         for (int i = 0; i < entry.getValue().json().size(); i++) {
           events.add(record(entry.getKey(), entry.getValue().json().get(i), test.childPath("input") + "." + entry.getKey() + "[" + i + "]",
-              sources, errors));
+              sources, formats, errors));
         }
       }
     } else {
@@ -236,12 +237,12 @@ final class SpecTests {
           errors.add(path + ": an event is one record, {source: {field: value, ...}}, or one watermark advance, {watermark: 2024-05-01T10:00:00Z}");
         } else if ("watermark".equals(key)) {
           try {
-            events.add(new Event(null, null, new Instant(Instants.parseEpochMillis(event.get(key).asText())), path));
+            events.add(new Event(null, null, null, new Instant(Instants.parseEpochMillis(event.get(key).asText())), path));
           } catch (IllegalArgumentException e) {
             errors.add(path + ".watermark: " + e.getMessage());
           }
         } else {
-          events.add(record(key, event.get(key), path + "." + key, sources, errors));
+          events.add(record(key, event.get(key), path + "." + key, sources, formats, errors));
         }
       }
     }
@@ -252,7 +253,8 @@ final class SpecTests {
   }
 
   /** One input record, decoded as JSON against the source's schema, as the source would read it. */
-  private static @Nullable Event record(String source, JsonNode value, String path, Map<String, SpecNode> sources, List<String> errors) {
+  private static @Nullable Event record(String source, JsonNode value, String path, Map<String, SpecNode> sources,
+      Map<String, RecordFormat> formats, List<String> errors) {
     SpecNode spec = sources.get(source);
     if (spec == null) {
       errors.add(path + ": '" + source + "' is not a source of the spec; sources are " + sources.keySet());
@@ -262,7 +264,7 @@ final class SpecTests {
       errors.add(path + ": a record is a map of field to value, e.g. {id: a-1, amount: 2.5}");
       return null;
     }
-    RecordFormat format = Formats.json(Sources.schema(spec));
+    RecordFormat format = formats.computeIfAbsent(source, name -> Formats.json(Sources.schema(spec)));
     List<Row> rows = new ArrayList<>();
     List<String> reasons = new ArrayList<>();
     format.decode(value.toString().getBytes(StandardCharsets.UTF_8), new RecordFormat.Receiver() {
@@ -280,7 +282,7 @@ final class SpecTests {
       errors.add(path + ": not a record of source '" + source + "': " + String.join("; ", reasons));
       return null;
     }
-    return new Event(source, rows.get(0), null, path);
+    return new Event(source, rows.get(0), format.encode(rows.get(0)), null, path);
   }
 
   /** The events as a TestStream, or as one bounded collection; each element is (source, JSON), timestamped with its event time. */
@@ -301,8 +303,7 @@ final class SpecTests {
         continue;
       }
       Instant time = eventTime(event, watermark, eventTimeFields.get(event.source()));
-      byte[] json = Formats.json(event.row().getSchema()).encode(event.row());
-      TimestampedValue<KV<String, byte[]>> element = TimestampedValue.of(KV.of(event.source(), json), time);
+      TimestampedValue<KV<String, byte[]>> element = TimestampedValue.of(KV.of(event.source(), event.json()), time);
       all.add(element);
       builder = builder.addElements(element);
     }

@@ -134,11 +134,10 @@ final class CountWindows {
         @TimerId(END) Timer end,
         MultiOutputReceiver out) {
       Instant timestamp = element.getValue().getTimestamp();
-      Instant released = releasedUpTo.read();
-      if (released != null && timestamp.isBefore(released)) {
+      String late = EventTimeOrder.lateReason(timestamp, releasedUpTo.read(), "counted", String.valueOf(element.getKey().getValues()));
+      if (late != null) {
         failed.inc();
-        out.get(FAILURES).output(DeadLetter.ofText(step, "late: event time " + timestamp + " is before " + released
-            + ", already counted for key " + element.getKey().getValues(), RowText.json(element.getValue().getValue()), timestamp));
+        out.get(FAILURES).output(DeadLetter.ofText(step, late, RowText.json(element.getValue().getValue()), timestamp));
         return;
       }
       if (remainder && key.read() == null) {

@@ -404,12 +404,10 @@ public final class Threshold extends PTransform<PCollection<Row>, Result> {
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextFlush,
         @TimerId(EventTimeOrder.RELEASE) Timer flush,
         MultiOutputReceiver out) {
-      Instant released = releasedUpTo.read();
-      if (released != null && timestamp.isBefore(released)) {
+      String late = EventTimeOrder.lateReason(timestamp, releasedUpTo.read(), "decided", "'" + element.getKey() + "'");
+      if (late != null) {
         failed.inc();
-        out.get(FAILURES).output(DeadLetter.ofText(step,
-            "late: event time " + timestamp + " is before " + released + ", already decided for key '" + element.getKey() + "'",
-            RowText.json(element.getValue()), timestamp));
+        out.get(FAILURES).output(DeadLetter.ofText(step, late, RowText.json(element.getValue()), timestamp));
         return;
       }
       EventTimeOrder.hold(element.getValue(), timestamp, buffer, nextFlush, flush);

@@ -404,10 +404,7 @@ public final class Learn extends PTransform<PCollection<Row>, Result> {
         MultiOutputReceiver out) {
       String reason = invalid(element.getValue());
       if (reason == null) {
-        Instant released = releasedUpTo.read();
-        if (released != null && timestamp.isBefore(released)) {
-          reason = "late: event time " + timestamp + " is before " + released + ", already learned up to for key '" + element.getKey() + "'";
-        }
+        reason = EventTimeOrder.lateReason(timestamp, releasedUpTo.read(), "learned up to", "'" + element.getKey() + "'");
       }
       if (reason != null) {
         failed.inc();

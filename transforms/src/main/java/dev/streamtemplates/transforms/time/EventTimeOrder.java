@@ -43,7 +43,19 @@ public final class EventTimeOrder {
           .thenComparing(event -> event.getValue().toString());
 
   /** Buffers one event and makes sure the timer fires when the watermark passes it. */
-  public static <T> void hold(T event, Instant timestamp, BagState<TimestampedValue<T>> buffer, ValueState<Instant> nextRelease, Timer timer) {
+/**
+   * Why an event is late for its key, or null: its event time is before the time up to which the
+   * key's events were already used ({@code done}: "decided", "counted", ...), so putting it in
+   * order would change a result already given.
+   */
+  public static @Nullable String lateReason(Instant timestamp, @Nullable Instant releasedUpTo, String done, String key) {
+    if (releasedUpTo == null || !timestamp.isBefore(releasedUpTo)) {
+      return null;
+    }
+    return "late: event time " + timestamp + " is before " + releasedUpTo + ", already " + done + " for key " + key;
+  }
+
+    public static <T> void hold(T event, Instant timestamp, BagState<TimestampedValue<T>> buffer, ValueState<Instant> nextRelease, Timer timer) {
     buffer.add(TimestampedValue.of(event, timestamp));
     Instant next = nextRelease.read();
     if (next == null || timestamp.isBefore(next)) {
