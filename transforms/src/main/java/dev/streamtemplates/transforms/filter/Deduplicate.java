@@ -277,7 +277,7 @@ public final class Deduplicate extends PTransform<PCollection<Row>, Result> {
           return;
         }
       }
-      String late = EventTimeOrder.lateReason(timestamp, lateBefore.read(), "deduplicated", "'" + element.getKey() + "'");
+      String late = EventTimeOrder.lateReason(timestamp, lateBefore.read(), "deduplicated", keyText(element.getKey()));
       if (late != null) {
         failed.inc();
         out.get(FAILURES).output(DeadLetter.ofText(step, late, RowText.json(element.getValue()), timestamp));
@@ -379,7 +379,7 @@ public final class Deduplicate extends PTransform<PCollection<Row>, Result> {
         return;
       }
       failed.inc();
-      String reason = "duplicate: key '" + key + "' " + (keep == Keep.FIRST ? "kept its first event at " + start + ", and this one is"
+      String reason = "duplicate: key " + keyText(key) + " " + (keep == Keep.FIRST ? "kept its first event at " + start + ", and this one is"
           : "has a later event than this one") + " in the span from " + start + " to " + start.plus(span) + " (keep: "
           + keep.name().toLowerCase() + ")";
       out.output(FAILURES, DeadLetter.ofText(step, reason, RowText.json(event.getValue()), event.getTimestamp()), event.getTimestamp());
@@ -394,6 +394,11 @@ public final class Deduplicate extends PTransform<PCollection<Row>, Result> {
       Instant hold = latest != null && latest.getTimestamp().isBefore(at) ? latest.getTimestamp() : at;
       timer.withOutputTimestamp(hold).set(at);
       timerAt.write(at);
+    }
+
+    /** A key for a message: 'a' for one field, [a, b] for several (not the separator Keys joins them with). */
+    private static String keyText(String key) {
+      return key.indexOf('\u0001') < 0 ? "'" + key + "'" : "[" + key.replace("\u0001", ", ") + "]";
     }
 
     private static Instant later(@Nullable Instant a, Instant b) {
