@@ -54,10 +54,6 @@ public final class DeduplicateStep extends StepType<DeduplicateStep.Config> {
       throw new IllegalArgumentException(step.childPath("within") + ": " + e.getMessage().replace("span", "within"), e);
     }
     deduplicate = deduplicate.withKeep(config.keep()).withDuplicates(config.duplicates()).named(step.name());
-    try {
-      return StepResult.of(step.input().apply(step.name(), deduplicate));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(step.path() + ": " + e.getMessage(), e);
-    }
+    return StepResult.of(step.input().apply(step.name(), deduplicate));
   }
 }

@@ -91,6 +91,21 @@ public class PerEventAndDeduplicateStepsTest {
   }
 
   @Test
+  public void bothAreRefusedWhereTheRunnerHasNoEventTimeTimersInStreaming() {
+    String steps = "  - {name: moving, type: Aggregate, input: readings, key: sensor, window: {type: perEvent, rows: 3}, aggregates: {n: count}}\n"
+        + "  - {name: unique, type: Deduplicate, input: readings, key: sensor, within: 1m}\n";
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner", "--streaming=true",
+        "--eventTimeTimersInStreaming=false").create());
+    List<String> errors = assertThrows(SpecException.class,
+        () -> TemplatePipeline.build(pipeline, TemplateSpec.parse("over-demo", spec(steps, "moving")).resolve(Map.of()), dir.toString())).errors();
+    assertThat(errors, org.hamcrest.Matchers.hasItems(
+        "steps[0] ('moving'): per-event windows need event-time timers, which the Spark runner does not support in streaming mode;"
+            + " run it on Direct or Flink, or run Spark in batch",
+        "steps[1] ('unique'): Deduplicate needs event-time timers, which the Spark runner does not support in streaming mode;"
+            + " run it on Direct or Flink, or run Spark in batch"));
+  }
+
+  @Test
   public void aDeduplicateWithAMissingKeyOrAnEmptySpanIsRefusedInOneLine() {
     assertThat(errors(spec("  - {name: unique, type: Deduplicate, input: readings, key: [sensor, id], within: 1m}\n", "unique")), contains(
         "steps[0].key: key fields [id] are not in the input; fields are [sensor, seq, celsius, at]"));

@@ -347,7 +347,7 @@ public final class Deduplicate extends PTransform<PCollection<Row>, Result> {
       if (next == null) {
         timerAt.clear();
       } else {
-        setTimer(next, latest, timer, timerAt);
+        setTimer(next, released.oldestLeft(), latest, timer, timerAt);
       }
       write(spanStart, start);
       write(latestState, latest);
@@ -386,13 +386,23 @@ public final class Deduplicate extends PTransform<PCollection<Row>, Result> {
     }
 
     /**
-     * Sets the timer for {@code at} from {@code @OnTimer}, holding the output watermark at
-     * whichever comes first of {@code at} and the event to keep (keep last), which comes out with
-     * its own time.
+     * Sets the timer for {@code at} from {@code @OnTimer}, holding the output watermark only for
+     * what is still to come out: the oldest waiting event and (keep last) the latest event of the
+     * open span, which comes out with its own time when the span closes. A timer that only closes
+     * a keep-first span holds nothing: nothing comes out then, so the steps after this one need
+     * not wait for it.
      */
-    private static void setTimer(Instant at, @Nullable TimestampedValue<Row> latest, Timer timer, ValueState<Instant> timerAt) {
-      Instant hold = latest != null && latest.getTimestamp().isBefore(at) ? latest.getTimestamp() : at;
-      timer.withOutputTimestamp(hold).set(at);
+    private static void setTimer(Instant at, @Nullable Instant oldestWaiting, @Nullable TimestampedValue<Row> latest, Timer timer,
+        ValueState<Instant> timerAt) {
+      Instant hold = oldestWaiting;
+      if (latest != null && (hold == null || latest.getTimestamp().isBefore(hold))) {
+        hold = latest.getTimestamp();
+      }
+      if (hold == null) {
+        timer.withNoOutputTimestamp().set(at);
+      } else {
+        timer.withOutputTimestamp(hold.isBefore(at) ? hold : at).set(at);
+      }
       timerAt.write(at);
     }
 
