@@ -49,7 +49,13 @@ public final class ConformanceHarness {
           .build();
 
   /** Step types after which every record is written, dead-lettered or counted as dropped. */
-  private static final java.util.Set<String> ONE_TO_ONE = java.util.Set.of("MapFields", "Filter", "Threshold", "Route");
+  private static final java.util.Set<String> ONE_TO_ONE = java.util.Set.of("MapFields", "Filter", "Threshold", "Route", "Deduplicate");
+
+  /** Whether a step writes, dead-letters or drops each record once: the types above, and an Aggregate per event (OVER). */
+  private static boolean oneToOne(SpecNode step) {
+    return ONE_TO_ONE.contains(step.text("type"))
+        || ("Aggregate".equals(step.text("type")) && step.has("window") && "perEvent".equals(step.child("window").text("type", "")));
+  }
 
   private ConformanceHarness() {}
 
@@ -115,7 +121,7 @@ public final class ConformanceHarness {
       read += countInputRecords(source);
       sourceNames.add(source.text("name"));
     }
-    boolean oneToOne = launch.root().items("steps").stream().allMatch(s -> ONE_TO_ONE.contains(s.text("type")));
+    boolean oneToOne = launch.root().items("steps").stream().allMatch(ConformanceHarness::oneToOne);
     if (!oneToOne) {
       // Aggregates and joins are not one record per input record: check that every input record
       // was either read into a row or dead-lettered by its source.

@@ -20,7 +20,13 @@ import java.util.stream.Stream;
  */
 record Balance(long read, long decoded, long sourceDeadLetters, long written, long deadLettered, long dropped, Shape shape, String note) {
   /** Step types that pass each record on at most once, or drop or dead-letter it. */
-  static final Set<String> RECORD_FOR_RECORD = Set.of("Filter", "MapFields", "Route", "Threshold");
+  static final Set<String> RECORD_FOR_RECORD = Set.of("Filter", "MapFields", "Route", "Threshold", "Deduplicate");
+
+  /** Whether a step passes each record on at most once, or drops or dead-letters it: those types, and an Aggregate per event. */
+  static boolean recordForRecord(SpecNode step) {
+    return RECORD_FOR_RECORD.contains(step.text("type"))
+        || ("Aggregate".equals(step.text("type")) && step.has("window") && "perEvent".equals(step.child("window").text("type", "")));
+  }
 
   /** What the account can say of a run. */
   enum Shape {
@@ -44,7 +50,7 @@ record Balance(long read, long decoded, long sourceDeadLetters, long written, lo
     Map<String, Integer> stepReaders = new java.util.HashMap<>();
     for (SpecNode step : root.items("steps")) {
       dropped += records.getOrDefault(step.text("name") + "-dropped", 0L);
-      if (!RECORD_FOR_RECORD.contains(step.text("type"))) {
+      if (!recordForRecord(step)) {
         shape = Shape.RESULTS;
       }
       List<String> inputs = new ArrayList<>(step.has("input") ? List.of(step.text("input")) : List.of());

@@ -105,7 +105,7 @@ final class Failures {
     if (className.startsWith(prefix + "pipelines.steps.") && outer.endsWith("Step")) {
       return outer.substring(0, outer.length() - "Step".length());
     }
-    return Set.of("Filter", "Threshold", "Route", "MapFields", "IntervalJoin", "Gather", "Enrich").contains(outer) ? outer : null;
+    return Set.of("Filter", "Threshold", "Route", "MapFields", "IntervalJoin", "Gather", "Enrich", "Deduplicate").contains(outer) ? outer : null;
   }
 
   /** Writes the stack trace, secrets masked, to a new file under the temporary directory; returns its path. */

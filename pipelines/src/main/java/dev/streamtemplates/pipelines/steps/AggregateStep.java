@@ -1,6 +1,7 @@
 package dev.streamtemplates.pipelines.steps;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.streamtemplates.pipelines.spec.Durations;
 import dev.streamtemplates.pipelines.spec.FieldList;
@@ -36,6 +37,9 @@ import org.joda.time.Duration;
  *   early: 10s
  *   previous: [total]       # adds totalPrevious, totalChange, totalChangePct: the key's previous window
  * }</pre>
+ *
+ * <p>{@code window: {type: perEvent, range: 10m}} or {@code {type: perEvent, rows: 5}}: each event
+ * with its key's aggregates over the last range or rows ({@link PerEventWindows}).
  */
 public final class AggregateStep extends StepType<AggregateStep.Config> {
   /** The spec of an Aggregate step. */
@@ -59,11 +63,14 @@ public final class AggregateStep extends StepType<AggregateStep.Config> {
 
   /** The kinds of window a spec can name. */
   public enum WindowType {
-    TUMBLING, SLIDING, SESSION, COUNT, GLOBAL
+    TUMBLING, SLIDING, SESSION, COUNT, GLOBAL,
+    /** Each event with the aggregates of its key's last range or rows, see {@link PerEventWindows}. */
+    @JsonProperty("perEvent") PER_EVENT
   }
 
-  /** {@code window:}; which of size, slide, gap and every are required depends on the type (the schema says). */
-  public record Window(WindowType type, @Nullable Extent size, @Nullable Extent slide, @Nullable Duration gap, @Nullable Long every) {}
+  /** {@code window:}; which of size, slide, gap and every are required depends on the type (the schema says); range or rows for perEvent. */
+  public record Window(WindowType type, @Nullable Extent size, @Nullable Extent slide, @Nullable Duration gap, @Nullable Long every,
+      @Nullable Duration range, @Nullable Long rows) {}
 
   /** A window size or slide: a duration ({@code 5m}) for time windows, a number of events for count windows. */
   public record Extent(@Nullable String duration, long events) {
@@ -110,7 +117,7 @@ public final class AggregateStep extends StepType<AggregateStep.Config> {
   }
 
   public AggregateStep() {
-    super("Aggregate", "Aggregate per key over tumbling, sliding, session, count or global windows; having; top-N.", Config.class);
+    super("Aggregate", "Aggregate per key over tumbling, sliding, session, count or global windows, or per event (OVER); having; top-N.", Config.class);
   }
 
   @Override
@@ -126,6 +133,10 @@ public final class AggregateStep extends StepType<AggregateStep.Config> {
   @Override
   public StepResult apply(StepContext<Config> step) {
     Config config = step.config();
+    if (config.window().type() == WindowType.PER_EVENT) {
+      return PerEventWindows.apply(step);
+    }
+    PerEventWindows.refuseOutside(step);
     List<Aggregation> aggregations = new ArrayList<>();
     config.aggregates().forEach((name, aggregate) -> aggregations.add(aggregate.toAggregation(name)));
     WindowedAggregate aggregate = WindowedAggregate.perKey(config.key().names())

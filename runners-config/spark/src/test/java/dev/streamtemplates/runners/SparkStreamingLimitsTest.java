@@ -48,6 +48,13 @@ public class SparkStreamingLimitsTest {
   }
 
   @Test
+  public void deduplicateIsRefusedInSparkStreaming() {
+    // The per-event Aggregate after it is not built once its input is refused; PerEventAndDeduplicateStepsTest checks its own refusal.
+    assertThat(refusal("moving-average"),
+        containsString("steps[0] ('unique'): Deduplicate needs event-time timers, which the Spark runner does not support in streaming mode"));
+  }
+
+  @Test
   public void fileSourcesAreRefusedInSparkStreamingNamingTheSource() {
     // Beam's Spark runner used to fail here with a NullPointerException in EvaluationContext.isLeaf.
     String message = refusal("route-by-category");
