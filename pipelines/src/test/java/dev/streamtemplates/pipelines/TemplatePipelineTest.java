@@ -152,6 +152,45 @@ public class TemplatePipelineTest {
   }
 
   @Test
+  public void badCalendarOffsetRankingAndEmitSettingsAreEachOneLineNamingTheField() {
+    // What the schema refuses comes first, all at once: an unknown unit, an unknown emit mode.
+    String schemaSteps =
+        "  - {name: unit, type: Aggregate, input: readings, key: sensor, window: {type: calendar, unit: fortnight, timeZone: UTC},"
+            + " aggregates: {n: count}}\n"
+            + "  - {name: often, type: Aggregate, input: readings, key: sensor, window: {type: tumbling, size: 1m}, emit: always,"
+            + " aggregates: {n: count}}\n"
+            + "  - {name: convert, type: MapFields, input: readings}\n";
+    SpecException refused = assertThrows(SpecException.class, () -> TemplatePipeline.build(
+        Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create()),
+        TemplateSpec.parse("csv-demo", spec(schemaSteps)).resolve(Map.of()), dir.toString()));
+    assertThat(refused.errors(), org.hamcrest.Matchers.contains(
+        "steps[0].window.unit: does not have a value in the enumeration [\"day\", \"week\", \"month\", \"year\"] (got 'fortnight')",
+        "steps[1].emit: does not have a value in the enumeration [\"onClose\", \"onUpdate\"] (got 'always')"));
+    // Then what only building finds, each naming its field or step.
+    String steps =
+        "  - {name: zone, type: Aggregate, input: readings, key: sensor, window: {type: calendar, unit: day, timeZone: Europe/Pariss},"
+            + " aggregates: {n: count}}\n"
+            + "  - {name: shifted, type: Aggregate, input: readings, key: sensor, window: {type: session, gap: 5m, offset: 1m}, aggregates: {n: count}}\n"
+            + "  - {name: weekday, type: Aggregate, input: readings, key: sensor, window: {type: calendar, unit: month, timeZone: UTC,"
+            + " startOfWeek: sunday}, aggregates: {n: count}}\n"
+            + "  - {name: ranked, type: Aggregate, input: readings, key: sensor, window: {type: tumbling, size: 1m},"
+            + " aggregates: {n: count}, top: {n: 2, by: n, per: celsius}}\n"
+            + "  - {name: counted, type: Aggregate, input: readings, key: sensor, window: {type: count, size: 3}, emit: {every: 2},"
+            + " aggregates: {n: count}}\n"
+            + "  - {name: convert, type: MapFields, input: readings}\n";
+    SpecException e = assertThrows(SpecException.class, () -> TemplatePipeline.build(
+        Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create()),
+        TemplateSpec.parse("csv-demo", spec(steps)).resolve(Map.of()), dir.toString()));
+    String all = String.join("\n", e.errors());
+    assertThat(all, e.errors(), hasSize(5));
+    assertThat(all, containsString("steps[0].window.timeZone: time zone 'Europe/Pariss' is not known; write an IANA name such as Europe/Paris"));
+    assertThat(all, containsString("steps[1].window.offset: offset shifts tumbling and sliding windows only, not session windows"));
+    assertThat(all, containsString("steps[2].window.startOfWeek: startOfWeek belongs to unit: week, not unit: month"));
+    assertThat(all, containsString("steps[3] ('ranked'): top: per [celsius] must be key fields"));
+    assertThat(all, containsString("steps[4] ('counted'): emit applies to time windows"));
+  }
+
+  @Test
   public void aStatefulStepOverAnAggregateWithEarlyOrLateFiringsIsRefusedNamingBothSteps() {
     String steps =
         "  - {name: early-means, type: Aggregate, input: readings, key: sensor, window: {type: tumbling, size: 1m}, early: 10s,"
