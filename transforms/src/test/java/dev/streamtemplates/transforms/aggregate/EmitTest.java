@@ -36,10 +36,10 @@ public class EmitTest {
 
   @Test
   public void everyTwoEventsGivesAnEarlyRowWithTheWindowSoFarThenTheOnTimeRow() {
-    // One event per arrival: after the 2nd and the 4th event of the window an EARLY row, accumulated.
+    // An EARLY row once at least 2 events arrived since the last: the first two arrive together (one
+    // row for both), then one at a time; each EARLY row holds the window so far (accumulating).
     TestStream<Row> events = TestStream.create(WindowedAggregateTest.PAYMENT)
-        .addElements(WindowedAggregateTest.pay("ann", 1.0, 5))
-        .addElements(WindowedAggregateTest.pay("ann", 2.0, 10))
+        .addElements(WindowedAggregateTest.pay("ann", 1.0, 5), WindowedAggregateTest.pay("ann", 2.0, 10))
         .addElements(WindowedAggregateTest.pay("ann", 3.0, 15))
         .addElements(WindowedAggregateTest.pay("ann", 4.0, 20))
         .addElements(WindowedAggregateTest.pay("ann", 5.0, 25))
