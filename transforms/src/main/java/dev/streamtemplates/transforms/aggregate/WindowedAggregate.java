@@ -385,6 +385,10 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
     checkRankingAndEmission(aggregateFn.outputSchema());
 
     Plan plan = plan(input);
+    if (settings.earlyEvery() > 0 && input.isBounded() == PCollection.IsBounded.BOUNDED) {
+      LOG.info("{}: the input is bounded (batch), so each window comes out once, complete; emit every {} applies to streams",
+          settings.step(), settings.earlyEvery());
+    }
     boolean counted = plan.path() == Plan.Path.COUNT_WINDOWS;
     boolean sliced = plan.path() == Plan.Path.SLICES;
     boolean fused = plan.path() == Plan.Path.ONE_GROUP_BY_KEY;
