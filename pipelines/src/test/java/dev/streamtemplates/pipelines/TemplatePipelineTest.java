@@ -188,6 +188,15 @@ public class TemplatePipelineTest {
     assertThat(all, containsString("steps[2].window.startOfWeek: startOfWeek belongs to unit: week, not unit: month"));
     assertThat(all, containsString("steps[3] ('ranked'): top: per [celsius] must be key fields"));
     assertThat(all, containsString("steps[4] ('counted'): emit applies to time windows"));
+    // An Aggregate with emit revises its results, as with early: a Sequence over it is refused.
+    String overPanes = "  - {name: updating, type: Aggregate, input: readings, key: sensor, window: {type: tumbling, size: 1m}, emit: onUpdate,"
+        + " aggregates: {n: count}}\n"
+        + "  - {name: convert, type: Sequence, input: updating, key: sensor, within: 3m, stages: [{name: a}, {name: b, after: next}]}\n";
+    SpecException panes = assertThrows(SpecException.class, () -> TemplatePipeline.build(
+        Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create()),
+        TemplateSpec.parse("csv-demo", spec(overPanes)).resolve(Map.of()), dir.toString()));
+    assertThat(String.join("\n", panes.errors()), containsString("steps[1].input: Sequence 'convert' reads 'updating', an Aggregate whose results"
+        + " come out more than once per window"));
   }
 
   @Test
@@ -212,8 +221,8 @@ public class TemplatePipelineTest {
     assertThat(e.errors().size(), org.hamcrest.Matchers.equalTo(3));
     String all = String.join("\n", e.errors());
     assertThat(all, containsString("steps[2].input: Sequence 'streak' reads 'early-means', an Aggregate whose results come out more than once"
-        + " per window (early or late firings: EARLY, ON_TIME and LATE panes), and would take each pane for another event."
-        + " Remove 'early' and 'late' from 'early-means', or put a Filter with condition \"pane == 'ON_TIME'\" between the two steps"));
+        + " per window (early firings, emit or late updates: EARLY, ON_TIME and LATE panes), and would take each pane for another event."
+        + " Remove 'early', 'emit' and 'late' from 'early-means', or put a Filter with condition \"pane == 'ON_TIME'\" between the two steps"));
     assertThat(all, containsString("steps[3].input: Aggregate 'hourly' reads 'late-means'"));
     assertThat(all, containsString("steps[4].input: Threshold 'crossing' reads 'early-means'"));
   }
