@@ -133,11 +133,11 @@ public final class AggregateStep extends StepType<AggregateStep.Config> {
   }
 
   /** {@code emit:} {@code onClose} (the default: every = 0), {@code onUpdate} (every = 1), or {@code {every: N}}. */
-  public record Emit(long every) {
+  public record Emit(int every) {
     @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     static Emit of(JsonNode node) {
       if (node.isObject()) {
-        return new Emit(node.path("every").asLong());
+        return new Emit(node.path("every").asInt());
       }
       return new Emit("onupdate".equalsIgnoreCase(node.asText()) ? 1 : 0);
     }

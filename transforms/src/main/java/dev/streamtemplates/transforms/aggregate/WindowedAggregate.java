@@ -61,6 +61,12 @@ import org.joda.time.Instant;
  *         .withHaving("n >= 3")
  *         .withAllowedLateness(Duration.standardMinutes(5), LatePolicy.UPDATE_ACCUMULATED)
  *         .withEarlyFirings(Duration.standardSeconds(10)));
+ *
+ * Result bestSellers = sales.apply(                  // the 3 best products per store and Paris day
+ *     WindowedAggregate.perKey("store", "product")
+ *         .withWindowing(Windowing.calendar(Windowing.CalendarUnit.DAY, "Europe/Paris"))
+ *         .withAggregations(Aggregation.of("sum", "amount").as("sales"))
+ *         .withRanking(Ranking.largest(3, "sales").per("store")));
  * }</pre>
  *
  * <p>Each output row holds the key fields, {@code windowStart} and {@code windowEnd}, the
@@ -128,7 +134,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
 
     abstract @Nullable Ranking ranking();
 
-    abstract long earlyEvery();
+    abstract int earlyEvery();
 
     abstract String step();
 
@@ -160,7 +166,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
 
       abstract Builder ranking(Ranking ranking);
 
-      abstract Builder earlyEvery(long earlyEvery);
+      abstract Builder earlyEvery(int earlyEvery);
 
       abstract Builder step(String step);
 
@@ -261,7 +267,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
    * complete, on every runner: early results are for streams.
    */
   @CheckReturnValue
-  public WindowedAggregate withEarlyFiringsEvery(long events) {
+  public WindowedAggregate withEarlyFiringsEvery(int events) {
     if (events < 1) {
       throw new IllegalArgumentException("emit every must be >= 1 events, got every=" + events);
     }
@@ -651,7 +657,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
     boolean everyN = settings.earlyEvery() > 0 && bounded == PCollection.IsBounded.UNBOUNDED;
     Trigger withEarly = settings.earlyFirings() != null
         ? onTime.withEarlyFirings(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(settings.earlyFirings()))
-        : everyN ? onTime.withEarlyFirings(AfterPane.elementCountAtLeast((int) Math.min(settings.earlyEvery(), Integer.MAX_VALUE)))
+        : everyN ? onTime.withEarlyFirings(AfterPane.elementCountAtLeast(settings.earlyEvery()))
         : onTime;
     boolean update = settings.latePolicy() != LatePolicy.DROP && settings.allowedLateness().getMillis() > 0;
     if (update) {
