@@ -52,7 +52,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * and decoded here with the sink's schema. Once the input is read, the partitions go idle, the
  * watermark moves to wall-clock time, and every window and timer fires; the harness consumes the
  * output topics with {@code read_committed} until the golden number of records has arrived (or a
- * timeout passes), waits a little for duplicates, cancels the job and compares record by record.
+ * timeout passes), waits 2 s for duplicates, cancels the job and compares record by record.
  *
  * <p>Variants: event time from the Kafka record timestamp instead of the field (the harness sets
  * each message's timestamp from the field), and Avro input (plain or Confluent wire format),
@@ -292,7 +292,7 @@ public final class KafkaConformanceHarness {
         }
         boolean complete = expected.entrySet().stream().allMatch(e -> received.get(e.getKey()).size() >= e.getValue());
         if (complete && settleUntil == Long.MAX_VALUE) {
-          settleUntil = System.nanoTime() + Duration.ofSeconds(3).toNanos(); // duplicates would show up now
+          settleUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos(); // duplicates would show up now (no checkpoints here: output is not held for a commit)
         }
       }
     }

@@ -1,6 +1,8 @@
 package dev.streamtemplates.pipelines.steps;
 
+import dev.streamtemplates.pipelines.spec.Durations;
 import dev.streamtemplates.transforms.ml.Score;
+import dev.streamtemplates.transforms.ml.ScoreService;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.beam.sdk.values.PCollection;
@@ -24,16 +26,34 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>The model file is read and checked when the pipeline is built, and the rows' schema against
  * the model's inputs: a missing or invalid file, or a model input the rows do not have or have
  * with an incompatible type, stops the launch with one line naming the step.
+ *
+ * <p>Or a model served over HTTP ({@link ScoreService}), instead of {@code model}:
+ *
+ * <pre>{@code
+ *   service:
+ *     url: http://models:8501/v1/models/defect:predict
+ *     headers: {Authorization: "Bearer ${token}"}   # optional; values never printed
+ *     batch: 32                                      # rows per request (default 32)
+ *     timeout: 10s                                   # per request (default 10s)
+ *     retries: 2                                     # for connection errors, timeouts, 429 and 5xx (default 2)
+ *     type: double                                   # the predictions' type: double, int64, string or boolean
+ *   inputs: {vibration: vib_mm_s, temperature: temp_c}  # required: model input -> row field
+ * }</pre>
  */
 public final class ScoreStep extends StepType<ScoreStep.Config> {
   /** The spec of a Score step. */
-  public record Config(String model, @Nullable Map<String, String> inputs, @Nullable String prediction, @Nullable Boolean probabilities) {
+  public record Config(@Nullable String model, @Nullable Service service, @Nullable Map<String, String> inputs, @Nullable String prediction,
+      @Nullable Boolean probabilities) {
     public Config {
       inputs = inputs == null ? Map.of() : new LinkedHashMap<>(inputs);
       prediction = prediction == null ? Score.PREDICTION : prediction;
       probabilities = probabilities == null || probabilities;
     }
   }
+
+  /** A model served over HTTP. */
+  public record Service(String url, @Nullable Map<String, String> headers, @Nullable Integer batch, @Nullable String timeout, @Nullable Integer retries,
+      @Nullable String type) {}
 
   public ScoreStep() {
     super("Score", "Score each event with a pre-trained PMML model: add the prediction and the class probabilities.", Config.class);
@@ -43,6 +63,9 @@ public final class ScoreStep extends StepType<ScoreStep.Config> {
   public StepResult apply(StepContext<Config> step) {
     Config config = step.config();
     PCollection<Row> input = step.input();
+    if (config.service() != null) {
+      return StepResult.of(input.apply(step.name(), service(step, config)));
+    }
     if (!scalaLibraryFits()) {
       throw new IllegalArgumentException(step.path() + " ('" + step.name() + "'): Score cannot run on this runner bundle: its PMML"
           + " evaluator (pmml4s) needs Scala 2.13, and Spark 3.5's bundle carries Scala 2.12; run the spec with"
@@ -62,6 +85,36 @@ public final class ScoreStep extends StepType<ScoreStep.Config> {
     score = score.withPredictionField(config.prediction()).withProbabilities(config.probabilities())
         .describingRowsAs("the rows of '" + step.inputNames().get(0) + "'").named(step.name());
     return StepResult.of(input.apply(step.name(), score));
+  }
+
+  private static ScoreService service(StepContext<Config> step, Config config) {
+    Service service = config.service();
+    String at = step.childPath("service");
+    ScoreService score;
+    try {
+      score = ScoreService.at(service.url());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(at + ".url: " + e.getMessage(), e);
+    }
+    if (config.inputs().isEmpty()) {
+      throw new IllegalArgumentException(step.childPath("inputs") + ": a model service needs its inputs named: inputs: {<model input>: <field>, ...}");
+    }
+    score = score.withInputs(config.inputs()).withHeaders(service.headers() == null ? Map.of() : service.headers());
+    try {
+      if (service.batch() != null) {
+        score = score.withBatch(service.batch());
+      }
+      if (service.retries() != null) {
+        score = score.withRetries(service.retries());
+      }
+      if (service.timeout() != null) {
+        score = score.withTimeout(Durations.parse(service.timeout(), at + ".timeout"));
+      }
+      score = score.withPrediction(config.prediction(), ScoreService.PredictionType.named(service.type() == null ? "double" : service.type()));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(e.getMessage().startsWith(at) ? e.getMessage() : at + ": " + e.getMessage(), e);
+    }
+    return score.named(step.name());
   }
 
   /**

@@ -111,4 +111,56 @@ public class ScoreStepTest {
     assertThat(String.join("\n", errors), errors.stream().anyMatch(e -> e.contains("required property 'model' not found"))
         && errors.stream().anyMatch(e -> e.contains("threshold")));
   }
+
+  @Test
+  public void aServedModelScoresEachRowOverHttpAndARowItCannotScoreIsADeadLetter() throws IOException {
+    // A linear model on loopback: 2 * vibration + temperature / 10, null when an input is null.
+    com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    server.createContext("/predict", exchange -> {
+      com.fasterxml.jackson.databind.node.ObjectNode answer = json.createObjectNode();
+      com.fasterxml.jackson.databind.node.ArrayNode predictions = answer.putArray("predictions");
+      for (com.fasterxml.jackson.databind.JsonNode in : json.readTree(exchange.getRequestBody()).get("instances")) {
+        if (in.get("temperature").isNull()) {
+          predictions.addNull();
+        } else {
+          predictions.add(2 * in.get("vibration").asDouble() + in.get("temperature").asDouble() / 10);
+        }
+      }
+      byte[] body = json.writeValueAsBytes(answer);
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    server.start();
+    String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/predict";
+    try {
+      Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+      SpecNode root = TemplateSpec.parse("score-demo", spec(SCHEMA,
+          "service: {url: '" + url + "', batch: 2, timeout: 5s, retries: 0}, inputs: {vibration: vib, temperature: temperature}, prediction: risk"))
+          .resolve(Map.of());
+      TemplatePipeline.build(pipeline, root, dir.toString());
+      pipeline.run().waitUntilFinish();
+      // By hand: a: 2 * 9.4 + 8.89 = 27.69; b: 2 * 3.2 + 7.24 = 13.64 (as doubles).
+      assertThat(TemplatePipelineTest.lines(dir.resolve("out")), containsInAnyOrder(
+          "{\"part\":\"a\",\"temperature\":88.9,\"vib\":9.4,\"pressure\":5.8,\"risk\":" + (2 * 9.4 + 88.9 / 10) + "}",
+          "{\"part\":\"b\",\"temperature\":72.4,\"vib\":3.2,\"pressure\":6.1,\"risk\":" + (2 * 3.2 + 72.4 / 10) + "}"));
+      List<String> dead = TemplatePipelineTest.lines(dir.resolve("dlq"));
+      assertThat(dead.toString(), dead.size() == 1
+          && dead.get(0).contains("\"error\":\"the model service at " + url + " gave no prediction for this row\""));
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  public void aBadServiceStopsTheLaunchNamingTheKey() {
+    assertThat(errors(spec(SCHEMA, "service: {url: 'ftp://models/x'}, inputs: {vibration: vib}")), contains(
+        "steps[0].service.url: 'ftp://models/x' is not an http:// or https:// URL with a host"));
+    assertThat(errors(spec(SCHEMA, "service: {url: 'http://models/x'}, inputs: {vibration: vibe}")), contains(
+        "steps[0] ('defect'): model input 'vibration' is mapped to field 'vibe', which the rows do not have; fields are [part, temperature, vib, pressure]"));
+    assertThat(String.join("\n", errors(spec(SCHEMA, "service: {url: 'http://models/x', timeout: 5 minutes}, inputs: {vibration: vib}"))),
+        org.hamcrest.Matchers.containsString("timeout"));
+  }
 }

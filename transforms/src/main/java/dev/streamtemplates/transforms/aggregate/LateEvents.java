@@ -19,6 +19,7 @@ import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.NonMergingWindowFn;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.transforms.windowing.Sessions;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.transforms.windowing.WindowFn;
 import org.apache.beam.sdk.transforms.windowing.WindowMappingFn;
@@ -116,8 +117,33 @@ final class LateEvents {
     PCollectionTuple out = keyed
         .apply("Window with late panes", windows)
         .apply("Group", GroupByKey.<Row, TimestampedValue<Row>>create())
-        .apply("Aggregate on time, report late", ParDo.of(new AggregateOrReportFn(fn, step)).withOutputTags(AGGREGATES, TupleTagList.of(LATE)));
+        .apply("Aggregate on time, report late", ParDo.of(new AggregateOrReportFn(fn, step, sessionGap(windowFn)))
+            .withOutputTags(AGGREGATES, TupleTagList.of(LATE)));
     return new Aggregated(out.get(AGGREGATES), out.get(LATE).setRowSchema(DeadLetter.SCHEMA));
+  }
+
+  private static Duration sessionGap(WindowFn<?, ?> windowFn) {
+    return windowFn instanceof Sessions ? ((Sessions) windowFn).getGapDuration() : null;
+  }
+
+  /**
+   * Whether a pane of a session window holds fewer events than the session: its first event is
+   * after the window's start, or its last event plus the gap before the window's end. The first
+   * pane of a session holds all its events, and a session spans exactly from its first event to
+   * its last event plus the gap, so a pane that does not is a later one: events that merged into
+   * a session whose pane was already given. Beam marks such panes LATE from the pane state and the
+   * output watermark, but the merged window's pane state starts afresh, and the Flink runner's
+   * output watermark lags while a bundle opened by timers is in progress (it is only advanced when
+   * the bundle finishes), so Flink labels them ON_TIME; this check does not depend on either.
+   */
+  static boolean partOfSessionAlreadyGiven(Iterable<TimestampedValue<Row>> events, IntervalWindow window, Duration gap) {
+    long first = Long.MAX_VALUE;
+    long last = Long.MIN_VALUE;
+    for (TimestampedValue<Row> event : events) {
+      first = Math.min(first, event.getTimestamp().getMillis());
+      last = Math.max(last, event.getTimestamp().getMillis());
+    }
+    return first > window.start().getMillis() || last + gap.getMillis() < window.end().getMillis();
   }
 
   private static final TupleTag<KV<Row, Row>> AGGREGATES = new TupleTag<KV<Row, Row>>() {};
@@ -137,15 +163,18 @@ final class LateEvents {
   private static final class AggregateOrReportFn extends DoFn<KV<Row, Iterable<TimestampedValue<Row>>>, KV<Row, Row>> {
     private final RowAggregateFn fn;
     private final Reporter reporter;
+    private final Duration sessionGap;
 
-    AggregateOrReportFn(RowAggregateFn fn, String step) {
+    AggregateOrReportFn(RowAggregateFn fn, String step, Duration sessionGap) {
       this.fn = fn;
       this.reporter = new Reporter(step);
+      this.sessionGap = sessionGap;
     }
 
     @ProcessElement
     public void process(@Element KV<Row, Iterable<TimestampedValue<Row>>> group, PaneInfo pane, BoundedWindow window, MultiOutputReceiver out) {
-      if (pane.getTiming() == PaneInfo.Timing.LATE) {
+      if (pane.getTiming() == PaneInfo.Timing.LATE
+          || sessionGap != null && group.getValue().iterator().hasNext() && partOfSessionAlreadyGiven(group.getValue(), (IntervalWindow) window, sessionGap)) {
         reporter.report(group.getValue(), window, out.get(LATE));
         return;
       }

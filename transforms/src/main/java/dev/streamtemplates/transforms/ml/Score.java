@@ -269,8 +269,10 @@ public final class Score extends PTransform<PCollection<Row>, Result> {
     for (PmmlModel.Input in : model.inputs) {
       fields.add(fieldOf(in.name()));
     }
+    int[] positions = fields.stream().mapToInt(input.getSchema()::indexOf).toArray();
     PCollectionTuple result = input.apply("Score with " + model.source,
-        ParDo.of(new ScoreFn(model, fields, probabilities, schema, schema.getField(predictionField).getType(), step)).withOutputTags(SCORED, TupleTagList.of(FAILURES)));
+        ParDo.of(new ScoreFn(model, fields, positions, probabilities, schema, schema.getField(predictionField).getType(), step))
+            .withOutputTags(SCORED, TupleTagList.of(FAILURES)));
     return Result.of(result.get(SCORED).setRowSchema(schema), result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
   }
 
@@ -286,6 +288,8 @@ public final class Score extends PTransform<PCollection<Row>, Result> {
   private static final class ScoreFn extends DoFn<Row, Row> {
     private final PmmlModel model;
     private final List<String> fields;
+    /** Where each model input's field is in the input rows, so that a row is read by position, not by name. */
+    private final int[] positions;
     private final boolean probabilities;
     private final Schema schema;
     private final FieldType predictionType;
@@ -294,11 +298,14 @@ public final class Score extends PTransform<PCollection<Row>, Result> {
     private final Counter failed;
     private transient Model evaluator;
     private transient Field[] modelFields;
+    private transient String[] inputNames;
+    private transient boolean[] checkValid;
     private transient long scoredInBundle;
 
-    ScoreFn(PmmlModel model, List<String> fields, boolean probabilities, Schema schema, FieldType predictionType, String step) {
+    ScoreFn(PmmlModel model, List<String> fields, int[] positions, boolean probabilities, Schema schema, FieldType predictionType, String step) {
       this.model = model;
       this.fields = fields;
+      this.positions = positions;
       this.probabilities = probabilities;
       this.schema = schema;
       this.predictionType = predictionType;
@@ -311,8 +318,12 @@ public final class Score extends PTransform<PCollection<Row>, Result> {
     public void setup() {
       evaluator = PmmlModel.load(model.bytes, model.source);
       modelFields = new Field[model.inputs.size()];
+      inputNames = new String[modelFields.length];
+      checkValid = new boolean[modelFields.length];
       for (int i = 0; i < modelFields.length; i++) {
-        modelFields[i] = evaluator.field(model.inputs.get(i).name());
+        inputNames[i] = model.inputs.get(i).name();
+        modelFields[i] = evaluator.field(inputNames[i]);
+        checkValid[i] = model.declaredValid.contains(inputNames[i]);
       }
     }
 
@@ -338,15 +349,14 @@ public final class Score extends PTransform<PCollection<Row>, Result> {
     }
 
     private Row score(Row row) throws Unscorable {
-      Map<String, Object> values = new HashMap<>();
+      Map<String, Object> values = new HashMap<>(2 * modelFields.length);
       for (int i = 0; i < modelFields.length; i++) {
         PmmlModel.Input input = model.inputs.get(i);
-        String field = fields.get(i);
-        Object value = modelValue(input, field, row.getValue(field));
-        if (model.declaredValid.contains(input.name()) && !modelFields[i].isValidValue(value)) {
-          throw new Unscorable(what(input, field) + value + " is not a valid value for the model" + validValues(modelFields[i]));
+        Object value = modelValue(input, fields.get(i), row.getValue(positions[i]));
+        if (checkValid[i] && !modelFields[i].isValidValue(value)) {
+          throw new Unscorable(what(input, fields.get(i)) + value + " is not a valid value for the model" + validValues(modelFields[i]));
         }
-        values.put(input.name(), value);
+        values.put(inputNames[i], value);
       }
       Map<String, Object> result;
       try {

@@ -137,7 +137,22 @@ public class DeterministicAggregatesTest {
     for (double q : new double[] {0.01, 0.5, 0.9, 0.995}) {
       // Exact answer of the definition over 0..n-1: (n - 1) q. Stated error: 1/1000 of n in rank.
       double exact = (n - 1) * q;
-      CombineFnTester.testCombineFn(new QuantileFn(q), values, closeTo(exact, n / 1000.0 + 1));
+      // All values in one accumulator, and in three shards merged (as combiner lifting does).
+      // CombineFnTester's every sharding took 84 s here for 30,000 values; these two are the paths.
+      QuantileFn fn = new QuantileFn(q);
+      assertThat(fn.extractOutput(accumulate(fn, values)), closeTo(exact, n / 1000.0 + 1));
+      int third = n / 3;
+      assertThat(fn.extractOutput(fn.mergeAccumulators(List.of(accumulate(fn, values.subList(0, third)),
+              accumulate(fn, values.subList(third, 2 * third)), accumulate(fn, values.subList(2 * third, n))))),
+          closeTo(exact, n / 1000.0 + 1));
     }
+  }
+
+  private static <A> A accumulate(org.apache.beam.sdk.transforms.Combine.CombineFn<Double, A, Double> fn, List<Double> values) {
+    A accumulator = fn.createAccumulator();
+    for (Double value : values) {
+      accumulator = fn.addInput(accumulator, value);
+    }
+    return accumulator;
   }
 }

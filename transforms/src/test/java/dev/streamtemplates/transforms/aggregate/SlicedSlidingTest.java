@@ -126,6 +126,13 @@ public class SlicedSlidingTest {
     PCollection<Row> input = pipeline.apply(stream(events));
     PAssert.that(lines(input.apply("sliced", aggregate(true)).output(), "sliced lines")).containsInAnyOrder(expected);
     PAssert.that(lines(input.apply("beam sliding", aggregate(false)).output(), "beam lines")).containsInAnyOrder(expected);
+    // Bounded input takes the slice path with one firing per key at the end of the input.
+    List<TimestampedValue<Row>> timestamped = new ArrayList<>();
+    for (Event e : events) {
+      timestamped.add(TimestampedValue.of(Row.withSchema(EVENT).addValues(e.user(), e.amount(), e.item()).build(), new Instant(e.at())));
+    }
+    PCollection<Row> bounded = pipeline.apply("bounded", org.apache.beam.sdk.transforms.Create.timestamped(timestamped)).setRowSchema(EVENT);
+    PAssert.that(lines(bounded.apply("sliced bounded", aggregate(true)).output(), "sliced bounded lines")).containsInAnyOrder(expected);
     pipeline.run().waitUntilFinish();
   }
 }

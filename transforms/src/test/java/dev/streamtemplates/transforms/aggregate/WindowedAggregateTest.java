@@ -1,5 +1,7 @@
 package dev.streamtemplates.transforms.aggregate;
 
+import static org.junit.Assert.assertEquals;
+
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.closeTo;
 import static org.hamcrest.Matchers.containsString;
@@ -124,7 +126,19 @@ public class WindowedAggregateTest {
     PAssert.that(result.failures().apply("late reasons", MapElements.into(TypeDescriptors.strings())
             .via(r -> r.getString("error").substring(0, 43))))
         .containsInAnyOrder("late: event time 1970-01-01T00:00:30.000Z a");
-    pipeline.run().waitUntilFinish();
+    org.apache.beam.sdk.PipelineResult run = pipeline.run();
+    run.waitUntilFinish();
+    // The launcher's end-of-run warning reads this counter of the runner's GroupByKey: the two
+    // events beyond the reporting period are counted there, and nowhere else (Direct names it
+    // DroppedDueToLateness, runners-core droppedDueToLateness).
+    long dropped = 0;
+    for (org.apache.beam.sdk.metrics.MetricResult<Long> counter
+        : run.metrics().queryMetrics(org.apache.beam.sdk.metrics.MetricsFilter.builder().build()).getCounters()) {
+      if (counter.getName().getName().equalsIgnoreCase("droppedDueToLateness")) {
+        dropped += counter.getAttempted();
+      }
+    }
+    assertEquals(2, dropped);
   }
 
   @Test
