@@ -138,8 +138,8 @@ final class SpecGraph {
         Step producer = steps.get(producerOf(reference));
         if (producer != null && producer.provider().revisesResults(producer.context(List.of(), List.of()))) {
           errors.add(reader.spec().childPath("input") + ": " + reader.provider().type() + " '" + reader.name() + "' reads '" + reference
-              + "', an " + producer.provider().type() + " whose results come out more than once per window (early or late firings:"
-              + " EARLY, ON_TIME and LATE panes), and would take each pane for another event. Remove 'early' and 'late' from '"
+              + "', an " + producer.provider().type() + " whose results come out more than once per window (early firings, emit or late"
+              + " updates: EARLY, ON_TIME and LATE panes), and would take each pane for another event. Remove 'early', 'emit' and 'late' from '"
               + producer.name() + "', or put a Filter with condition \"pane == 'ON_TIME'\" between the two steps");
         }
       }

@@ -152,6 +152,54 @@ public class TemplatePipelineTest {
   }
 
   @Test
+  public void badCalendarOffsetRankingAndEmitSettingsAreEachOneLineNamingTheField() {
+    // What the schema refuses comes first, all at once: an unknown unit, an unknown emit mode.
+    String schemaSteps =
+        "  - {name: unit, type: Aggregate, input: readings, key: sensor, window: {type: calendar, unit: fortnight, timeZone: UTC},"
+            + " aggregates: {n: count}}\n"
+            + "  - {name: often, type: Aggregate, input: readings, key: sensor, window: {type: tumbling, size: 1m}, emit: always,"
+            + " aggregates: {n: count}}\n"
+            + "  - {name: convert, type: MapFields, input: readings}\n";
+    SpecException refused = assertThrows(SpecException.class, () -> TemplatePipeline.build(
+        Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create()),
+        TemplateSpec.parse("csv-demo", spec(schemaSteps)).resolve(Map.of()), dir.toString()));
+    assertThat(refused.errors(), org.hamcrest.Matchers.contains(
+        "steps[0].window.unit: does not have a value in the enumeration [\"day\", \"week\", \"month\", \"year\"] (got 'fortnight')",
+        "steps[1].emit: does not have a value in the enumeration [\"onClose\", \"onUpdate\"] (got 'always')"));
+    // Then what only building finds, each naming its field or step.
+    String steps =
+        "  - {name: zone, type: Aggregate, input: readings, key: sensor, window: {type: calendar, unit: day, timeZone: Europe/Pariss},"
+            + " aggregates: {n: count}}\n"
+            + "  - {name: shifted, type: Aggregate, input: readings, key: sensor, window: {type: session, gap: 5m, offset: 1m}, aggregates: {n: count}}\n"
+            + "  - {name: weekday, type: Aggregate, input: readings, key: sensor, window: {type: calendar, unit: month, timeZone: UTC,"
+            + " startOfWeek: sunday}, aggregates: {n: count}}\n"
+            + "  - {name: ranked, type: Aggregate, input: readings, key: sensor, window: {type: tumbling, size: 1m},"
+            + " aggregates: {n: count}, top: {n: 2, by: n, per: celsius}}\n"
+            + "  - {name: counted, type: Aggregate, input: readings, key: sensor, window: {type: count, size: 3}, emit: {every: 2},"
+            + " aggregates: {n: count}}\n"
+            + "  - {name: convert, type: MapFields, input: readings}\n";
+    SpecException e = assertThrows(SpecException.class, () -> TemplatePipeline.build(
+        Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create()),
+        TemplateSpec.parse("csv-demo", spec(steps)).resolve(Map.of()), dir.toString()));
+    String all = String.join("\n", e.errors());
+    assertThat(all, e.errors(), hasSize(5));
+    assertThat(all, containsString("steps[0].window.timeZone: time zone 'Europe/Pariss' is not known; write an IANA name such as Europe/Paris"));
+    assertThat(all, containsString("steps[1].window.offset: offset shifts tumbling and sliding windows only, not session windows"));
+    assertThat(all, containsString("steps[2].window.startOfWeek: startOfWeek belongs to unit: week, not unit: month"));
+    assertThat(all, containsString("steps[3] ('ranked'): top: per [celsius] must be key fields"));
+    assertThat(all, containsString("steps[4] ('counted'): emit applies to time windows"));
+    // An Aggregate with emit revises its results, as with early: a Sequence over it is refused.
+    String overPanes = "  - {name: updating, type: Aggregate, input: readings, key: sensor, window: {type: tumbling, size: 1m}, emit: onUpdate,"
+        + " aggregates: {n: count}}\n"
+        + "  - {name: convert, type: Sequence, input: updating, key: sensor, within: 3m, stages: [{name: a}, {name: b, after: next}]}\n";
+    SpecException panes = assertThrows(SpecException.class, () -> TemplatePipeline.build(
+        Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create()),
+        TemplateSpec.parse("csv-demo", spec(overPanes)).resolve(Map.of()), dir.toString()));
+    assertThat(String.join("\n", panes.errors()), containsString("steps[1].input: Sequence 'convert' reads 'updating', an Aggregate whose results"
+        + " come out more than once per window"));
+  }
+
+  @Test
   public void aStatefulStepOverAnAggregateWithEarlyOrLateFiringsIsRefusedNamingBothSteps() {
     String steps =
         "  - {name: early-means, type: Aggregate, input: readings, key: sensor, window: {type: tumbling, size: 1m}, early: 10s,"
@@ -173,8 +221,8 @@ public class TemplatePipelineTest {
     assertThat(e.errors().size(), org.hamcrest.Matchers.equalTo(3));
     String all = String.join("\n", e.errors());
     assertThat(all, containsString("steps[2].input: Sequence 'streak' reads 'early-means', an Aggregate whose results come out more than once"
-        + " per window (early or late firings: EARLY, ON_TIME and LATE panes), and would take each pane for another event."
-        + " Remove 'early' and 'late' from 'early-means', or put a Filter with condition \"pane == 'ON_TIME'\" between the two steps"));
+        + " per window (early firings, emit or late updates: EARLY, ON_TIME and LATE panes), and would take each pane for another event."
+        + " Remove 'early', 'emit' and 'late' from 'early-means', or put a Filter with condition \"pane == 'ON_TIME'\" between the two steps"));
     assertThat(all, containsString("steps[3].input: Aggregate 'hourly' reads 'late-means'"));
     assertThat(all, containsString("steps[4].input: Threshold 'crossing' reads 'early-means'"));
   }

@@ -102,6 +102,8 @@ public class HostileLaunchTest {
     cases.add(new Case("count window of 0", launch("consecutive-rejections", "--inARow=0"), "must have a minimum value of 1 (got 0)"));
     cases.add(new Case("count window of a million", launch("consecutive-rejections", "--inARow=1000000"), "must be at most 100000"));
     cases.add(new Case("top 0", launch("top-n-spenders", "--n=0"), "steps["));
+    cases.add(new Case("unknown time zone", launch("daily-report", "--timeZone=Mars/Olympus"),
+        "steps[0].window.timeZone: time zone 'Mars/Olympus' is not known; write an IANA name such as Europe/Paris"));
     cases.add(new Case("sequence mode unknown", launch("card-fraud-sequence", "--mode=fast"), "mode"));
     cases.add(new Case("Learn window under features + 2", launch("wait-time-forecast", "--window=3"), "steps[0].window: window must be at least 4"));
     cases.add(new Case("Learn window of a million", launch("wait-time-forecast", "--window=1000000"), "steps[0].window: must have a maximum value of 100000"));

@@ -6,8 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.streamtemplates.pipelines.spec.Durations;
 import dev.streamtemplates.pipelines.spec.FieldList;
 import dev.streamtemplates.transforms.aggregate.Aggregation;
+import dev.streamtemplates.transforms.aggregate.Ranking;
 import dev.streamtemplates.transforms.aggregate.WindowedAggregate;
 import dev.streamtemplates.transforms.aggregate.Windowing;
+import java.time.DayOfWeek;
+import java.time.Month;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,12 +33,20 @@ import org.joda.time.Duration;
  *     n: count
  *     p95: {fn: quantile, field: amount, q: 0.95}
  *   having: n >= 3
- *   top: {n: 10, by: total}
+ *   top: {n: 10, by: total} # order: desc (default) | asc; per: [key field...] ranks within each of their values
  *   allowedLateness: 5m
  *   late: accumulate        # drop (default) | accumulate | delta
  *   reportLateFor: 10m      # with late: drop, dead-letter late events up to this far past the window (default 10m)
  *   early: 10s
  *   previous: [total]       # adds totalPrevious, totalChange, totalChangePct: the key's previous window
+ *
+ * - name: daily
+ *   type: Aggregate
+ *   input: sales
+ *   key: store
+ *   window: {type: calendar, unit: day, timeZone: Europe/Paris}   # or {type: tumbling, size: 8h, offset: 6h}
+ *   aggregates: {total: {fn: sum, field: amount}}
+ *   emit: {every: 100}      # onClose (default) | onUpdate | {every: N}: EARLY rows every N events, then ON_TIME
  * }</pre>
  *
  * <p>{@code window: {type: perEvent, range: 10m}} or {@code {type: perEvent, rows: 5}}: each event
@@ -53,7 +64,8 @@ public final class AggregateStep extends StepType<AggregateStep.Config> {
       WindowedAggregate.@Nullable LatePolicy late,
       @Nullable Duration reportLateFor,
       @Nullable Duration early,
-      @Nullable FieldList previous) {
+      @Nullable FieldList previous,
+      @Nullable Emit emit) {
     public Config {
       key = key == null ? FieldList.NONE : key;
       previous = previous == null ? FieldList.NONE : previous;
@@ -63,14 +75,18 @@ public final class AggregateStep extends StepType<AggregateStep.Config> {
 
   /** The kinds of window a spec can name. */
   public enum WindowType {
-    TUMBLING, SLIDING, SESSION, COUNT, GLOBAL,
+    TUMBLING, SLIDING, SESSION, COUNT, GLOBAL, CALENDAR,
     /** Each event with the aggregates of its key's last range or rows, see {@link PerEventWindows}. */
     @JsonProperty("perEvent") PER_EVENT
   }
 
-  /** {@code window:}; which of size, slide, gap and every are required depends on the type (the schema says); range or rows for perEvent. */
+  /**
+   * {@code window:}; which of size, slide, gap, every, unit and timeZone are required depends on
+   * the type (the schema says); range or rows for perEvent.
+   */
   public record Window(WindowType type, @Nullable Extent size, @Nullable Extent slide, @Nullable Duration gap, @Nullable Long every,
-      @Nullable Duration range, @Nullable Long rows) {}
+      @Nullable Duration offset, Windowing.@Nullable CalendarUnit unit, @Nullable String timeZone, @Nullable DayOfWeek startOfWeek,
+      @Nullable Month startOfYear, @Nullable Duration range, @Nullable Long rows) {}
 
   /** A window size or slide: a duration ({@code 5m}) for time windows, a number of events for count windows. */
   public record Extent(@Nullable String duration, long events) {
@@ -109,20 +125,38 @@ public final class AggregateStep extends StepType<AggregateStep.Config> {
     }
   }
 
-  /** {@code top: {n, by}}: the n rows of each window with the largest {@code by}. */
-  public record Top(@Nullable Integer n, String by) {
+  /** {@code top: {n, by, order, per}}: the n rows of each window (and partition) first in {@code by}'s order. */
+  public record Top(@Nullable Integer n, String by, Ranking.@Nullable Order order, @Nullable FieldList per) {
     public Top {
       n = n == null ? 10 : n;
+      order = order == null ? Ranking.Order.DESC : order;
+      per = per == null ? FieldList.NONE : per;
+    }
+
+    Ranking ranking() {
+      return Ranking.of(n, by, order).per(per.names());
+    }
+  }
+
+  /** {@code emit:} {@code onClose} (the default: every = 0), {@code onUpdate} (every = 1), or {@code {every: N}}. */
+  public record Emit(int every) {
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    static Emit of(JsonNode node) {
+      if (node.isObject()) {
+        return new Emit(node.path("every").asInt());
+      }
+      return new Emit("onupdate".equalsIgnoreCase(node.asText()) ? 1 : 0);
     }
   }
 
   public AggregateStep() {
-    super("Aggregate", "Aggregate per key over tumbling, sliding, session, count or global windows, or per event (OVER); having; top-N.", Config.class);
+    super("Aggregate", "Aggregate per key over tumbling, sliding, session, calendar, count or global windows, or per event (OVER); having; top-N.", Config.class);
   }
 
   @Override
   public boolean revisesResults(StepContext<Config> step) {
-    return step.config().early() != null || (step.config().late() != null && step.config().late() != WindowedAggregate.LatePolicy.DROP);
+    return step.config().early() != null || (step.config().emit() != null && step.config().emit().every() > 0)
+        || (step.config().late() != null && step.config().late() != WindowedAggregate.LatePolicy.DROP);
   }
 
   @Override
@@ -154,11 +188,14 @@ public final class AggregateStep extends StepType<AggregateStep.Config> {
     if (config.early() != null) {
       aggregate = aggregate.withEarlyFirings(config.early());
     }
+    if (config.emit() != null && config.emit().every() > 0) {
+      aggregate = aggregate.withEarlyFiringsEvery(config.emit().every());
+    }
     if (config.having() != null) {
       aggregate = aggregate.withHaving(config.having());
     }
     if (config.top() != null) {
-      aggregate = aggregate.withTopN(config.top().n(), config.top().by());
+      aggregate = aggregate.withRanking(config.top().ranking());
     }
     if (!config.previous().names().isEmpty()) {
       aggregate = aggregate.withPrevious(config.previous().names());
@@ -167,11 +204,36 @@ public final class AggregateStep extends StepType<AggregateStep.Config> {
   }
 
   private static Windowing windowing(Window window, String path) {
+    List<String> misplaced = new ArrayList<>();
+    String type = window.type().name().toLowerCase(Locale.ROOT);
+    if (window.offset() != null && window.type() != WindowType.TUMBLING && window.type() != WindowType.SLIDING) {
+      misplaced.add(path + ".offset: offset shifts tumbling and sliding windows only, not " + type + " windows"
+          + (window.type() == WindowType.CALENDAR ? " (they start at local midnight in their timeZone)" : ""));
+    }
+    if (window.type() != WindowType.CALENDAR) {
+      Map<String, Object> calendarKeys = new LinkedHashMap<>();
+      calendarKeys.put("unit", window.unit());
+      calendarKeys.put("timeZone", window.timeZone());
+      calendarKeys.put("startOfWeek", window.startOfWeek());
+      calendarKeys.put("startOfYear", window.startOfYear());
+      calendarKeys.forEach((key, value) -> {
+        if (value != null) {
+          misplaced.add(path + "." + key + ": " + key + " belongs to calendar windows, not " + type + " windows; write type: calendar");
+        }
+      });
+    }
+    if (!misplaced.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", misplaced));
+    }
     switch (window.type()) {
       case TUMBLING:
-        return Windowing.tumbling(window.size().duration(path + ".size"));
+        Windowing tumbling = Windowing.tumbling(window.size().duration(path + ".size"));
+        return window.offset() == null ? tumbling : tumbling.withOffset(window.offset());
       case SLIDING:
-        return Windowing.sliding(window.size().duration(path + ".size"), window.slide().duration(path + ".slide"));
+        Windowing sliding = Windowing.sliding(window.size().duration(path + ".size"), window.slide().duration(path + ".slide"));
+        return window.offset() == null ? sliding : sliding.withOffset(window.offset());
+      case CALENDAR:
+        return calendar(window, path);
       case SESSION:
         return Windowing.sessions(window.gap());
       case COUNT:
@@ -180,5 +242,29 @@ public final class AggregateStep extends StepType<AggregateStep.Config> {
       default:
         return Windowing.globalEvery(window.every());
     }
+  }
+
+  /** Calendar windows; a bad time zone, or a start that does not fit the unit, is one line naming the field. */
+  private static Windowing calendar(Window window, String path) {
+    Windowing calendar;
+    try {
+      calendar = Windowing.calendar(window.unit(), window.timeZone());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(path + ".timeZone: " + e.getMessage());
+    }
+    String unit = window.unit().name().toLowerCase(Locale.ROOT);
+    if (window.startOfWeek() != null) {
+      if (window.unit() != Windowing.CalendarUnit.WEEK) {
+        throw new IllegalArgumentException(path + ".startOfWeek: startOfWeek belongs to unit: week, not unit: " + unit);
+      }
+      calendar = calendar.withStartOfWeek(window.startOfWeek());
+    }
+    if (window.startOfYear() != null) {
+      if (window.unit() != Windowing.CalendarUnit.YEAR) {
+        throw new IllegalArgumentException(path + ".startOfYear: startOfYear belongs to unit: year, not unit: " + unit);
+      }
+      calendar = calendar.withStartOfYear(window.startOfYear());
+    }
+    return calendar;
   }
 }

@@ -27,7 +27,8 @@ import java.util.Map;
  * }</pre>
  *
  * <p>The window options that shape or revise window results ({@code top}, {@code previous},
- * {@code early}, {@code late}, {@code allowedLateness}, {@code reportLateFor}) do not apply: each
+ * {@code early}, {@code emit}, {@code late}, {@code allowedLateness}, {@code reportLateFor}, and
+ * the window's offset and calendar settings) do not apply: each
  * event is emitted once, when the watermark passes it, and a late event is a dead letter. They are
  * refused in one line, as are a window with both or neither of range and rows, and range or rows on
  * another window type.
@@ -44,12 +45,18 @@ final class PerEventWindows {
     given.put("window.slide", window.slide() != null);
     given.put("window.gap", window.gap() != null);
     given.put("window.every", window.every() != null);
+    given.put("window.offset", window.offset() != null);
+    given.put("window.unit", window.unit() != null);
+    given.put("window.timeZone", window.timeZone() != null);
+    given.put("window.startOfWeek", window.startOfWeek() != null);
+    given.put("window.startOfYear", window.startOfYear() != null);
     given.put("top", config.top() != null);
     given.put("previous", !config.previous().names().isEmpty());
     given.put("early", config.early() != null);
     given.put("late", config.late() != null);
     given.put("allowedLateness", config.allowedLateness() != null);
     given.put("reportLateFor", config.reportLateFor() != null);
+    given.put("emit", config.emit() != null);
     List<String> extra = new ArrayList<>();
     given.forEach((key, present) -> {
       if (present) {

@@ -39,7 +39,7 @@ import org.joda.time.Instant;
  * DoFn can see it, so:
  *
  * <ul>
- *   <li>Tumbling and session windows aggregate in a GroupByKey that keeps each window's events
+ *   <li>Tumbling, calendar and session windows aggregate in a GroupByKey that keeps each window's events
  *       for {@code reportedFor} past its end and fires a LATE pane for each event that arrives
  *       after its on-time pane ({@link #aggregateAndReport}). One GroupByKey both aggregates and
  *       reports, so the report is exact.
@@ -95,7 +95,7 @@ final class LateEvents {
   }
 
   /**
-   * Tumbling or session windows: the aggregates and the late events from one GroupByKey. A window
+   * Tumbling, calendar or session windows: the aggregates and the late events from one GroupByKey. A window
    * keeps its events for {@code reportedFor} past its end; its first pane (ON_TIME, when the
    * watermark passes the end) is aggregated, and every later pane holds only events that arrived
    * after it (discarding), which are reported late. The GroupByKey that decides is the one that
@@ -230,15 +230,18 @@ final class LateEvents {
   static final class LastSlidingWindow extends NonMergingWindowFn<Object, IntervalWindow> {
     private final Duration size;
     private final Duration slide;
+    private final Duration offset;
 
-    LastSlidingWindow(Duration size, Duration slide) {
+    /** Windows of {@code size} starting at {@code offset} (in [0, slide)) plus whole slides. */
+    LastSlidingWindow(Duration size, Duration slide, Duration offset) {
       this.size = size;
       this.slide = slide;
+      this.offset = offset;
     }
 
     @Override
     public Collection<IntervalWindow> assignWindows(AssignContext c) {
-      long start = Math.floorDiv(c.timestamp().getMillis(), slide.getMillis()) * slide.getMillis();
+      long start = Math.floorDiv(c.timestamp().getMillis() - offset.getMillis(), slide.getMillis()) * slide.getMillis() + offset.getMillis();
       return List.of(new IntervalWindow(new Instant(start), size));
     }
 
@@ -259,12 +262,13 @@ final class LateEvents {
 
     @Override
     public boolean equals(Object other) {
-      return other instanceof LastSlidingWindow && ((LastSlidingWindow) other).size.equals(size) && ((LastSlidingWindow) other).slide.equals(slide);
+      return other instanceof LastSlidingWindow && ((LastSlidingWindow) other).size.equals(size) && ((LastSlidingWindow) other).slide.equals(slide)
+          && ((LastSlidingWindow) other).offset.equals(offset);
     }
 
     @Override
     public int hashCode() {
-      return size.hashCode() * 17 + slide.hashCode();
+      return (size.hashCode() * 17 + slide.hashCode()) * 31 + offset.hashCode();
     }
   }
 }

@@ -33,9 +33,10 @@ import org.joda.time.Instant;
  * previous window ({@code aPrevious}), the change ({@code aChange} = a - aPrevious) and the change
  * in percent of the previous value ({@code aChangePct}).
  *
- * <p>The previous window of a tumbling window is the one that ends where it starts; of a sliding
- * window, the one that starts one slide earlier; of session, count and global windows, the key's
- * result just before it in event time. When the key had no result there (its first window, or no
+ * <p>The previous window of a tumbling or calendar window is the one that ends where it starts
+ * (yesterday for a day, last month for a month); of a sliding window, the one that starts one
+ * slide earlier; of session, count and global windows, the key's result just before it in event
+ * time. When the key had no result there (its first window, or no
  * events in the window before), the three fields are null; {@code aChangePct} is null too when the
  * previous value is 0. A window's later panes (EARLY then ON_TIME, LATE updates) each compare
  * with the previous window's latest result.
@@ -63,18 +64,37 @@ final class PreviousWindow {
   }
 
   /**
-   * Adds the fields to {@code rows} (in the global window), keyed by {@code keySchema}'s fields.
-   * {@code slide} is the distance between consecutive windows' starts for time windows, null for
-   * session, count and global windows.
+   * Which earlier result is a window's previous one: the one whose end is this one's start
+   * (tumbling and calendar windows), the one starting one {@code slide} earlier (sliding), or the
+   * key's last result of another window (session, count and global windows).
    */
-  static PCollection<Row> apply(PCollection<Row> rows, Schema keySchema, List<String> aggregates, @Nullable Duration slide, String origin) {
+  record Rule(boolean adjacent, @Nullable Duration slide) implements java.io.Serializable {
+    static Rule of(Windowing windowing) {
+      switch (windowing.kind()) {
+        case TUMBLING:
+        case CALENDAR:
+          return new Rule(true, null);
+        case SLIDING:
+          return new Rule(false, windowing.slide());
+        default:
+          return new Rule(false, null);
+      }
+    }
+
+    boolean lastResult() {
+      return !adjacent && slide == null;
+    }
+  }
+
+  /** Adds the fields to {@code rows} (in the global window), keyed by {@code keySchema}'s fields. */
+  static PCollection<Row> apply(PCollection<Row> rows, Schema keySchema, List<String> aggregates, Rule rule, String origin) {
     EventTimeTimers.require(origin + ": comparing with the previous window needs", rows);
     Schema schema = rows.getSchema();
     Schema output = outputSchema(schema, aggregates);
     return rows
         .apply("Results by " + keySchema.getFieldNames(), ParDo.of(new KeyFn(schema, keySchema)))
         .setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(schema)))
-        .apply("With previous " + aggregates, ParDo.of(new PreviousFn(schema, output, aggregates, slide)))
+        .apply("With previous " + aggregates, ParDo.of(new PreviousFn(schema, output, aggregates, rule)))
         .setRowSchema(output);
   }
 
@@ -116,14 +136,14 @@ final class PreviousWindow {
 
     private final Schema output;
     private final List<String> aggregates;
-    private final @Nullable Duration slide;
+    private final Rule rule;
 
-    PreviousFn(Schema input, Schema output, List<String> aggregates, @Nullable Duration slide) {
+    PreviousFn(Schema input, Schema output, List<String> aggregates, Rule rule) {
       this.bufferSpec = StateSpecs.bag(TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(input)));
       this.recentSpec = StateSpecs.value(ListCoder.of(SchemaCoder.of(input)));
       this.output = output;
       this.aggregates = aggregates;
-      this.slide = slide;
+      this.rule = rule;
     }
 
     @ProcessElement
@@ -148,14 +168,18 @@ final class PreviousWindow {
         Row previous = previous(recent, row);
         context.outputWithTimestamp(withPrevious(row, previous), released.getTimestamp());
         // Keep what this window's later panes and later windows can still name as their previous:
-        // the windows up to one slide back for time windows, else the previous result only.
-        if (slide == null) {
+        // the windows up to one slide back for sliding windows, the one before for tumbling and
+        // calendar windows, else the previous result only.
+        if (rule.lastResult()) {
           recent.clear();
           if (previous != null) {
             recent.add(previous);
           }
+        } else if (rule.adjacent()) {
+          Instant start = row.getDateTime("windowStart").toInstant();
+          recent.removeIf(kept -> sameWindow(kept, row) || kept.getDateTime("windowEnd").toInstant().isBefore(start));
         } else {
-          Instant oldest = row.getDateTime("windowStart").toInstant().minus(slide);
+          Instant oldest = row.getDateTime("windowStart").toInstant().minus(rule.slide());
           recent.removeIf(kept -> sameWindow(kept, row) || kept.getDateTime("windowStart").toInstant().isBefore(oldest));
         }
         recent.add(row);
@@ -164,7 +188,16 @@ final class PreviousWindow {
     }
 
     private @Nullable Row previous(List<Row> recent, Row row) {
-      if (slide == null) {
+      if (rule.adjacent()) {
+        Object start = row.getValue("windowStart");
+        for (int i = recent.size() - 1; i >= 0; i--) {
+          if (Objects.equals(recent.get(i).getValue("windowEnd"), start)) {
+            return recent.get(i);
+          }
+        }
+        return null;
+      }
+      if (rule.lastResult()) {
         // Session, count and global windows: the key's last result of another window.
         for (int i = recent.size() - 1; i >= 0; i--) {
           if (!sameWindow(recent.get(i), row)) {
@@ -173,7 +206,7 @@ final class PreviousWindow {
         }
         return null;
       }
-      Instant wanted = row.getDateTime("windowStart").toInstant().minus(slide);
+      Instant wanted = row.getDateTime("windowStart").toInstant().minus(rule.slide());
       for (int i = recent.size() - 1; i >= 0; i--) {
         if (recent.get(i).getDateTime("windowStart").toInstant().equals(wanted)) {
           return recent.get(i);

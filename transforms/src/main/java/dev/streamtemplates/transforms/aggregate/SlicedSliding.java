@@ -63,10 +63,11 @@ final class SlicedSliding {
   private SlicedSliding() {}
 
   static PCollection<KV<Row, Row>> apply(
-      PCollection<KV<Row, TimestampedValue<Row>>> keyed, Duration size, Duration slide, RowAggregateFn aggregateFn,
+      PCollection<KV<Row, TimestampedValue<Row>>> keyed, Duration size, Duration slide, Duration offset, RowAggregateFn aggregateFn,
       Schema keySchema, Coder<Object[]> accumulatorCoder) {
+    // Slices shifted by the windows' offset (in [0, slide)): every slice end is then a window end.
     PCollection<KV<Row, Object[]>> slices =
-        keyed.apply("Slices of " + slide, Window.into(FixedWindows.of(slide)))
+        keyed.apply("Slices of " + slide, Window.into(FixedWindows.of(slide).withOffset(offset)))
             .apply("Aggregate each slice once", Combine.perKey(new AccumulateOnly(aggregateFn)))
             .setCoder(KvCoder.of(SchemaCoder.of(keySchema), accumulatorCoder));
     return slices

@@ -10,10 +10,8 @@ import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.filter.Filter;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
 import dev.streamtemplates.transforms.time.Rewindow;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -63,15 +61,23 @@ import org.joda.time.Instant;
  *         .withHaving("n >= 3")
  *         .withAllowedLateness(Duration.standardMinutes(5), LatePolicy.UPDATE_ACCUMULATED)
  *         .withEarlyFirings(Duration.standardSeconds(10)));
+ *
+ * Result bestSellers = sales.apply(                  // the 3 best products per store and Paris day
+ *     WindowedAggregate.perKey("store", "product")
+ *         .withWindowing(Windowing.calendar(Windowing.CalendarUnit.DAY, "Europe/Paris"))
+ *         .withAggregations(Aggregation.of("sum", "amount").as("sales"))
+ *         .withRanking(Ranking.largest(3, "sales").per("store")));
  * }</pre>
  *
  * <p>Each output row holds the key fields, {@code windowStart} and {@code windowEnd}, the
- * aggregates, and {@code pane}: {@code EARLY}, {@code ON_TIME} or {@code LATE}; with top-N also
- * {@code rank} (1 = largest).
+ * aggregates, and {@code pane}: {@code EARLY}, {@code ON_TIME} or {@code LATE}; with a ranking
+ * also {@code rank} (1 = first in the ranking's order, see {@link Ranking}).
  *
- * <p>Time windows are Beam windows in event time. A window's {@code ON_TIME} result is emitted
- * when the watermark passes its end. With early firings, {@code EARLY} results come every given
- * period of processing time before that. Late data: with {@link LatePolicy#DROP} (the default)
+ * <p>Time windows are Beam windows in event time (calendar windows in a time zone, see {@link
+ * Windowing}). By default a window's result is emitted once, {@code ON_TIME}, when the watermark
+ * passes its end ("emit on window close"). With early firings, {@code EARLY} results come every
+ * given period of processing time before that ({@link #withEarlyFirings}) or every N events of
+ * the key ({@link #withEarlyFiringsEvery}). Late data: with {@link LatePolicy#DROP} (the default)
  * an event that arrives after the watermark passed the end of its window is left out of the
  * aggregate and sent to the dead-letter output with reason {@code late: ...} (counted as {@code
  * records/<step>-late}), for up to 10 minutes past the window's end ({@link
@@ -126,9 +132,9 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
 
     abstract @Nullable String having();
 
-    abstract int topN();
+    abstract @Nullable Ranking ranking();
 
-    abstract @Nullable String topBy();
+    abstract int earlyEvery();
 
     abstract String step();
 
@@ -158,9 +164,9 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
 
       abstract Builder having(String having);
 
-      abstract Builder topN(int topN);
+      abstract Builder ranking(Ranking ranking);
 
-      abstract Builder topBy(String topBy);
+      abstract Builder earlyEvery(int earlyEvery);
 
       abstract Builder step(String step);
 
@@ -195,7 +201,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
     keyFields.forEach(f -> Names.require(f, "key field"));
     return new WindowedAggregate(new AutoValue_WindowedAggregate_Settings.Builder()
         .keyFields(List.copyOf(keyFields)).aggregations(List.of()).allowedLateness(Duration.ZERO).latePolicy(LatePolicy.DROP)
-        .topN(0).step("aggregate").origin("aggregates").slicing(true).lateReportedFor(LateEvents.DEFAULT_REPORTED_FOR).previous(List.of()).build());
+        .earlyEvery(0).step("aggregate").origin("aggregates").slicing(true).lateReportedFor(LateEvents.DEFAULT_REPORTED_FOR).previous(List.of()).build());
   }
 
   /** Aggregates all events of a window together. */
@@ -251,6 +257,23 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
     return with(b -> b.earlyFirings(period));
   }
 
+  /**
+   * Emit EARLY results each time at least {@code events} more events of a key have arrived in a
+   * window ({@code 1}: at every event, "emit on update"), and the ON_TIME result when the watermark
+   * passes the window's end, as before: Beam's {@code AfterWatermark.pastEndOfWindow()
+   * .withEarlyFirings(AfterPane.elementCountAtLeast(events))}, accumulating, so each EARLY row holds
+   * the window so far. "At least": a runner that hands over several events at once (a bundle, a
+   * Spark micro-batch) fires once for them. On bounded input (batch) every window is emitted once,
+   * complete, on every runner: early results are for streams.
+   */
+  @CheckReturnValue
+  public WindowedAggregate withEarlyFiringsEvery(int events) {
+    if (events < 1) {
+      throw new IllegalArgumentException("emit every must be >= 1 events, got every=" + events);
+    }
+    return with(b -> b.earlyEvery(events));
+  }
+
   /** Keep only results for which a CEL condition over the aggregates (and keys) is true. */
   @CheckReturnValue
   public WindowedAggregate withHaving(String condition) {
@@ -272,11 +295,20 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
   /** Keep only the {@code n} keys with the largest value of aggregate {@code by} in each window. */
   @CheckReturnValue
   public WindowedAggregate withTopN(int n, String by) {
-    if (n < 1) {
-      throw new IllegalArgumentException("top n must be >= 1, got n=" + n);
+    return withRanking(Ranking.largest(n, by));
+  }
+
+  /**
+   * Keep only each window's (and partition's) first {@code n} rows in the ranking's order, with
+   * their {@code rank}; see {@link Ranking}. For tumbling, sliding and calendar windows, with one
+   * result per window (no early firings, late policy DROP).
+   */
+  @CheckReturnValue
+  public WindowedAggregate withRanking(Ranking ranking) {
+    if (ranking == null) {
+      throw new IllegalArgumentException("ranking must be given, got null");
     }
-    String field = Names.require(by, "top-N aggregate");
-    return with(b -> b.topN(n).topBy(field));
+    return with(b -> b.ranking(ranking));
   }
 
   @CheckReturnValue
@@ -316,7 +348,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
     Schema.Builder out = Schema.builder().addFields(keySchema.getFields())
         .addNullableField("windowStart", FieldType.DATETIME).addNullableField("windowEnd", FieldType.DATETIME)
         .addFields(aggregateSchema.getFields()).addStringField("pane");
-    if (settings.topN() > 0) {
+    if (settings.ranking() != null) {
       out.addInt32Field("rank");
     }
     return out.build();
@@ -356,12 +388,13 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
     }
     Schema outputSchema = rowSchema(keySchema, aggregateFn.outputSchema());
     checkPrevious(aggregateFn.outputSchema());
-    if (settings.topBy() != null && !aggregateFn.outputSchema().hasField(settings.topBy())) {
-      throw new IllegalArgumentException(settings.origin() + ": top-N is by '" + settings.topBy() + "', which is not an aggregate; aggregates are "
-          + aggregateFn.outputSchema().getFieldNames());
-    }
+    checkRankingAndEmission(aggregateFn.outputSchema());
 
     Plan plan = plan(input);
+    if (settings.earlyEvery() > 0 && input.isBounded() == PCollection.IsBounded.BOUNDED) {
+      LOG.info("{}: the input is bounded (batch), so each window comes out once, complete; emit every {} applies to streams",
+          settings.step(), settings.earlyEvery());
+    }
     boolean counted = plan.path() == Plan.Path.COUNT_WINDOWS;
     boolean sliced = plan.path() == Plan.Path.SLICES;
     boolean fused = plan.path() == Plan.Path.ONE_GROUP_BY_KEY;
@@ -390,20 +423,22 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
         } catch (CannotProvideCoderException e) {
           throw new IllegalStateException("no coder for the aggregates' accumulators: " + e.getMessage(), e);
         }
-        aggregated = SlicedSliding.apply(keyed, settings.windowing().size(), settings.windowing().slide(), aggregateFn, keySchema, accumulatorCoder);
+        aggregated = SlicedSliding.apply(keyed, settings.windowing().size(), settings.windowing().slide(), settings.windowing().offset(),
+            aggregateFn, keySchema, accumulatorCoder);
       } else if (fused) {
         WindowFn<?, ?> windowFn = settings.windowing().kind() == Windowing.Kind.SLIDING
-            ? org.apache.beam.sdk.transforms.windowing.FixedWindows.of(settings.windowing().size()) : settings.windowing().windowFn();
+            ? org.apache.beam.sdk.transforms.windowing.FixedWindows.of(settings.windowing().size()).withOffset(settings.windowing().offset())
+            : settings.windowing().windowFn();
         LateEvents.Aggregated both = LateEvents.aggregateAndReport(keyed, windowFn, aggregateFn, settings.lateReportedFor(), settings.step());
         aggregated = both.aggregates.setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(aggregateFn.resultSchema())));
         failures.add(Rewindow.toGlobal(both.late, "Late events in the global window"));
       } else {
-        aggregated = KeyedCombine.apply(keyed.apply("Window " + settings.windowing(), window()), aggregateFn, keySchema);
+        aggregated = KeyedCombine.apply(keyed.apply("Window " + settings.windowing(), window(input.isBounded())), aggregateFn, keySchema);
       }
       if (reportsLate) {
         WindowFn<?, ?> lateWindows = settings.windowing().kind() != Windowing.Kind.SLIDING ? settings.windowing().windowFn()
-            : sliced ? org.apache.beam.sdk.transforms.windowing.FixedWindows.of(settings.windowing().slide())
-            : new LateEvents.LastSlidingWindow(settings.windowing().size(), settings.windowing().slide());
+            : sliced ? org.apache.beam.sdk.transforms.windowing.FixedWindows.of(settings.windowing().slide()).withOffset(settings.windowing().offset())
+            : new LateEvents.LastSlidingWindow(settings.windowing().size(), settings.windowing().slide(), settings.windowing().offset());
         failures.add(Rewindow.toGlobal(LateEvents.find(keyed, lateWindows, settings.lateReportedFor(), settings.step()),
             "Late events in the global window"));
       }
@@ -411,16 +446,14 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
       // watermark passes its end; in batch, every window is emitted once, after all its input.
       boolean onTimeIfUnknown = sliced || input.isBounded() == PCollection.IsBounded.BOUNDED;
       PCollectionTuple rows = aggregated.apply("With window and pane",
-          ParDo.of(new OutputFn(outputSchema, settings.topN() > 0, onTimeIfUnknown, settings.step()))
+          ParDo.of(new OutputFn(outputSchema, settings.ranking() != null, onTimeIfUnknown, settings.step()))
               .withOutputTags(OutputFn.ROWS, TupleTagList.of(OutputFn.OVERFLOWED)));
       results = rows.get(OutputFn.ROWS).setRowSchema(outputSchema);
       failures.add(Rewindow.toGlobal(rows.get(OutputFn.OVERFLOWED).setRowSchema(DeadLetter.SCHEMA), "Overflows in the global window"));
     }
     if (!settings.previous().isEmpty()) {
-      Duration slide = settings.windowing().kind() == Windowing.Kind.TUMBLING || settings.windowing().kind() == Windowing.Kind.SLIDING
-          ? settings.windowing().slide() : null;
-      results = PreviousWindow.apply(Rewindow.toGlobal(results, "Results in the global window"), keySchema, settings.previous(), slide,
-          settings.origin());
+      results = PreviousWindow.apply(Rewindow.toGlobal(results, "Results in the global window"), keySchema, settings.previous(),
+          PreviousWindow.Rule.of(settings.windowing()), settings.origin());
     }
     if (settings.having() != null) {
       Result kept =
@@ -428,12 +461,8 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
       results = kept.output();
       failures.add(Rewindow.toGlobal(kept.failures(), "Having failures in the global window"));
     }
-    if (settings.topN() > 0) {
-      results = results
-          .apply("Top " + settings.topN() + " by " + settings.topBy(), Top.of(settings.topN(), new ByField(settings.topBy())).withoutDefaults())
-          .setCoder(ListCoder.of(SchemaCoder.of(outputSchema)))
-          .apply("Ranked", ParDo.of(new RankFn()))
-          .setRowSchema(outputSchema);
+    if (settings.ranking() != null) {
+      results = rank(results, settings.ranking(), outputSchema);
     }
     PCollection<Row> deadLetters = failures.isEmpty()
         ? input.getPipeline().apply("No failures", org.apache.beam.sdk.transforms.Create.empty(DeadLetter.SCHEMA))
@@ -452,12 +481,94 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
         errors.add("previous: '" + name + "' is a " + aggregates.getField(name).getType().getTypeName() + ", not a number, so it has no change");
       }
     }
-    if (!settings.previous().isEmpty() && settings.topN() > 0) {
+    if (!settings.previous().isEmpty() && settings.ranking() != null) {
       errors.add("previous and top cannot be combined in one Aggregate (the ranking is per window, the previous value per key):"
           + " rank in a second Aggregate over this one's rows");
     }
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException(settings.origin() + ": " + String.join("; ", errors));
+    }
+  }
+
+  /**
+   * A ranking needs one final result per key and window, in windows shared by every key; early
+   * results per count of events need time windows and no other early firings.
+   */
+  private void checkRankingAndEmission(Schema aggregates) {
+    List<String> errors = new ArrayList<>();
+    Windowing.Kind kind = settings.windowing().kind();
+    Ranking ranking = settings.ranking();
+    if (ranking != null) {
+      String problem = ranking.problem(aggregates, settings.keyFields());
+      if (problem != null) {
+        errors.add(problem);
+      }
+      if (kind == Windowing.Kind.SESSION || kind == Windowing.Kind.COUNT || kind == Windowing.Kind.GLOBAL) {
+        // Flink SQL's Window Top-N likewise runs after tumbling, hopping and cumulating windows only.
+        errors.add("top ranks the keys of one window, so it needs tumbling, sliding or calendar windows; " + settings.windowing()
+            + " are per key (rank their rows in a second Aggregate with a time window)");
+      }
+      if (revisesResults()) {
+        errors.add("top ranks each window's final result; with early, emit or late updates a key's window comes out several"
+            + " times and would be ranked against itself: remove them, or rank in a second Aggregate over the ON_TIME rows");
+      }
+    }
+    if (settings.earlyEvery() > 0) {
+      if (kind == Windowing.Kind.COUNT || kind == Windowing.Kind.GLOBAL) {
+        errors.add("emit applies to time windows; a " + (kind == Windowing.Kind.COUNT ? "count" : "global") + " window already emits at its N-th event");
+      }
+      if (settings.earlyFirings() != null) {
+        errors.add("early and emit both ask for early results: keep one (early: every period of processing time; emit: every N events)");
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw new IllegalArgumentException(settings.origin() + ": " + String.join("; ", errors));
+    }
+  }
+
+  /** Whether a window's result can come out more than once: early results or late updates. */
+  private boolean revisesResults() {
+    return settings.earlyFirings() != null || settings.earlyEvery() > 0
+        || (settings.latePolicy() != LatePolicy.DROP && settings.allowedLateness().getMillis() > 0);
+  }
+
+  /**
+   * The ranking of each window's rows (and partition's, with {@code per}): Beam's {@code Top}
+   * (globally per window, or per partition key), then the rank field set 1..n in order.
+   */
+  private static PCollection<Row> rank(PCollection<Row> results, Ranking ranking, Schema outputSchema) {
+    String name = "Top " + ranking;
+    PCollection<List<Row>> top;
+    if (ranking.per().isEmpty()) {
+      top = results.apply(name, Top.of(ranking.n(), ranking.comparator()).withoutDefaults());
+    } else {
+      Schema partitionSchema = Schema.builder().addFields(ranking.per().stream().map(outputSchema::getField).toList()).build();
+      top = results
+          .apply("Partition by " + ranking.per(), ParDo.of(new PartitionFn(partitionSchema)))
+          .setCoder(KvCoder.of(SchemaCoder.of(partitionSchema), SchemaCoder.of(outputSchema)))
+          .apply(name, Top.perKey(ranking.n(), ranking.comparator()))
+          .apply("Rankings", org.apache.beam.sdk.transforms.Values.create());
+    }
+    return top.setCoder(ListCoder.of(SchemaCoder.of(outputSchema)))
+        .apply("Ranked", ParDo.of(new RankFn()))
+        .setRowSchema(outputSchema);
+  }
+
+  /** Keys a result row by its partition fields. */
+  private static final class PartitionFn extends DoFn<Row, KV<Row, Row>> {
+    private final Schema partitionSchema;
+
+    PartitionFn(Schema partitionSchema) {
+      this.partitionSchema = partitionSchema;
+    }
+
+    @ProcessElement
+    public void process(@Element Row row, OutputReceiver<KV<Row, Row>> out) {
+      List<Object> values = new ArrayList<>(partitionSchema.getFieldCount());
+      for (String field : partitionSchema.getFieldNames()) {
+        values.add(row.getValue(field));
+      }
+      out.output(KV.of(Row.withSchema(partitionSchema).attachValues(values), row));
     }
   }
 
@@ -501,7 +612,8 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
    * only on time (no early firings, no late updates), and the runner has event-time timers.
    */
   boolean usesSlices(PCollection<Row> input) {
-    if (!settings.slicing() || settings.windowing().kind() != Windowing.Kind.SLIDING || settings.earlyFirings() != null || settings.latePolicy() != LatePolicy.DROP) {
+    if (!settings.slicing() || settings.windowing().kind() != Windowing.Kind.SLIDING || settings.earlyFirings() != null
+        || settings.earlyEvery() > 0 || settings.latePolicy() != LatePolicy.DROP) {
       return false;
     }
     for (Aggregation aggregation : settings.aggregations()) {
@@ -526,22 +638,30 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
    * Otherwise a second GroupByKey finds the late events ({@link LateEvents#find}).
    */
   private boolean fusedLateDetection(boolean sliced, PCollection<Row> input) {
-    boolean oneWindowPerEvent = settings.windowing().kind() == Windowing.Kind.TUMBLING || settings.windowing().kind() == Windowing.Kind.SESSION
-        || (settings.windowing().kind() == Windowing.Kind.SLIDING && settings.windowing().size().equals(settings.windowing().slide()));
-    return oneWindowPerEvent && !sliced && settings.latePolicy() == LatePolicy.DROP && settings.earlyFirings() == null
-        && input.isBounded() == PCollection.IsBounded.UNBOUNDED;
+    return settings.windowing().oneWindowPerEvent() && !sliced && settings.latePolicy() == LatePolicy.DROP && settings.earlyFirings() == null
+        && settings.earlyEvery() == 0 && input.isBounded() == PCollection.IsBounded.UNBOUNDED;
   }
 
-  private Window<KV<Row, TimestampedValue<Row>>> window() {
+  /**
+   * Beam's windowing and trigger for the settings: the ON_TIME pane when the watermark passes the
+   * window's end (the default, "emit on window close"), EARLY panes every period of processing
+   * time or every N events before it (the latter on unbounded input only: in batch Flink and
+   * Spark fire a window once, and Direct would fire by bundle), LATE panes per late event under
+   * the update policies.
+   */
+  private Window<KV<Row, TimestampedValue<Row>>> window(PCollection.IsBounded bounded) {
     @SuppressWarnings("unchecked")
     Window<KV<Row, TimestampedValue<Row>>> window = Window.into((org.apache.beam.sdk.transforms.windowing.WindowFn) settings.windowing().windowFn());
     Trigger trigger;
     AfterWatermark.FromEndOfWindow onTime = AfterWatermark.pastEndOfWindow();
-    Trigger withEarly = settings.earlyFirings() == null ? onTime
-        : onTime.withEarlyFirings(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(settings.earlyFirings()));
+    boolean everyN = settings.earlyEvery() > 0 && bounded == PCollection.IsBounded.UNBOUNDED;
+    Trigger withEarly = settings.earlyFirings() != null
+        ? onTime.withEarlyFirings(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(settings.earlyFirings()))
+        : everyN ? onTime.withEarlyFirings(AfterPane.elementCountAtLeast(settings.earlyEvery()))
+        : onTime;
     boolean update = settings.latePolicy() != LatePolicy.DROP && settings.allowedLateness().getMillis() > 0;
     if (update) {
-      trigger = settings.earlyFirings() == null
+      trigger = withEarly == onTime
           ? onTime.withLateFirings(AfterPane.elementCountAtLeast(1))
           : ((AfterWatermark.AfterWatermarkEarlyAndLate) withEarly).withLateFirings(AfterPane.elementCountAtLeast(1));
     } else {
@@ -683,28 +803,6 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
     int count = aggregates.getSchema().hasField(RowAggregateFn.OVERFLOW_FIELD) ? aggregates.getFieldCount() - 1 : aggregates.getFieldCount();
     for (int i = 0; i < count; i++) {
       values.add(aggregates.getValue(i));
-    }
-  }
-
-  /** Orders rows by a numeric aggregate; nulls lowest; ties by the row's text, so every runner agrees. */
-  private static final class ByField implements Comparator<Row>, Serializable {
-    private static final long serialVersionUID = 1L;
-    private final String field;
-
-    ByField(String field) {
-      this.field = field;
-    }
-
-    @Override
-    public int compare(Row a, Row b) {
-      Object x = a.getValue(field);
-      Object y = b.getValue(field);
-      if (x == null || y == null) {
-        return x == null ? (y == null ? 0 : -1) : 1;
-      }
-      int byValue = Double.compare(((Number) x).doubleValue(), ((Number) y).doubleValue());
-      // Smaller text ranks higher among equals (Top keeps the largest).
-      return byValue != 0 ? byValue : b.getValues().toString().compareTo(a.getValues().toString());
     }
   }
 
