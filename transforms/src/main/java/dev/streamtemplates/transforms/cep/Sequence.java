@@ -187,9 +187,11 @@ public final class Sequence extends PTransform<PCollection<Row>, Result> {
 
   @Override
   public Result expand(PCollection<Row> input) {
-    if (settings.pattern().within() == null) {
-      throw new IllegalArgumentException(settings.origin() + ": pattern '" + settings.pattern().name() + "' needs within(...): without a time bound,"
-          + " partial matches could wait forever and the state would grow without bound");
+    Pattern pattern = settings.pattern();
+    String unbounded = pattern.within() == null ? pattern.unboundedWait() : null;
+    if (unbounded != null) {
+      throw new IllegalArgumentException(settings.origin() + ": pattern '" + pattern.name() + "' needs within(...): " + unbounded
+          + ", so partial matches could wait forever and the state would grow without bound");
     }
     if (settings.keyField() != null && !input.getSchema().hasField(settings.keyField())) {
       throw new IllegalArgumentException(settings.origin() + ": key field '" + settings.keyField() + "' is not in the input; fields are "
@@ -201,12 +203,7 @@ public final class Sequence extends PTransform<PCollection<Row>, Result> {
     if (resolved == Mode.TIMERS) {
       EventTimeTimers.require(settings.origin() + ": mode TIMERS needs", input);
     } else {
-      SkipStrategy.Kind skip = settings.pattern().skipStrategy().kind();
-      if (skip != SkipStrategy.Kind.NO_SKIP && skip != SkipStrategy.Kind.SKIP_TO_NEXT) {
-        throw new IllegalArgumentException(settings.origin() + ": skip strategy " + settings.pattern().skipStrategy() + " needs the key's whole history,"
-            + " which the timer-free mode (WINDOWS, used on Spark streaming) does not keep; use noSkip or skipToNext there,"
-            + " or run on Direct or Flink");
-      }
+      refuseWithoutTimers(nfa);
     }
     SequenceFns.Spec spec = new SequenceFns.Spec(nfa, rows, settings.step(), MATCHES, TIMED_OUT_TAG, FAILURES);
     PCollectionTuple keying = input.apply("Key by " + (settings.keyField() == null ? "nothing" : settings.keyField()),
@@ -241,6 +238,34 @@ public final class Sequence extends PTransform<PCollection<Row>, Result> {
     PCollection<Row> failures = Result.allFailures(keying.get(FAILURES), matched.get(FAILURES));
     return Result.of(matched.get(MATCHES).setRowSchema(rows.outputSchema()),
         Map.of(TIMED_OUT, matched.get(TIMED_OUT_TAG).setRowSchema(rows.timedOutSchema())), failures);
+  }
+
+  /**
+   * What the timer-free mode cannot do, each refused with the reason: it sees a key's events one
+   * window at a time and hears nothing from a key that sends nothing.
+   */
+  private void refuseWithoutTimers(Nfa nfa) {
+    String where = settings.origin() + ": the timer-free mode (WINDOWS, which Spark streaming uses because it has no event-time timers)";
+    String fix = "; run on Direct or Flink, or Spark in batch";
+    Pattern pattern = settings.pattern();
+    if (pattern.within() == null) {
+      throw new IllegalArgumentException(where + " sizes its windows by within(...), which pattern '" + pattern.name() + "' does not have;"
+          + " add within" + fix);
+    }
+    SkipStrategy.Kind skip = pattern.skipStrategy().kind();
+    if (skip != SkipStrategy.Kind.NO_SKIP && skip != SkipStrategy.Kind.SKIP_TO_NEXT) {
+      throw new IllegalArgumentException(settings.origin() + ": skip strategy " + pattern.skipStrategy() + " needs the key's whole history,"
+          + " which the timer-free mode (WINDOWS, used on Spark streaming) does not keep; use noSkip or skipToNext there,"
+          + " or run on Direct or Flink");
+    }
+    if (!nfa.leadingGuards().isEmpty()) {
+      throw new IllegalArgumentException(where + " cannot check the absence '" + nfa.leadingGuards().get(0).name()
+          + "' that starts the pattern: it needs the key's history before the window" + fix);
+    }
+    if (nfa.repeating()) {
+      throw new IllegalArgumentException(where + " cannot repeat the absence at the end: a key that sends nothing has no window"
+          + " to be matched in, and only an event-time timer can wake it" + fix);
+    }
   }
 
   private static final class StampFn extends DoFn<KV<String, Row>, KV<String, TimestampedValue<Row>>> {
