@@ -11,6 +11,7 @@ import static org.junit.Assert.assertThrows;
 
 import dev.streamtemplates.transforms.cep.Pattern;
 import dev.streamtemplates.transforms.cep.SkipStrategy;
+import dev.streamtemplates.transforms.cep.nfa.Nfa;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.schemas.Schema;
@@ -635,6 +636,50 @@ public class MatcherSemanticsTest {
     assertThat(harness.matches().stream().map(MatcherSemanticsTest::render).toList(), contains("{a2}"));
     assertThat(harness.failures().size(), equalTo(1));
     assertThat(harness.failures().get(0), containsString("stages.a.where"));
+  }
+
+  // --- aggregates over a loop's events (sum, avg, min, max, count), as Flink SQL's MATCH_RECOGNIZE
+  // has them in DEFINE. Its documentation's example: PATTERN (A B+), A AS A.price >= 10, B AS
+  // B.price > A.price AND SUM(price) < 100 AND SUM(B.price) < 80, over prices 10, 15, 20, 31, 35:
+  // B takes 15, 20 and 31, and not 35 (SUM(price) would be 111, SUM(B.price) 101). There B.price
+  // includes the row being tried; here a loop sees the events it took so far, so the condition
+  // adds the event: b + [event].
+
+  @Test
+  public void aggregatesOverALoopDecideWhatItTakes() {
+    Pattern pattern = Pattern.begin("a").where("event.price >= 10.0")
+        .next("b").where("event.price > a.price && a.price + sum(b + [event], 'price') < 100.0 && sum(b + [event], 'price') < 80.0")
+        .oneOrMore().consecutive();
+    List<String> fromFirst = matches(pattern, "r1:10 r2:15 r3:20 r4:31 r5:35").stream().filter(m -> m.startsWith("{r1")).toList();
+    assertThat(fromFirst, contains("{r1 r2}", "{r1 r2 r3}", "{r1 r2 r3 r4}"));
+  }
+
+  @Test
+  public void aggregatesSkipNullsAndGiveNullOverNothing() {
+    // avg/min/max/count over the loop so far, tried at the third event: the loop holds a1:2 and a2:4.
+    Pattern pattern = Pattern.begin("a").where("event.type == 'a'").oneOrMore().consecutive()
+        .next("c").where("avg(a, 'price') == 3.0 && min(a, 'price') == 2.0 && max(a, 'price') == 4.0 && count(a) == 2"
+            + " && count(a, 'price') == 2 && sum(a.map(e, e.price * 2.0)) == 12.0");
+    assertThat(matches(pattern, "a1:2 a2:4 c1"), contains("{a1 a2 c1}"));
+    // Over an empty list: sum, avg, min and max are null, so a comparison with them is false; count is 0.
+    Pattern empty = Pattern.begin("a").where("event.type == 'a'").oneOrMore().next("c").where("count(a.filter(e, e.price > 100.0)) == 0");
+    assertThat(matches(empty, "a1:2 c1"), contains("{a1 c1}"));
+    Pattern nullSum = Pattern.begin("a").where("event.type == 'a'").oneOrMore().next("c").where("sum(a.filter(e, e.price > 100.0), 'price') < 1.0");
+    assertThat(matches(nullSum, "a1:2 c1"), empty());
+  }
+
+  @Test
+  public void aggregateOfAFieldThatIsMissingOrNotANumberIsRefusedWhenCompiled() {
+    Pattern missing = Pattern.begin("a").oneOrMore().next("c").where("sum(a, 'prize') > 1.0");
+    assertThat(assertThrows(IllegalArgumentException.class, () -> MatcherHarness.of(missing, SCHEMA)).getMessage(),
+        containsString("stages.c.where: sum(a, 'prize'): the events have no field 'prize'; fields are [id, type, price]"));
+    Pattern text = Pattern.begin("a").oneOrMore().next("c").where("max(a, 'type') > 1.0");
+    assertThat(assertThrows(IllegalArgumentException.class, () -> MatcherHarness.of(text, SCHEMA)).getMessage(),
+        containsString("max(a, 'type'): field 'type' is a STRING, not a number"));
+    // In emit, an aggregate is a double field.
+    Nfa nfa = Nfa.compile("steps[0]", Pattern.begin("a").oneOrMore().within(Duration.standardSeconds(1)), SCHEMA);
+    MatchRows rows = MatchRows.of("steps[0]", nfa, java.util.Map.of("total", "sum(a, 'price')"));
+    assertThat(rows.outputSchema().getField("total").getType().getTypeName(), equalTo(Schema.TypeName.DOUBLE));
   }
 
   // --- state
