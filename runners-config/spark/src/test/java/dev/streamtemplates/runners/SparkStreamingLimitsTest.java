@@ -42,6 +42,14 @@ public class SparkStreamingLimitsTest {
   }
 
   @Test
+  public void repeatingSilenceIsRefusedInSparkStreaming() {
+    // The timer-free mode hears nothing from a sensor that sends nothing: only a timer can wake it.
+    String message = refusal("sensor-silence");
+    assertThat(message, containsString("steps[0]: the timer-free mode (WINDOWS, which Spark streaming uses because it has no event-time timers)"
+        + " cannot repeat the absence at the end"));
+  }
+
+  @Test
   public void learnIsRefusedInSparkStreaming() {
     assertThat(refusal("wait-time-forecast"),
         containsString("steps[0] ('forecast'): Learn needs event-time timers, which the Spark runner does not support in streaming mode"));

@@ -269,7 +269,7 @@ public final class Pattern implements Serializable {
           + (stage.kind() == Kind.NOT_NEXT ? "notNext, which forbids only the very next event" : "a stage that takes events"));
     }
     if (duration == null || duration.getMillis() <= 0) {
-      throw new IllegalArgumentException(stage.describe() + ": lasting must be > 0, got " + duration);
+      throw new IllegalArgumentException(stage.describe() + ": lasting must be > 0, got " + (duration == null ? null : text(duration)));
     }
     return replaceLast(stage.withLasting(duration, stage.repeating()));
   }
@@ -299,7 +299,7 @@ public final class Pattern implements Serializable {
   public Pattern withinPrevious(Duration bound) {
     Stage stage = quantifiable("withinPrevious");
     if (bound == null || bound.getMillis() <= 0) {
-      throw new IllegalArgumentException(stage.describe() + ": withinPrevious must be > 0, got " + bound);
+      throw new IllegalArgumentException(stage.describe() + ": withinPrevious must be > 0, got " + (bound == null ? null : text(bound)));
     }
     return replaceLast(stage.withWithinPrevious(bound));
   }
@@ -388,7 +388,8 @@ public final class Pattern implements Serializable {
     }
     for (Stage stage : trailing) {
       if (stage.lasting() != null && within != null && stage.lasting().isLongerThan(within)) {
-        errors.add(stage.describe() + ": lasting " + stage.lasting() + " is longer than within " + within + ", so the absence could never fit in a match");
+        errors.add(stage.describe() + ": lasting " + text(stage.lasting()) + " is longer than within " + text(within)
+            + ", so the absence could never fit in a match");
       }
       if (stage.repeating()) {
         if (within == null) {
@@ -516,9 +517,22 @@ public final class Pattern implements Serializable {
       text.append(stage.kind() == Kind.POSITIVE ? "" : "!").append(stage.name())
           .append(stage.min() == 1 && stage.max() == 1 ? "" : "{" + stage.min() + "," + (stage.max() == Integer.MAX_VALUE ? "" : stage.max()) + "}")
           .append(stage.optional() ? "?" : "")
-          .append(stage.lasting() == null ? "" : " for " + stage.lasting() + (stage.repeating() ? " repeating" : ""))
-          .append(stage.withinPrevious() == null ? "" : " withinPrevious " + stage.withinPrevious()).append(' ');
+          .append(stage.lasting() == null ? "" : " for " + text(stage.lasting()) + (stage.repeating() ? " repeating" : ""))
+          .append(stage.withinPrevious() == null ? "" : " withinPrevious " + text(stage.withinPrevious())).append(' ');
     }
-    return text.append(within == null ? "" : "within " + within).toString().trim();
+    return text.append(within == null ? "" : "within " + text(within)).toString().trim();
+  }
+
+  /** A duration as the spec writes it: 5m, 90s, 250ms, 2h, 1d. */
+  static String text(Duration duration) {
+    long millis = duration.getMillis();
+    long[] units = {86_400_000L, 3_600_000L, 60_000L, 1_000L};
+    String[] names = {"d", "h", "m", "s"};
+    for (int i = 0; i < units.length; i++) {
+      if (millis % units[i] == 0) {
+        return millis / units[i] + names[i];
+      }
+    }
+    return millis + "ms";
   }
 }
