@@ -45,7 +45,7 @@ public class SparkStreamingLimitsTest {
   public void repeatingSilenceIsRefusedInSparkStreaming() {
     // The timer-free mode hears nothing from a sensor that sends nothing: only a timer can wake it.
     String message = refusal("sensor-silence");
-    assertThat(message, containsString("steps[0]: the timer-free mode (WINDOWS, which Spark streaming uses because it has no event-time timers)"
+    assertThat(message, containsString("steps[0] ('silent'): the timer-free mode (WINDOWS, which Spark streaming uses because it has no event-time timers)"
         + " cannot repeat the absence at the end"));
   }
 
