@@ -292,8 +292,9 @@ public final class Pattern implements Serializable {
 
   /**
    * Each event the most recent stage takes must come less than {@code bound} after the match's
-   * previous event (Flink's {@code WithinType.PREVIOUS_AND_CURRENT}, per stage). A partial match
-   * that can go on only through stages whose bound has passed is timed out at that bound.
+   * previous event (Flink's {@code WithinType.PREVIOUS_AND_CURRENT}, per stage; on a looping first
+   * stage, each event after its first). A partial match that can go on only through stages whose
+   * bound has passed is timed out at that bound.
    */
   @CheckReturnValue
   public Pattern withinPrevious(Duration bound) {
@@ -405,8 +406,9 @@ public final class Pattern implements Serializable {
         }
       }
     }
-    if (positive.get(0).withinPrevious() != null) {
-      errors.add(positive.get(0).describe() + ": withinPrevious(...) on the first stage has no previous event to count from; put it on a later stage");
+    if (positive.get(0).withinPrevious() != null && !positive.get(0).looping()) {
+      errors.add(positive.get(0).describe() + ": withinPrevious(...) on the first stage has no previous event to count from"
+          + " (on a looping first stage it bounds the steps of the loop); put it on a later stage");
     }
     if (positive.stream().allMatch(Stage::optional)) {
       errors.add("every stage of pattern '" + name + "' is optional, so it would match nothing; make one stage required");

@@ -241,30 +241,31 @@ public final class Sequence extends PTransform<PCollection<Row>, Result> {
   }
 
   /**
-   * What the timer-free mode cannot do, each refused with the reason: it sees a key's events one
-   * window at a time and hears nothing from a key that sends nothing.
+   * What the timer-free mode cannot do, all refused in one message with the reasons: it sees a
+   * key's events one window at a time and hears nothing from a key that sends nothing.
    */
   private void refuseWithoutTimers(Nfa nfa) {
-    String where = settings.origin() + ": the timer-free mode (WINDOWS, which Spark streaming uses because it has no event-time timers)";
-    String fix = "; run on Direct or Flink, or Spark in batch";
     Pattern pattern = settings.pattern();
+    List<String> reasons = new java.util.ArrayList<>();
     if (pattern.within() == null) {
-      throw new IllegalArgumentException(where + " sizes its windows by within(...), which pattern '" + pattern.name() + "' does not have;"
-          + " add within" + fix);
+      reasons.add("it sizes its windows by within(...), which pattern '" + pattern.name() + "' does not have");
     }
     SkipStrategy.Kind skip = pattern.skipStrategy().kind();
     if (skip != SkipStrategy.Kind.NO_SKIP && skip != SkipStrategy.Kind.SKIP_TO_NEXT) {
-      throw new IllegalArgumentException(settings.origin() + ": skip strategy " + pattern.skipStrategy() + " needs the key's whole history,"
-          + " which the timer-free mode (WINDOWS, used on Spark streaming) does not keep; use noSkip or skipToNext there,"
-          + " or run on Direct or Flink");
+      reasons.add("skip strategy " + pattern.skipStrategy() + " needs the key's whole history, which it does not keep (noSkip and skipToNext work)");
     }
     if (!nfa.leadingGuards().isEmpty()) {
-      throw new IllegalArgumentException(where + " cannot check the absence '" + nfa.leadingGuards().get(0).name()
-          + "' that starts the pattern: it needs the key's history before the window" + fix);
+      reasons.add("it cannot check the absence '" + nfa.leadingGuards().get(0).name()
+          + "' that starts the pattern, which needs the key's history before the window");
     }
     if (nfa.repeating()) {
-      throw new IllegalArgumentException(where + " cannot repeat the absence at the end: a key that sends nothing has no window"
-          + " to be matched in, and only an event-time timer can wake it" + fix);
+      reasons.add("it cannot repeat the absence at the end: a key that sends nothing has no window to be matched in,"
+          + " and only an event-time timer can wake it");
+    }
+    if (!reasons.isEmpty()) {
+      throw new IllegalArgumentException(settings.origin() + ": the timer-free mode (WINDOWS, which Spark streaming uses because it has no"
+          + " event-time timers) cannot run pattern '" + pattern.name() + "': " + String.join("; ", reasons)
+          + "; run on Direct or Flink, or Spark in batch");
     }
   }
 

@@ -181,7 +181,7 @@ public class SequenceTest {
     assertThat(assertThrows(IllegalArgumentException.class,
             () -> input.apply("a", Sequence.detect(heartbeat).perKey("car").withMode(Mode.WINDOWS).withOrigin("steps[0]"))).getMessage(),
         containsString("steps[0]: the timer-free mode (WINDOWS, which Spark streaming uses because it has no event-time timers)"
-            + " cannot repeat the absence at the end"));
+            + " cannot run pattern 'pattern': it cannot repeat the absence at the end"));
     Pattern dormant = Pattern.beginAbsence("idle").lasting(Duration.standardDays(30)).followedBy("big").within(Duration.standardHours(1));
     assertThat(assertThrows(IllegalArgumentException.class,
             () -> input.apply("b", Sequence.detect(dormant).perKey("car").withMode(Mode.WINDOWS))).getMessage(),
@@ -257,7 +257,7 @@ public class SequenceTest {
     IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
         () -> input.apply(Sequence.detect(fraud().skip(SkipStrategy.skipPastLastEvent())).perKey("card").withMode(Mode.WINDOWS)));
     assertThat(error.getMessage(), containsString("skipPastLastEvent"));
-    assertThat(error.getMessage(), containsString("noSkip or skipToNext"));
+    assertThat(error.getMessage(), containsString("noSkip and skipToNext work"));
     pipeline.enableAbandonedNodeEnforcement(false);
   }
 
