@@ -25,7 +25,11 @@ import org.joda.time.Duration;
  * <p>A condition sees the current event as {@code event}, the previous matched event as
  * {@code prev} (null at the first event), and each earlier stage by its name: a record for a
  * single stage (null when an optional stage took nothing), a list of records for a looping stage.
- * A looping stage's condition also sees its own events taken so far, as a list. Quantifier methods
+ * A looping stage's condition also sees its own events taken so far, as a list (aggregate it with
+ * {@code sum(stage, 'field')}, {@code avg}, {@code min}, {@code max}, {@code count}). A negation
+ * can have a duration of its own ({@link #lasting}), repeat at the end ({@link #repeating}), or
+ * start the pattern ({@link #beginAbsence}); a stage can bound the time from the match's previous
+ * event ({@link #withinPrevious}). Quantifier methods
  * ({@link #times}, {@link #oneOrMore}, {@link #optional}, ...) and {@link #where} apply to the most
  * recently added stage. Checks that need the whole pattern (a pattern that ends in a negation
  * without {@code within}, a skip to an unknown stage, ...) run in {@link #validate()}, which the

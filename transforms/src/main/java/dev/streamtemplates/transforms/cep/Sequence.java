@@ -56,8 +56,9 @@ import org.joda.time.Instant;
  * <p>Each key's events are matched in event-time order (ties broken by content, the same on
  * every runner), whatever order they arrive in: they wait until the watermark passes them. A match
  * is emitted when its last event is matched; an absence ({@code notFollowedBy} at the end) when
- * the watermark passes first + within. Partial matches whose bound passes go to the named output
- * {@link #TIMED_OUT}. An event that arrives after its key was matched past its time, an event whose key is null,
+ * the watermark passes first + within, or, with a duration of its own ({@link Pattern#lasting}),
+ * last event + that duration (a repeating one again one duration later, until within). Partial
+ * matches whose bound (within, withinPrevious) passes go to the named output {@link #TIMED_OUT}. An event that arrives after its key was matched past its time, an event whose key is null,
  * and a condition or projection that fails go to the dead-letter output ({@link Result#failures()}) with their
  * reason (late ones: {@link SequenceFns#LATE_REASON}). Output
  * rows are described in {@link MatchRows}.
@@ -68,8 +69,10 @@ import org.joda.time.Instant;
  * events into sliding windows of twice the bound (sliding by the bound) and matches each window
  * in memory; a match comes out when the watermark passes the end of a window that holds it, i.e.
  * up to two bounds after its first event. It supports the {@code noSkip} and {@code skipToNext}
- * strategies, whose results do not depend on earlier windows. {@link Mode#AUTO} (the default)
- * picks WINDOWS on Spark streaming, TIMERS elsewhere.
+ * strategies, whose results do not depend on earlier windows, and needs within; it refuses a
+ * leading absence and a repeating one, which need a key's history or a timer. {@link Mode#AUTO}
+ * (the default) picks WINDOWS on Spark streaming, TIMERS elsewhere. Within is required only when
+ * a partial match could wait for ever ({@link Pattern#unboundedWait()}).
  */
 public final class Sequence extends PTransform<PCollection<Row>, Result> {
 
