@@ -178,34 +178,42 @@ public final class Matcher {
     due.sort(EMIT_ORDER);
     List<Run> completed = new ArrayList<>();
     for (Run run : due) {
-      Run current = run;
-      long at;
-      while ((at = deadline(state, current)) <= upTo) {
-        if (at == absenceEnd(state, current)) {
-          // The absence at the end lasted: a match; a repeating one waits for the next period.
-          current = current.withAlerts(current.alerts() + 1);
-          completed.add(current);
-          if (!nfa.repeating()) {
-            current = null;
-            break;
-          }
-          continue;
-        }
-        if ((current.mask() & finalBit) != 0 && nfa.finalLastingMillis() == 0) {
-          completed.add(current);
-        } else if (!matchedAlready(current)) {
-          out.timedOut(Match.of(state, current, size, at, Long.MIN_VALUE));
-        }
-        current = null;
-        break;
-      }
-      if (current != null) {
-        alive.add(current);
+      Run left = passTime(state, run, upTo, completed, out);
+      if (left != null) {
+        alive.add(left);
       }
     }
     state.runs = alive;
     release(state, completed, out);
     state.compact();
+  }
+
+  /**
+   * Lets time pass up to {@code upTo} for one run: each period of its absence at the end that has
+   * lasted is a match (one for a plain absence, one per period for a repeating one); a bound that
+   * passes ends it (a match for an absence without a duration, else timed out unless it matched).
+   *
+   * @return the run as it goes on waiting, or null when it ended
+   */
+  private @Nullable Run passTime(KeyState state, Run run, long upTo, List<Run> completed, Output out) {
+    Run current = run;
+    long at;
+    while ((at = deadline(state, current)) <= upTo) {
+      if (at != absenceEnd(state, current)) {
+        if ((current.mask() & finalBit) != 0 && nfa.finalLastingMillis() == 0) {
+          completed.add(current);
+        } else if (!matchedAlready(current)) {
+          out.timedOut(Match.of(state, current, size, at, Long.MIN_VALUE));
+        }
+        return null;
+      }
+      current = current.withAlerts(current.alerts() + 1);
+      completed.add(current);
+      if (!nfa.repeating()) {
+        return null;
+      }
+    }
+    return current;
   }
 
   /** The earliest time at which time alone ends or advances a partial match of the key, or {@link Long#MAX_VALUE}. */
