@@ -228,6 +228,34 @@ public class TemplatePipelineTest {
   }
 
   @Test
+  public void sequenceAbsencesAndBoundsAreCheckedBeforeLaunchNamingTheStage() {
+    String steps =
+        // A silence that repeats without a duration.
+        "  - {name: quiet, type: Sequence, input: readings, key: sensor, within: 1h,"
+            + " stages: [{name: last}, {name: q, after: notFollowedBy, repeat: true}]}\n"
+            // A partial match that waits for a followedBy stage with no bound at all.
+            + "  - {name: pair, type: Sequence, input: readings, key: sensor, stages: [{name: a}, {name: b}]}\n"
+            // The first stage with 'after' but no duration: not a leading absence.
+            + "  - {name: lead, type: Sequence, input: readings, key: sensor, within: 1h,"
+            + " stages: [{name: idle, after: notFollowedBy}, {name: b}]}\n"
+            // Fine: a leading absence, and an absence of its own duration at the end, neither needs within.
+            + "  - {name: fine, type: Sequence, input: readings, key: sensor,"
+            + " stages: [{name: idle, after: notFollowedBy, for: 1d}, {name: b, where: 'event.celsius > 30.0'},"
+            + " {name: c, after: notFollowedBy, for: 5m, where: 'event.celsius < 30.0'}]}\n"
+            + STEPS;
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+    SpecNode root = TemplateSpec.parse("csv-demo", spec(steps)).resolve(Map.of());
+    SpecException e = assertThrows(SpecException.class, () -> TemplatePipeline.build(pipeline, root, dir.toString()));
+    String all = String.join("\n", e.errors());
+    assertThat(all, e.errors().size(), org.hamcrest.Matchers.equalTo(3));
+    assertThat(all, containsString("steps[0].stages[1]: repeat: true needs for: <duration>"));
+    assertThat(all, containsString("steps[1] ('pair'): pattern 'pair' needs within(...): a partial match waits for stage 'b'"
+        + " (followedBy, no withinPrevious), so partial matches could wait forever"));
+    assertThat(all, containsString("steps[2].stages[0]: the first stage cannot have 'after' (there is nothing before it), got after:"
+        + " notFollowedBy; only a leading absence can, with after: notFollowedBy and for: <duration>"));
+  }
+
+  @Test
   public void aLearnStepWithAFeatureOrLabelThatIsNotANumberIsRefusedInOneLineNamingTheStepAndField() {
     String steps =
         "  - {name: forecast, type: Learn, input: readings, key: sensor, features: [celsius, sensor], label: celsius2}\n"

@@ -19,7 +19,7 @@ import org.joda.time.Duration;
  *   type: Sequence
  *   input: transactions
  *   key: card
- *   within: 3h                       # required: the whole match must fit in it
+ *   within: 3h                       # the whole match must fit in it; needed unless every partial match ends by itself
  *   skip: skipPastLastEvent          # noSkip (default) | skipToNext | skipPastLastEvent | skipToFirst(s) | skipToLast(s)
  *   mode: auto                       # auto (default) | timers | windows (timer-free, for Spark streaming)
  *   stages:
@@ -30,6 +30,11 @@ import org.joda.time.Duration;
  *       where: "event.country != 'US' && event.amount > us.amount"
  *       # times: 3 | times: {min: 2, max: 4} | oneOrMore: true | timesOrMore: 2
  *       # optional, greedy, consecutive, allowCombinations: true; until: "<cel>"
+ *       # withinPrevious: 30s             each event less than 30 s after the match's previous one
+ *     # - name: quiet                    an absence with its own duration; first stage: a leading absence
+ *     #   after: notFollowedBy
+ *     #   for: 5m
+ *     #   repeat: true                   at the end: again for every further 5 minutes of silence
  *   emit:                            # optional projection; else one field per stage
  *     card: "key"
  *     amountAbroad: "abroad.amount"
@@ -43,7 +48,7 @@ public final class SequenceStep extends StepType<SequenceStep.Config> {
   /** The spec of a Sequence step. */
   public record Config(
       @Nullable String key,
-      Duration within,
+      @Nullable Duration within,
       @Nullable String skip,
       Sequence.@Nullable Mode mode,
       @Nullable String pattern,
@@ -78,7 +83,10 @@ public final class SequenceStep extends StepType<SequenceStep.Config> {
       @Nullable Boolean greedy,
       @Nullable Boolean consecutive,
       @Nullable Boolean allowCombinations,
-      @Nullable String until) {}
+      @Nullable String until,
+      @JsonProperty("for") @Nullable Duration lasting,
+      @Nullable Boolean repeat,
+      @Nullable Duration withinPrevious) {}
 
   /** {@code times: 3} or {@code times: {min: 2, max: 4}}. */
   public record Times(int min, int max) {
@@ -128,7 +136,10 @@ public final class SequenceStep extends StepType<SequenceStep.Config> {
       }
     }
     try {
-      pattern = pattern.within(config.within())
+      if (config.within() != null) {
+        pattern = pattern.within(config.within());
+      }
+      pattern = pattern
           .skip(SkipStrategy.parse(config.skip()))
           .named(config.pattern() == null ? step.name() : config.pattern());
       return pattern.validate();
@@ -140,11 +151,14 @@ public final class SequenceStep extends StepType<SequenceStep.Config> {
   private static Pattern stage(Pattern pattern, Stage stage) {
     String name = stage.name();
     if (pattern == null) {
-      if (stage.after() != null) {
+      if (stage.after() == After.NOT_FOLLOWED_BY && stage.lasting() != null) {
+        pattern = Pattern.beginAbsence(name);
+      } else if (stage.after() != null) {
         throw new IllegalArgumentException("the first stage cannot have 'after' (there is nothing before it), got after: "
-            + afterName(stage.after()));
+            + afterName(stage.after()) + "; only a leading absence can, with after: notFollowedBy and for: <duration>");
+      } else {
+        pattern = Pattern.begin(name);
       }
-      pattern = Pattern.begin(name);
     } else {
       switch (stage.after() == null ? After.FOLLOWED_BY : stage.after()) {
         case NEXT:
@@ -190,6 +204,18 @@ public final class SequenceStep extends StepType<SequenceStep.Config> {
     }
     if (stage.until() != null) {
       pattern = pattern.until(stage.until());
+    }
+    if (stage.withinPrevious() != null) {
+      pattern = pattern.withinPrevious(stage.withinPrevious());
+    }
+    if (stage.lasting() != null) {
+      pattern = pattern.lasting(stage.lasting());
+    }
+    if (Boolean.TRUE.equals(stage.repeat())) {
+      if (stage.lasting() == null) {
+        throw new IllegalArgumentException("repeat: true needs for: <duration>, the period of silence that repeats");
+      }
+      pattern = pattern.repeating();
     }
     return pattern;
   }

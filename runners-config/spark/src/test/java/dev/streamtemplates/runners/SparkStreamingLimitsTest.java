@@ -42,6 +42,18 @@ public class SparkStreamingLimitsTest {
   }
 
   @Test
+  public void repeatingSilenceIsRefusedInSparkStreaming() {
+    // The timer-free mode hears nothing from a sensor that sends nothing: only a timer can wake it.
+    String message = refusal("sensor-silence");
+    assertThat(message, containsString("steps[0] ('silent'): the timer-free mode (WINDOWS, which Spark streaming uses because it has no event-time timers)"
+        + " cannot run pattern 'silent': it cannot repeat the absence at the end"));
+    // Every reason at once: no within, a skip strategy with history, a leading absence.
+    String burst = refusal("dormant-card-burst");
+    assertThat(burst, containsString("it sizes its windows by within(...), which pattern 'burst' does not have; skip strategy skipPastLastEvent"
+        + " needs the key's whole history, which it does not keep (noSkip and skipToNext work); it cannot check the absence 'dormant'"));
+  }
+
+  @Test
   public void learnIsRefusedInSparkStreaming() {
     assertThat(refusal("wait-time-forecast"),
         containsString("steps[0] ('forecast'): Learn needs event-time timers, which the Spark runner does not support in streaming mode"));

@@ -25,7 +25,11 @@ import org.joda.time.Duration;
  * <p>A condition sees the current event as {@code event}, the previous matched event as
  * {@code prev} (null at the first event), and each earlier stage by its name: a record for a
  * single stage (null when an optional stage took nothing), a list of records for a looping stage.
- * A looping stage's condition also sees its own events taken so far, as a list. Quantifier methods
+ * A looping stage's condition also sees its own events taken so far, as a list (aggregate it with
+ * {@code sum(stage, 'field')}, {@code avg}, {@code min}, {@code max}, {@code count}). A negation
+ * can have a duration of its own ({@link #lasting}), repeat at the end ({@link #repeating}), or
+ * start the pattern ({@link #beginAbsence}); a stage can bound the time from the match's previous
+ * event ({@link #withinPrevious}). Quantifier methods
  * ({@link #times}, {@link #oneOrMore}, {@link #optional}, ...) and {@link #where} apply to the most
  * recently added stage. Checks that need the whole pattern (a pattern that ends in a negation
  * without {@code within}, a skip to an unknown stage, ...) run in {@link #validate()}, which the
@@ -35,7 +39,8 @@ public final class Pattern implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** Names a stage cannot take: they are CEL variables or fields of the match row. */
-  public static final Set<String> RESERVED_NAMES = Set.of("event", "prev", "key", "pattern", "firstAt", "lastAt", "timedOutAt");
+  public static final Set<String> RESERVED_NAMES = Set.of("event", "prev", "key", "pattern", "firstAt", "lastAt", "timedOutAt",
+      "absentUntil");
 
   /** How a stage's first event must follow the previous stage's last event. */
   public enum Contiguity {
@@ -52,9 +57,16 @@ public final class Pattern implements Serializable {
     POSITIVE, NOT_NEXT, NOT_FOLLOWED_BY
   }
 
-  /** One stage. {@code max} is {@link Integer#MAX_VALUE} for an unbounded loop. */
+  /**
+   * One stage. {@code max} is {@link Integer#MAX_VALUE} for an unbounded loop. {@code lasting} is
+   * how long a negation's absence must last (null: until the next stage, or until {@code within}
+   * at the end); {@code repeating}, that a trailing absence matches again for every further
+   * {@code lasting} of silence; {@code withinPrevious}, the longest time from the match's previous
+   * event to each event this stage takes (null: no bound).
+   */
   public record Stage(String name, Kind kind, Contiguity contiguity, String condition, int min, int max, boolean optional,
-      boolean greedy, Contiguity inner, @Nullable String until) implements Serializable {
+      boolean greedy, Contiguity inner, @Nullable String until, @Nullable Duration lasting, boolean repeating,
+      @Nullable Duration withinPrevious) implements Serializable {
 
     /** Whether the stage may take more than one event. */
     public boolean looping() {
@@ -62,27 +74,35 @@ public final class Pattern implements Serializable {
     }
 
     Stage withCondition(String text) {
-      return new Stage(name, kind, contiguity, text, min, max, optional, greedy, inner, until);
+      return new Stage(name, kind, contiguity, text, min, max, optional, greedy, inner, until, lasting, repeating, withinPrevious);
     }
 
     Stage withTimes(int newMin, int newMax) {
-      return new Stage(name, kind, contiguity, condition, newMin, newMax, optional, greedy, inner, until);
+      return new Stage(name, kind, contiguity, condition, newMin, newMax, optional, greedy, inner, until, lasting, repeating, withinPrevious);
     }
 
     Stage withOptional() {
-      return new Stage(name, kind, contiguity, condition, min, max, true, greedy, inner, until);
+      return new Stage(name, kind, contiguity, condition, min, max, true, greedy, inner, until, lasting, repeating, withinPrevious);
     }
 
     Stage withGreedy() {
-      return new Stage(name, kind, contiguity, condition, min, max, optional, true, inner, until);
+      return new Stage(name, kind, contiguity, condition, min, max, optional, true, inner, until, lasting, repeating, withinPrevious);
     }
 
     Stage withInner(Contiguity newInner) {
-      return new Stage(name, kind, contiguity, condition, min, max, optional, greedy, newInner, until);
+      return new Stage(name, kind, contiguity, condition, min, max, optional, greedy, newInner, until, lasting, repeating, withinPrevious);
     }
 
     Stage withUntil(String text) {
-      return new Stage(name, kind, contiguity, condition, min, max, optional, greedy, inner, text);
+      return new Stage(name, kind, contiguity, condition, min, max, optional, greedy, inner, text, lasting, repeating, withinPrevious);
+    }
+
+    Stage withLasting(Duration duration, boolean repeat) {
+      return new Stage(name, kind, contiguity, condition, min, max, optional, greedy, inner, until, duration, repeat, withinPrevious);
+    }
+
+    Stage withWithinPrevious(Duration bound) {
+      return new Stage(name, kind, contiguity, condition, min, max, optional, greedy, inner, until, lasting, repeating, bound);
     }
 
     /** How the stage reads in the fluent API, for messages. */
@@ -227,6 +247,68 @@ public final class Pattern implements Serializable {
     return replaceLast(stage.withUntil(condition));
   }
 
+  /**
+   * Starts a pattern with an absence (a leading negation): the next stage's first event must come
+   * after at least {@link #lasting} without an event of the key that matches this stage's
+   * condition. The key's time starts at its first event, so the key must also have been seen at
+   * least that long before. Needs {@link #lasting}.
+   */
+  public static Pattern beginAbsence(String stage) {
+    return new Pattern("pattern", List.of(), null, SkipStrategy.noSkip()).add(stage, Kind.NOT_FOLLOWED_BY, Contiguity.RELAXED);
+  }
+
+  /**
+   * How long the most recent negation ({@link #notFollowedBy}, {@link #beginAbsence}) must last,
+   * counted from the last event of the stage before it (from the next stage's first event, going
+   * back, for a leading absence). At the end of a pattern the match is emitted when event time
+   * passes that event + {@code duration} with no event that matches the negation; in the middle,
+   * the next stage can take events only from then on. An event exactly at the end of the
+   * duration is outside it.
+   */
+  @CheckReturnValue
+  public Pattern lasting(Duration duration) {
+    Stage stage = last();
+    if (stage.kind() != Kind.NOT_FOLLOWED_BY) {
+      throw new IllegalArgumentException(stage.describe() + ": lasting(...) applies to a negation with notFollowedBy (or beginAbsence), not to "
+          + (stage.kind() == Kind.NOT_NEXT ? "notNext, which forbids only the very next event" : "a stage that takes events"));
+    }
+    if (duration == null || duration.getMillis() <= 0) {
+      throw new IllegalArgumentException(stage.describe() + ": lasting must be > 0, got " + (duration == null ? null : text(duration)));
+    }
+    return replaceLast(stage.withLasting(duration, stage.repeating()));
+  }
+
+  /**
+   * The most recent negation, at the end of the pattern and with {@link #lasting}, matches again
+   * for every further {@code lasting} without such an event (a heartbeat: "every 5 minutes without
+   * a reading"), as Siddhi's {@code every not B for T}. The repetitions end with the first event
+   * that matches the negation, or when {@link #within} (required) has passed since the match's
+   * first event.
+   */
+  @CheckReturnValue
+  public Pattern repeating() {
+    Stage stage = last();
+    if (stage.kind() != Kind.NOT_FOLLOWED_BY || stage.lasting() == null) {
+      throw new IllegalArgumentException(stage.describe() + ": repeating() applies to a negation with lasting(...); call notFollowedBy(...).lasting(...) first");
+    }
+    return replaceLast(stage.withLasting(stage.lasting(), true));
+  }
+
+  /**
+   * Each event the most recent stage takes must come less than {@code bound} after the match's
+   * previous event (Flink's {@code WithinType.PREVIOUS_AND_CURRENT}, per stage; on a looping first
+   * stage, each event after its first). A partial match that can go on only through stages whose
+   * bound has passed is timed out at that bound.
+   */
+  @CheckReturnValue
+  public Pattern withinPrevious(Duration bound) {
+    Stage stage = quantifiable("withinPrevious");
+    if (bound == null || bound.getMillis() <= 0) {
+      throw new IllegalArgumentException(stage.describe() + ": withinPrevious must be > 0, got " + (bound == null ? null : text(bound)));
+    }
+    return replaceLast(stage.withWithinPrevious(bound));
+  }
+
   /** The whole match must fit in this time: last event time - first event time < {@code window}. */
   @CheckReturnValue
   public Pattern within(Duration window) {
@@ -274,20 +356,70 @@ public final class Pattern implements Serializable {
    */
   public Pattern validate() {
     List<String> errors = new ArrayList<>();
-    Stage last = stages.get(stages.size() - 1);
-    if (last.kind() == Kind.NOT_NEXT) {
-      errors.add(last.describe() + ": a pattern cannot end in notNext(); for absence at the end use notFollowedBy(...) with within(...)");
-    }
-    if (last.kind() == Kind.NOT_FOLLOWED_BY && within == null) {
-      errors.add(last.describe() + ": a pattern can end in notFollowedBy() only with within(...), which says how long the absence must last");
-    }
     List<Stage> positive = stages.stream().filter(s -> s.kind() == Kind.POSITIVE).toList();
+    if (positive.isEmpty()) {
+      throw new IllegalArgumentException("pattern '" + name + "' has no stage that takes events; add one after the absence, e.g. followedBy(...)");
+    }
+    int first = stages.indexOf(positive.get(0));
+    int lastPositive = stages.indexOf(positive.get(positive.size() - 1));
+    Stage last = stages.get(stages.size() - 1);
+    for (int i = 0; i < stages.size(); i++) {
+      Stage stage = stages.get(i);
+      if (stage.kind() == Kind.POSITIVE) {
+        continue;
+      }
+      if (i < first && stage.lasting() == null) {
+        errors.add(stage.describe() + ": a pattern can start with an absence only with lasting(...), which says how long it must last before the next stage");
+      }
+      if (stage.repeating() && i < lastPositive) {
+        errors.add(stage.describe() + ": repeating() applies only to the absence at the end of a pattern");
+      }
+      if (stage.lasting() != null && i + 1 < stages.size() && stages.get(i + 1).kind() == Kind.POSITIVE
+          && stages.get(i + 1).contiguity() == Contiguity.STRICT) {
+        errors.add(stages.get(i + 1).describe() + ": after an absence with lasting(...), the next stage must use followedBy or followedByAny,"
+            + " not next (the absence is made of the events in between)");
+      }
+    }
+    if (last.kind() == Kind.NOT_NEXT) {
+      errors.add(last.describe() + ": a pattern cannot end in notNext(); for absence at the end use notFollowedBy(...) with lasting(...) or within(...)");
+    }
+    List<Stage> trailing = stages.subList(lastPositive + 1, stages.size());
+    boolean timed = trailing.stream().anyMatch(s -> s.lasting() != null);
+    boolean plain = trailing.stream().anyMatch(s -> s.kind() == Kind.NOT_FOLLOWED_BY && s.lasting() == null);
+    if (timed && plain) {
+      errors.add("the absences at the end of pattern '" + name + "' mix lasting(...) and none; give each one lasting(...), or none (then within(...) says how long)");
+    } else if (plain && within == null) {
+      errors.add(last.describe() + ": a pattern can end in notFollowedBy() only with lasting(...) or within(...), which says how long the absence must last");
+    }
+    for (Stage stage : trailing) {
+      if (stage.lasting() != null && within != null && stage.lasting().isLongerThan(within)) {
+        errors.add(stage.describe() + ": lasting " + text(stage.lasting()) + " is longer than within " + text(within)
+            + ", so the absence could never fit in a match");
+      }
+      if (stage.repeating()) {
+        if (within == null) {
+          errors.add(stage.describe() + ": repeating() needs within(...), how long after the match's first event the repetitions go on:"
+              + " at the end of a bounded input event time passes every bound, so an endless silence would match for ever");
+        }
+        if (trailing.size() > 1) {
+          errors.add(stage.describe() + ": repeating() needs the absence to be the only negation at the end");
+        }
+        if (skip.kind() != SkipStrategy.Kind.NO_SKIP) {
+          errors.add(stage.describe() + ": repeating() emits several matches from one partial match, which skip strategy " + skip
+              + " would prune; use noSkip");
+        }
+      }
+    }
+    if (positive.get(0).withinPrevious() != null && !positive.get(0).looping()) {
+      errors.add(positive.get(0).describe() + ": withinPrevious(...) on the first stage has no previous event to count from"
+          + " (on a looping first stage it bounds the steps of the loop); put it on a later stage");
+    }
     if (positive.stream().allMatch(Stage::optional)) {
       errors.add("every stage of pattern '" + name + "' is optional, so it would match nothing; make one stage required");
     }
-    Stage lastPositive = positive.get(positive.size() - 1);
-    if (lastPositive.greedy() && lastPositive == last) {
-      errors.add(lastPositive.describe() + ": greedy() needs a later stage to compete with; it has no effect on the last stage");
+    Stage lastTaking = positive.get(positive.size() - 1);
+    if (lastTaking.greedy() && lastTaking == last) {
+      errors.add(lastTaking.describe() + ": greedy() needs a later stage to compete with; it has no effect on the last stage");
     }
     for (int i = 1; i < stages.size(); i++) {
       Stage stage = stages.get(i);
@@ -308,6 +440,33 @@ public final class Pattern implements Serializable {
     return this;
   }
 
+  /**
+   * Where a partial match of this pattern could wait with no end in sight, or null when every
+   * partial match ends by itself, so that the pattern needs no {@link #within}: a stage after the
+   * first with {@code next} (it ends at the key's next event) or {@link #withinPrevious}; a loop
+   * that is {@link #consecutive}, has {@link #until} or {@link #withinPrevious}; an absence at the
+   * end with {@link #lasting} (not repeating).
+   */
+  public @Nullable String unboundedWait() {
+    List<Stage> positive = stages.stream().filter(s -> s.kind() == Kind.POSITIVE).toList();
+    for (int i = 0; i < positive.size(); i++) {
+      Stage stage = positive.get(i);
+      if (i > 0 && stage.contiguity() != Contiguity.STRICT && stage.withinPrevious() == null) {
+        return "a partial match waits for " + stage.describe() + " ("
+            + (stage.contiguity() == Contiguity.RELAXED ? "followedBy" : "followedByAny") + ", no withinPrevious)";
+      }
+      if (stage.looping() && stage.inner() != Contiguity.STRICT && stage.until() == null && stage.withinPrevious() == null) {
+        return "the loop of " + stage.describe() + " waits for more events (not consecutive, no until or withinPrevious)";
+      }
+    }
+    for (Stage stage : stages.subList(stages.indexOf(positive.get(positive.size() - 1)) + 1, stages.size())) {
+      if (stage.lasting() == null || stage.repeating()) {
+        return "the absence " + stage.describe() + " at the end " + (stage.repeating() ? "repeats" : "has no lasting(...)");
+      }
+    }
+    return null;
+  }
+
   private Pattern add(String stage, Kind kind, Contiguity contiguity) {
     if (stage == null || !stage.matches("[A-Za-z_][A-Za-z0-9_]*")) {
       throw new IllegalArgumentException("stage name must be an identifier (letters, digits, _), got '" + stage + "'");
@@ -319,7 +478,7 @@ public final class Pattern implements Serializable {
       throw new IllegalArgumentException("stage name '" + stage + "' is used twice in pattern '" + name + "'");
     }
     List<Stage> next = new ArrayList<>(stages);
-    next.add(new Stage(stage, kind, contiguity, "true", 1, 1, false, false, Contiguity.RELAXED, null));
+    next.add(new Stage(stage, kind, contiguity, "true", 1, 1, false, false, Contiguity.RELAXED, null, null, false, null));
     return new Pattern(name, next, within, skip);
   }
 
@@ -363,8 +522,23 @@ public final class Pattern implements Serializable {
     for (Stage stage : stages) {
       text.append(stage.kind() == Kind.POSITIVE ? "" : "!").append(stage.name())
           .append(stage.min() == 1 && stage.max() == 1 ? "" : "{" + stage.min() + "," + (stage.max() == Integer.MAX_VALUE ? "" : stage.max()) + "}")
-          .append(stage.optional() ? "?" : "").append(' ');
+          .append(stage.optional() ? "?" : "")
+          .append(stage.lasting() == null ? "" : " for " + text(stage.lasting()) + (stage.repeating() ? " repeating" : ""))
+          .append(stage.withinPrevious() == null ? "" : " withinPrevious " + text(stage.withinPrevious())).append(' ');
     }
-    return text.append(within == null ? "" : "within " + within).toString().trim();
+    return text.append(within == null ? "" : "within " + text(within)).toString().trim();
+  }
+
+  /** A duration as the spec writes it: 5m, 90s, 250ms, 2h, 1d. */
+  static String text(Duration duration) {
+    long millis = duration.getMillis();
+    long[] units = {86_400_000L, 3_600_000L, 60_000L, 1_000L};
+    String[] names = {"d", "h", "m", "s"};
+    for (int i = 0; i < units.length; i++) {
+      if (millis % units[i] == 0) {
+        return millis / units[i] + names[i];
+      }
+    }
+    return millis + "ms";
   }
 }

@@ -56,8 +56,9 @@ import org.joda.time.Instant;
  * <p>Each key's events are matched in event-time order (ties broken by content, the same on
  * every runner), whatever order they arrive in: they wait until the watermark passes them. A match
  * is emitted when its last event is matched; an absence ({@code notFollowedBy} at the end) when
- * the watermark passes first + within. Partial matches whose bound passes go to the named output
- * {@link #TIMED_OUT}. An event that arrives after its key was matched past its time, an event whose key is null,
+ * the watermark passes first + within, or, with a duration of its own ({@link Pattern#lasting}),
+ * last event + that duration (a repeating one again one duration later, until within). Partial
+ * matches whose bound (within, withinPrevious) passes go to the named output {@link #TIMED_OUT}. An event that arrives after its key was matched past its time, an event whose key is null,
  * and a condition or projection that fails go to the dead-letter output ({@link Result#failures()}) with their
  * reason (late ones: {@link SequenceFns#LATE_REASON}). Output
  * rows are described in {@link MatchRows}.
@@ -68,8 +69,10 @@ import org.joda.time.Instant;
  * events into sliding windows of twice the bound (sliding by the bound) and matches each window
  * in memory; a match comes out when the watermark passes the end of a window that holds it, i.e.
  * up to two bounds after its first event. It supports the {@code noSkip} and {@code skipToNext}
- * strategies, whose results do not depend on earlier windows. {@link Mode#AUTO} (the default)
- * picks WINDOWS on Spark streaming, TIMERS elsewhere.
+ * strategies, whose results do not depend on earlier windows, and needs within; it refuses a
+ * leading absence and a repeating one, which need a key's history or a timer. {@link Mode#AUTO}
+ * (the default) picks WINDOWS on Spark streaming, TIMERS elsewhere. Within is required only when
+ * a partial match could wait for ever ({@link Pattern#unboundedWait()}).
  */
 public final class Sequence extends PTransform<PCollection<Row>, Result> {
 
@@ -187,9 +190,11 @@ public final class Sequence extends PTransform<PCollection<Row>, Result> {
 
   @Override
   public Result expand(PCollection<Row> input) {
-    if (settings.pattern().within() == null) {
-      throw new IllegalArgumentException(settings.origin() + ": pattern '" + settings.pattern().name() + "' needs within(...): without a time bound,"
-          + " partial matches could wait forever and the state would grow without bound");
+    Pattern pattern = settings.pattern();
+    String unbounded = pattern.within() == null ? pattern.unboundedWait() : null;
+    if (unbounded != null) {
+      throw new IllegalArgumentException(settings.origin() + ": pattern '" + pattern.name() + "' needs within(...): " + unbounded
+          + ", so partial matches could wait forever and the state would grow without bound");
     }
     if (settings.keyField() != null && !input.getSchema().hasField(settings.keyField())) {
       throw new IllegalArgumentException(settings.origin() + ": key field '" + settings.keyField() + "' is not in the input; fields are "
@@ -201,12 +206,7 @@ public final class Sequence extends PTransform<PCollection<Row>, Result> {
     if (resolved == Mode.TIMERS) {
       EventTimeTimers.require(settings.origin() + ": mode TIMERS needs", input);
     } else {
-      SkipStrategy.Kind skip = settings.pattern().skipStrategy().kind();
-      if (skip != SkipStrategy.Kind.NO_SKIP && skip != SkipStrategy.Kind.SKIP_TO_NEXT) {
-        throw new IllegalArgumentException(settings.origin() + ": skip strategy " + settings.pattern().skipStrategy() + " needs the key's whole history,"
-            + " which the timer-free mode (WINDOWS, used on Spark streaming) does not keep; use noSkip or skipToNext there,"
-            + " or run on Direct or Flink");
-      }
+      refuseWithoutTimers(nfa);
     }
     SequenceFns.Spec spec = new SequenceFns.Spec(nfa, rows, settings.step(), MATCHES, TIMED_OUT_TAG, FAILURES);
     PCollectionTuple keying = input.apply("Key by " + (settings.keyField() == null ? "nothing" : settings.keyField()),
@@ -241,6 +241,35 @@ public final class Sequence extends PTransform<PCollection<Row>, Result> {
     PCollection<Row> failures = Result.allFailures(keying.get(FAILURES), matched.get(FAILURES));
     return Result.of(matched.get(MATCHES).setRowSchema(rows.outputSchema()),
         Map.of(TIMED_OUT, matched.get(TIMED_OUT_TAG).setRowSchema(rows.timedOutSchema())), failures);
+  }
+
+  /**
+   * What the timer-free mode cannot do, all refused in one message with the reasons: it sees a
+   * key's events one window at a time and hears nothing from a key that sends nothing.
+   */
+  private void refuseWithoutTimers(Nfa nfa) {
+    Pattern pattern = settings.pattern();
+    List<String> reasons = new java.util.ArrayList<>();
+    if (pattern.within() == null) {
+      reasons.add("it sizes its windows by within(...), which pattern '" + pattern.name() + "' does not have");
+    }
+    SkipStrategy.Kind skip = pattern.skipStrategy().kind();
+    if (skip != SkipStrategy.Kind.NO_SKIP && skip != SkipStrategy.Kind.SKIP_TO_NEXT) {
+      reasons.add("skip strategy " + pattern.skipStrategy() + " needs the key's whole history, which it does not keep (noSkip and skipToNext work)");
+    }
+    if (!nfa.leadingGuards().isEmpty()) {
+      reasons.add("it cannot check the absence '" + nfa.leadingGuards().get(0).name()
+          + "' that starts the pattern, which needs the key's history before the window");
+    }
+    if (nfa.repeating()) {
+      reasons.add("it cannot repeat the absence at the end: a key that sends nothing has no window to be matched in,"
+          + " and only an event-time timer can wake it");
+    }
+    if (!reasons.isEmpty()) {
+      throw new IllegalArgumentException(settings.origin() + ": the timer-free mode (WINDOWS, which Spark streaming uses because it has no"
+          + " event-time timers) cannot run pattern '" + pattern.name() + "': " + String.join("; ", reasons)
+          + "; run on Direct or Flink, or Spark in batch");
+    }
   }
 
   private static final class StampFn extends DoFn<KV<String, Row>, KV<String, TimestampedValue<Row>>> {

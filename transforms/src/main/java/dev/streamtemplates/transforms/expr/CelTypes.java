@@ -67,6 +67,10 @@ final class CelTypes {
 
   /** The Beam type for a CEL result type, or null when CEL cannot tell (dyn) or Beam has none. */
   static @Nullable FieldType toBeam(CelType type) {
+    if (type instanceof dev.cel.common.types.NullableType nullable) {
+      // A wrapper type (e.g. what sum(list, field) returns): its value type, or null.
+      return toBeam(nullable.targetType());
+    }
     CelKind kind = type.kind();
     switch (kind) {
       case INT:

@@ -285,7 +285,8 @@ public final class RowExpression implements Serializable {
     return CelCompilerFactory.standardCelCompilerBuilder()
         .setOptions(LIMITS)
         .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
-        .addLibraries(COMPILER_EXTENSIONS);
+        .addLibraries(COMPILER_EXTENSIONS)
+        .addFunctionDeclarations(ListAggregates.declarations());
   }
 
   /** The evaluable program of a checked expression, with our options and extensions. */
@@ -296,6 +297,7 @@ public final class RowExpression implements Serializable {
             .setStandardEnvironmentEnabled(false)
             .setStandardFunctions(ValueBounds.standardFunctions())
             .addFunctionBindings(ValueBounds.bindings())
+            .addFunctionBindings(ListAggregates.bindings())
             .addLibraries(RUNTIME_EXTENSIONS)
             .build();
     return runtime.createProgram(ast);

@@ -81,6 +81,7 @@ public final class ScopedExpression implements Serializable {
       throw new ExpressionException(origin + ": " + e.getMessage());
     }
     LiteralRegexes.check(origin, ast);
+    ListAggregates.check(origin, ast, declared);
     Set<String> referenced = new TreeSet<>();
     for (dev.cel.common.ast.CelReference reference : ast.getReferenceMap().values()) {
       if (declared.containsKey(reference.name())) {

@@ -117,6 +117,84 @@ public class SequenceTest {
     pipeline.run();
   }
 
+  /** Each output row as "key@absentUntil-minute/emitted-at-minute": when it says the absence ended, and when it came out. */
+  static final class WhenFn extends org.apache.beam.sdk.transforms.DoFn<Row, String> {
+    @ProcessElement
+    public void process(@Element Row row, @Timestamp Instant at, OutputReceiver<String> out) {
+      out.output(row.getString("key") + "@" + row.getDateTime("absentUntil").getMillis() / 60_000 + "/" + at.getMillis() / 60_000);
+    }
+  }
+
+  @Test
+  public void absenceWithADurationComesOutWhenTheWatermarkPassesTheLastEventPlusTheDuration() {
+    // a leaves at 0, the door is closed only at 40 (too late): the absence of 5 minutes is counted
+    // from the car leaving, so the match says 5 and comes out with timestamp 5, not at first + within
+    // (60). b: closed at 3, nothing. c leaves at 10 and its door closes at 20, after the 5 minutes.
+    Pattern doorLeftOpen = Pattern.begin("left").where("event.action == 'left'")
+        .notFollowedBy("closed").where("event.action == 'door-closed'").lasting(Duration.standardMinutes(5))
+        .within(Duration.standardHours(1));
+    TestStream<Row> events = TestStream.create(GARAGE)
+        .advanceWatermarkTo(T0)
+        .addElements(garage("a", "left", 0), garage("b", "left", 0), garage("b", "door-closed", 180), garage("c", "door-closed", 1200))
+        .advanceWatermarkTo(T0.plus(Duration.standardMinutes(9)))
+        .addElements(garage("c", "left", 600), garage("a", "door-closed", 2400))
+        .advanceWatermarkToInfinity();
+    Result result = pipeline.apply(events).apply(Sequence.detect(doorLeftOpen).perKey("car").withMode(Mode.TIMERS).named("garage"));
+    PAssert.that(result.output().apply("when", org.apache.beam.sdk.transforms.ParDo.of(new WhenFn()))).containsInAnyOrder("a@5/5", "c@15/15");
+    PAssert.that(result.output(Sequence.TIMED_OUT)).empty();
+    PAssert.that(result.failures()).empty();
+    pipeline.run();
+  }
+
+  @Test
+  public void silenceRepeatsAsTheWatermarkAdvancesAndALateReadingIsADeadLetter() {
+    // Heartbeats: every 5 minutes without an event of the key is one alert, for up to 20 minutes.
+    // s1 at 0 and 2, then the watermark goes to 16: alerts at 7 and 12 (17 is not passed yet).
+    // s1 at 10 arrives later: behind 12, the time s1 was alerted up to, so it is late (a dead letter)
+    // and the alert at 17 still comes; then 22 (2 + 20 = 22 is the last). s2 at 30 (after the
+    // watermark went to 16, not late): 35, 40, 45, 50 when the input ends. (A reading of s1 at 14,
+    // behind the watermark but after 12, would not be late: it would be put in order and end the silence.)
+    Pattern heartbeat = Pattern.begin("last")
+        .notFollowedBy("quiet").lasting(Duration.standardMinutes(5)).repeating()
+        .within(Duration.standardMinutes(20));
+    TestStream<Row> events = TestStream.create(GARAGE)
+        .advanceWatermarkTo(T0)
+        .addElements(garage("s1", "beat", 120), garage("s1", "beat", 0))
+        .advanceWatermarkTo(T0.plus(Duration.standardMinutes(16)))
+        .addElements(garage("s1", "beat", 600), garage("s2", "beat", 1800))
+        .advanceWatermarkToInfinity();
+    Result result = pipeline.apply(events).apply(Sequence.detect(heartbeat).perKey("car").withMode(Mode.TIMERS).named("silence"));
+    PAssert.that(result.output().apply("when", org.apache.beam.sdk.transforms.ParDo.of(new WhenFn())))
+        .containsInAnyOrder("s1@7/7", "s1@12/12", "s1@17/17", "s1@22/22", "s2@35/35", "s2@40/40", "s2@45/45", "s2@50/50");
+    PAssert.that(result.failures().apply("late", MapElements.into(TypeDescriptors.strings())
+        .via(row -> row.getString("error").substring(0, 5) + " @" + row.getDateTime("eventTime").getMillis() / 60_000)))
+        .containsInAnyOrder("late: @10");
+    PAssert.that(result.output(Sequence.TIMED_OUT)).empty();
+    pipeline.run();
+  }
+
+  @Test
+  public void timerFreeModeRefusesWhatOnlyTimersCanDoNamingTheRunnerLimit() {
+    PCollection<Row> input = pipeline.apply(Create.empty(GARAGE));
+    Pattern heartbeat = Pattern.begin("last").notFollowedBy("quiet").lasting(Duration.standardMinutes(5)).repeating()
+        .within(Duration.standardHours(1));
+    assertThat(assertThrows(IllegalArgumentException.class,
+            () -> input.apply("a", Sequence.detect(heartbeat).perKey("car").withMode(Mode.WINDOWS).withOrigin("steps[0]"))).getMessage(),
+        containsString("steps[0]: the timer-free mode (WINDOWS, which Spark streaming uses because it has no event-time timers)"
+            + " cannot run pattern 'pattern': it cannot repeat the absence at the end"));
+    Pattern dormant = Pattern.beginAbsence("idle").lasting(Duration.standardDays(30)).followedBy("big").within(Duration.standardHours(1));
+    assertThat(assertThrows(IllegalArgumentException.class,
+            () -> input.apply("b", Sequence.detect(dormant).perKey("car").withMode(Mode.WINDOWS))).getMessage(),
+        containsString("cannot check the absence 'idle' that starts the pattern"));
+    Pattern unbounded = Pattern.begin("left").notFollowedBy("closed").lasting(Duration.standardMinutes(5));
+    assertThat(assertThrows(IllegalArgumentException.class,
+            () -> input.apply("c", Sequence.detect(unbounded).perKey("car").withMode(Mode.WINDOWS))).getMessage(),
+        containsString("sizes its windows by within(...)"));
+    // In the timer mode the same pattern needs no within: every partial match ends 5 minutes after its event.
+    input.apply("d", Sequence.detect(unbounded).perKey("car").withMode(Mode.TIMERS));
+    pipeline.enableAbandonedNodeEnforcement(false);
+  }
+
   /** Random card traffic, with a bounded source, for comparing modes. */
   static List<TimestampedValue<Row>> traffic(int count, long seed) {
     Random random = new Random(seed);
@@ -145,11 +223,30 @@ public class SequenceTest {
     harness.matches().forEach(m -> expected.add(m.stages().get(0).get(0).getString("card") + ":" + m.stages().get(0).get(0).getString("id")
         + ">" + m.stages().get(1).get(0).getString("id") + ">" + m.stages().get(2).get(0).getString("id")));
     assertThat("the random traffic must hold matches for this test to mean anything", expected.size() > 20);
+    // Durations of their own: a middle absence, a bound from the previous event, a trailing absence.
+    Pattern timed = Pattern.begin("us").where("event.country == 'US'")
+        .notFollowedBy("home").where("event.country == 'US'").lasting(Duration.standardMinutes(20))
+        .followedByAny("abroad").where("event.country != 'US' && sum([us, event], 'amount') > 100.0").withinPrevious(Duration.standardMinutes(90))
+        .notFollowedBy("again").where("event.country != 'US'").lasting(Duration.standardMinutes(30))
+        .within(Duration.standardHours(2));
+    Map<String, String> timedEmit = Map.of("ids", "us.id + '>' + abroad.id");
+    List<String> timedExpected = new ArrayList<>();
+    dev.streamtemplates.transforms.cep.runtime.MatcherHarness timedHarness =
+        dev.streamtemplates.transforms.cep.runtime.MatcherHarness.of(timed, TX);
+    events.stream().sorted(java.util.Comparator.comparing(TimestampedValue<Row>::getTimestamp).thenComparing(e -> e.getValue().toString()))
+        .forEach(e -> timedHarness.feed(e.getValue().getString("card"), e.getValue(), e.getTimestamp().getMillis()));
+    timedHarness.advanceTo(Long.MAX_VALUE).matches().forEach(m -> timedExpected.add(m.stages().get(0).get(0).getString("card") + ":"
+        + m.stages().get(0).get(0).getString("id") + ">" + m.stages().get(1).get(0).getString("id")));
+    assertThat("the random traffic must hold timed matches for this test to mean anything", timedExpected.size() > 10);
     for (Mode mode : List.of(Mode.TIMERS, Mode.WINDOWS)) {
-      Result result = pipeline.apply("events " + mode, Create.timestamped(events).withCoder(org.apache.beam.sdk.schemas.SchemaCoder.of(TX))).setRowSchema(TX)
-          .apply("detect " + mode, Sequence.detect(pattern).perKey("card").withEmit(emit).withMode(mode).named("x" + mode));
+      PCollection<Row> input = pipeline.apply("events " + mode, Create.timestamped(events).withCoder(org.apache.beam.sdk.schemas.SchemaCoder.of(TX)))
+          .setRowSchema(TX);
+      Result result = input.apply("detect " + mode, Sequence.detect(pattern).perKey("card").withEmit(emit).withMode(mode).named("x" + mode));
       PAssert.that("matches in mode " + mode, result.output().apply("ids " + mode, MapElements.into(TypeDescriptors.strings())
           .via(row -> row.getString("key") + ":" + row.getString("ids")))).containsInAnyOrder(expected);
+      Result timedResult = input.apply("timed " + mode, Sequence.detect(timed).perKey("card").withEmit(timedEmit).withMode(mode).named("t" + mode));
+      PAssert.that("timed matches in mode " + mode, timedResult.output().apply("timed ids " + mode, MapElements.into(TypeDescriptors.strings())
+          .via(row -> row.getString("key") + ":" + row.getString("ids")))).containsInAnyOrder(timedExpected);
     }
     pipeline.run();
   }
@@ -160,7 +257,7 @@ public class SequenceTest {
     IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
         () -> input.apply(Sequence.detect(fraud().skip(SkipStrategy.skipPastLastEvent())).perKey("card").withMode(Mode.WINDOWS)));
     assertThat(error.getMessage(), containsString("skipPastLastEvent"));
-    assertThat(error.getMessage(), containsString("noSkip or skipToNext"));
+    assertThat(error.getMessage(), containsString("noSkip and skipToNext work"));
     pipeline.enableAbandonedNodeEnforcement(false);
   }
 

@@ -33,21 +33,34 @@ public final class Nfa implements Serializable {
   /** At most this many positive stages: a run keeps its waiting points in one {@code long}. */
   public static final int MAX_STAGES = 62;
 
-  /** A negation that guards the way into a node (or into the end of the pattern). */
-  public record Guard(String name, Kind kind, ScopedExpression condition, boolean eventOnly) implements Serializable {}
+  /**
+   * A negation that guards the way into a node (or into the end of the pattern, or the start).
+   *
+   * @param lastingMillis how long the absence must last from the run's last event, or 0 for as
+   *     long as the run waits for the next node (or {@code within} at the end)
+   */
+  public record Guard(String name, Kind kind, ScopedExpression condition, boolean eventOnly, long lastingMillis) implements Serializable {}
 
   /**
    * A positive stage.
    *
+   * @param withinPreviousMillis the longest time from a run's last event to an event this node
+   *     takes (exclusive), or 0 for no bound
+   * @param guards the negations between the previous node and this one
    * @param proceed the nodes a run can move to once this node's minimum is met, in order
    * @param proceedFinal whether the end of the pattern is among them
    */
   public record Node(int index, String name, Contiguity contiguity, int min, int max, boolean optional, boolean greedy,
       Contiguity inner, ScopedExpression condition, boolean eventOnly, @Nullable ScopedExpression until, boolean untilEventOnly,
-      List<Guard> guards, int[] proceed, boolean proceedFinal) implements Serializable {
+      long withinPreviousMillis, List<Guard> guards, int[] proceed, boolean proceedFinal) implements Serializable {
 
     public boolean looping() {
       return max > 1;
+    }
+
+    /** How long after a run's last event this node's absences last: it takes no event before. */
+    public long quietMillis() {
+      return guards.stream().mapToLong(Guard::lastingMillis).max().orElse(0);
     }
   }
 
@@ -55,18 +68,22 @@ public final class Nfa implements Serializable {
   private final Schema eventSchema;
   private final Node[] nodes;
   private final int[] start;
+  private final List<Guard> leadingGuards;
   private final List<Guard> finalGuards;
+  private final boolean repeating;
   private final long withinMillis;
   private final SkipStrategy skip;
   private final int skipStage;
 
-  private Nfa(String patternName, Schema eventSchema, Node[] nodes, int[] start, List<Guard> finalGuards, long withinMillis,
-      SkipStrategy skip, int skipStage) {
+  private Nfa(String patternName, Schema eventSchema, Node[] nodes, int[] start, List<Guard> leadingGuards, List<Guard> finalGuards,
+      boolean repeating, long withinMillis, SkipStrategy skip, int skipStage) {
     this.patternName = patternName;
     this.eventSchema = eventSchema;
     this.nodes = nodes;
     this.start = start;
+    this.leadingGuards = leadingGuards;
     this.finalGuards = finalGuards;
+    this.repeating = repeating;
     this.withinMillis = withinMillis;
     this.skip = skip;
     this.skipStage = skipStage;
@@ -90,12 +107,16 @@ public final class Nfa implements Serializable {
     List<String> errors = new ArrayList<>();
     Node[] nodes = new Node[positive.size()];
     List<Guard> pending = new ArrayList<>();
+    List<Guard> leading = new ArrayList<>();
     int index = 0;
     for (int s = 0; s < pattern.stages().size(); s++) {
       Stage stage = pattern.stages().get(s);
       Map<String, FieldType> scope = new LinkedHashMap<>();
       scope.put("event", eventType);
-      scope.put("prev", eventType);
+      if (index > 0 || stage.kind() == Kind.POSITIVE) {
+        // A leading absence is checked on the key's events before any match starts: it sees only the event.
+        scope.put("prev", eventType);
+      }
       for (int k = 0; k < index; k++) {
         scope.put(positive.get(k).name(), positive.get(k).looping() ? FieldType.array(eventType) : eventType);
       }
@@ -103,7 +124,9 @@ public final class Nfa implements Serializable {
       if (stage.kind() != Kind.POSITIVE) {
         ScopedExpression condition = condition(where + ".where", scope, stage.condition(), errors);
         if (condition != null) {
-          pending.add(new Guard(stage.name(), stage.kind(), condition, eventOnly(condition)));
+          Guard guard = new Guard(stage.name(), stage.kind(), condition, eventOnly(condition),
+              stage.lasting() == null ? 0 : stage.lasting().getMillis());
+          (index == 0 ? leading : pending).add(guard);
         }
         continue;
       }
@@ -114,7 +137,7 @@ public final class Nfa implements Serializable {
       ScopedExpression until = stage.until() == null ? null : condition(where + ".until", scope, stage.until(), errors);
       nodes[index] = new Node(index, stage.name(), stage.contiguity(), stage.min(), stage.max(), stage.optional(), stage.greedy(),
           stage.inner(), condition, condition != null && eventOnly(condition), until, until != null && eventOnly(until),
-          List.copyOf(pending), null, false);
+          stage.withinPrevious() == null ? 0 : stage.withinPrevious().getMillis(), List.copyOf(pending), null, false);
       pending.clear();
       index++;
     }
@@ -134,7 +157,8 @@ public final class Nfa implements Serializable {
       }
       Node n = nodes[i];
       nodes[i] = new Node(n.index(), n.name(), n.contiguity(), n.min(), n.max(), n.optional(), n.greedy(), n.inner(), n.condition(),
-          n.eventOnly(), n.until(), n.untilEventOnly(), n.guards(), targets.stream().mapToInt(Integer::intValue).toArray(), toFinal);
+          n.eventOnly(), n.until(), n.untilEventOnly(), n.withinPreviousMillis(), n.guards(),
+          targets.stream().mapToInt(Integer::intValue).toArray(), toFinal);
     }
     List<Integer> starts = new ArrayList<>();
     for (Node node : nodes) {
@@ -152,8 +176,9 @@ public final class Nfa implements Serializable {
         }
       }
     }
-    return new Nfa(pattern.name(), eventSchema, nodes, starts.stream().mapToInt(Integer::intValue).toArray(), List.copyOf(pending),
-        within, pattern.skipStrategy(), skipStage);
+    boolean repeating = pattern.stages().stream().anyMatch(Stage::repeating);
+    return new Nfa(pattern.name(), eventSchema, nodes, starts.stream().mapToInt(Integer::intValue).toArray(), List.copyOf(leading),
+        List.copyOf(pending), repeating, within, pattern.skipStrategy(), skipStage);
   }
 
   private static @Nullable ScopedExpression condition(String origin, Map<String, FieldType> scope, String text, List<String> errors) {
@@ -190,9 +215,32 @@ public final class Nfa implements Serializable {
     return start.clone();
   }
 
-  /** Negations at the end of the pattern (absence): the match waits for {@link #withinMillis()} to pass. */
+  /**
+   * Negations at the end of the pattern (absence): the match waits for {@link #finalLastingMillis()}
+   * after its last event, or for {@link #withinMillis()} after its first when they have no duration.
+   */
   public List<Guard> finalGuards() {
     return finalGuards;
+  }
+
+  /** How long the absence at the end lasts after the match's last event, or 0 when it has no duration of its own. */
+  public long finalLastingMillis() {
+    return finalGuards.stream().mapToLong(Guard::lastingMillis).max().orElse(0);
+  }
+
+  /** Whether the absence at the end matches again for every further {@link #finalLastingMillis()} of silence. */
+  public boolean repeating() {
+    return repeating;
+  }
+
+  /** Absences before the first stage: a match starts only after the key went that long without such an event. */
+  public List<Guard> leadingGuards() {
+    return leadingGuards;
+  }
+
+  /** Whether anything in the pattern depends on time passing (a bound or a duration). */
+  public boolean timed() {
+    return withinMillis > 0 || finalLastingMillis() > 0 || java.util.Arrays.stream(nodes).anyMatch(n -> n.withinPreviousMillis() > 0);
   }
 
   /** The time bound of a match in milliseconds, or 0 for none. */

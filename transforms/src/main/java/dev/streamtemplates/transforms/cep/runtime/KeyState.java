@@ -45,12 +45,21 @@ public final class KeyState {
   /**
    * A partial match: at {@code node} after taking {@code count} events there, waiting at the
    * points set in {@code mask} (bit {@code node}: its loop; higher bits: the nodes it can proceed
-   * to; bit {@code size}: the end, waiting for an absence to last). Immutable.
+   * to; bit {@code size}: the end, waiting for an absence to last). {@code alerts} counts the
+   * matches a repeating absence at the end has emitted. Immutable.
    */
-  public record Run(int node, int count, long mask, long startSeq, long lastSeq, long startTs, long[] seqs, byte[] nodes) {
+  public record Run(int node, int count, long mask, long startSeq, long lastSeq, long startTs, long[] seqs, byte[] nodes, int alerts) {
+
+    Run(int node, int count, long mask, long startSeq, long lastSeq, long startTs, long[] seqs, byte[] nodes) {
+      this(node, count, mask, startSeq, lastSeq, startTs, seqs, nodes, 0);
+    }
 
     Run withMask(long newMask) {
-      return new Run(node, count, newMask, startSeq, lastSeq, startTs, seqs, nodes);
+      return new Run(node, count, newMask, startSeq, lastSeq, startTs, seqs, nodes, alerts);
+    }
+
+    Run withAlerts(int newAlerts) {
+      return new Run(node, count, mask, startSeq, lastSeq, startTs, seqs, nodes, newAlerts);
     }
 
     /** This run after taking event {@code seq} into {@code target}. */
@@ -75,18 +84,25 @@ public final class KeyState {
   List<Run> held;
   /** The time up to which events have been matched; an event at or before it can no longer be put in order. */
   long matchedUpTo = Long.MIN_VALUE;
+  /** The time of the key's first event, where its time starts for a leading absence; Long.MIN_VALUE before it. */
+  long firstTs = Long.MIN_VALUE;
+  /** Per leading absence of the pattern: the time of the key's last event that broke it, or Long.MIN_VALUE. */
+  long[] lastBroken = new long[0];
 
   public KeyState() {
-    this(0, 0, new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), Long.MIN_VALUE);
+    this(0, 0, new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), Long.MIN_VALUE, Long.MIN_VALUE, new long[0]);
   }
 
-  KeyState(long nextSeq, long baseSeq, ArrayList<Event> events, List<Run> runs, List<Run> held, long matchedUpTo) {
+  KeyState(long nextSeq, long baseSeq, ArrayList<Event> events, List<Run> runs, List<Run> held, long matchedUpTo, long firstTs,
+      long[] lastBroken) {
     this.nextSeq = nextSeq;
     this.baseSeq = baseSeq;
     this.events = events;
     this.runs = runs;
     this.held = held;
     this.matchedUpTo = matchedUpTo;
+    this.firstTs = firstTs;
+    this.lastBroken = lastBroken;
   }
 
   Event event(long seq) {
@@ -142,17 +158,5 @@ public final class KeyState {
   /** Whether nothing is left: no partial match waits, so the key's state can be cleared. */
   public boolean isEmpty() {
     return runs.isEmpty() && held.isEmpty();
-  }
-
-  /** The earliest time a partial match times out, or {@link Long#MAX_VALUE} when none will. */
-  public long nextDeadline(long withinMillis) {
-    if (withinMillis <= 0 || runs.isEmpty()) {
-      return Long.MAX_VALUE;
-    }
-    long earliest = Long.MAX_VALUE;
-    for (Run run : runs) {
-      earliest = Math.min(earliest, run.startTs());
-    }
-    return earliest + withinMillis;
   }
 }

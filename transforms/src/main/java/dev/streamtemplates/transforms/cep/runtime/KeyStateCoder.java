@@ -38,6 +38,11 @@ public final class KeyStateCoder extends CustomCoder<KeyState> {
     }
     encodeRuns(state.runs, out);
     encodeRuns(state.held, out);
+    LONG.encode(state.firstTs, out);
+    INT.encode(state.lastBroken.length, out);
+    for (long time : state.lastBroken) {
+      LONG.encode(time, out);
+    }
   }
 
   private static void encodeRuns(List<KeyState.Run> runs, OutputStream out) throws IOException {
@@ -47,6 +52,7 @@ public final class KeyStateCoder extends CustomCoder<KeyState> {
       INT.encode(run.count(), out);
       LONG.encode(run.mask(), out);
       LONG.encode(run.startTs(), out);
+      INT.encode(run.alerts(), out);
       INT.encode(run.seqs().length, out);
       for (int i = 0; i < run.seqs().length; i++) {
         LONG.encode(run.seqs()[i], out);
@@ -67,7 +73,12 @@ public final class KeyStateCoder extends CustomCoder<KeyState> {
     }
     List<KeyState.Run> runs = decodeRuns(in);
     List<KeyState.Run> held = decodeRuns(in);
-    return new KeyState(nextSeq, baseSeq, events, runs, held, matchedUpTo);
+    long firstTs = LONG.decode(in);
+    long[] lastBroken = new long[INT.decode(in)];
+    for (int i = 0; i < lastBroken.length; i++) {
+      lastBroken[i] = LONG.decode(in);
+    }
+    return new KeyState(nextSeq, baseSeq, events, runs, held, matchedUpTo, firstTs, lastBroken);
   }
 
   private static List<KeyState.Run> decodeRuns(InputStream in) throws IOException {
@@ -78,6 +89,7 @@ public final class KeyStateCoder extends CustomCoder<KeyState> {
       int taken = INT.decode(in);
       long mask = LONG.decode(in);
       long startTs = LONG.decode(in);
+      int alerts = INT.decode(in);
       int length = INT.decode(in);
       long[] seqs = new long[length];
       byte[] nodes = new byte[length];
@@ -89,7 +101,7 @@ public final class KeyStateCoder extends CustomCoder<KeyState> {
         }
         nodes[i] = (byte) b;
       }
-      runs.add(new KeyState.Run(node, taken, mask, seqs[0], seqs[length - 1], startTs, seqs, nodes));
+      runs.add(new KeyState.Run(node, taken, mask, seqs[0], seqs[length - 1], startTs, seqs, nodes, alerts));
     }
     return runs;
   }

@@ -10,10 +10,12 @@ import org.apache.beam.sdk.values.Row;
  *
  * @param startSeq the key's sequence number of the first event, for ordering
  * @param timedOutAt for a timed-out partial match, the time its bound passed; else {@link Long#MIN_VALUE}
+ * @param absentUntil for a match that ends in an absence with a duration, the time the absence
+ *     lasted until (last event + the duration, times the repetition); else {@link Long#MIN_VALUE}
  */
-public record Match(List<List<Row>> stages, long firstTs, long lastTs, long startSeq, long timedOutAt) {
+public record Match(List<List<Row>> stages, long firstTs, long lastTs, long startSeq, long timedOutAt, long absentUntil) {
 
-  static Match of(KeyState state, KeyState.Run run, int size, long timedOutAt) {
+  static Match of(KeyState state, KeyState.Run run, int size, long timedOutAt, long absentUntil) {
     List<List<Row>> stages = new ArrayList<>(size);
     for (int i = 0; i < size; i++) {
       stages.add(new ArrayList<>(1));
@@ -22,7 +24,7 @@ public record Match(List<List<Row>> stages, long firstTs, long lastTs, long star
     for (int i = 0; i < seqs.length; i++) {
       stages.get(run.nodes()[i]).add(state.event(seqs[i]).row());
     }
-    return new Match(stages, state.event(seqs[0]).timestamp(), state.event(seqs[seqs.length - 1]).timestamp(), run.startSeq(), timedOutAt);
+    return new Match(stages, state.event(seqs[0]).timestamp(), state.event(seqs[seqs.length - 1]).timestamp(), run.startSeq(), timedOutAt, absentUntil);
   }
 
   public boolean timedOut() {

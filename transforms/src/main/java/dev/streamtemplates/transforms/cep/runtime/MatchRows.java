@@ -17,12 +17,18 @@ import org.joda.time.Instant;
 /**
  * Turns matches into rows. A match row is {@code {key, pattern, <one field per stage>, firstAt,
  * lastAt}}: a stage that takes one event is a nullable record of the input schema, a looping stage
- * a list of them. With an {@code emit} projection, the stage fields are replaced by the projected
- * fields, each a CEL expression over {@code key}, {@code firstAt}, {@code lastAt} and the stages.
- * A timed-out partial match has the full form plus {@code timedOutAt}.
+ * a list of them. A pattern that ends in an absence with a duration adds {@code absentUntil}, the
+ * time the absence lasted until (for a repeating one, the end of the period this match is for).
+ * With an {@code emit} projection, the stage fields are replaced by the projected fields, each a
+ * CEL expression over {@code key}, {@code firstAt}, {@code lastAt} (and {@code absentUntil}) and
+ * the stages. A timed-out partial match has the full form (without {@code absentUntil}) plus
+ * {@code timedOutAt}.
  */
 public final class MatchRows implements Serializable {
   private static final long serialVersionUID = 1L;
+
+  /** The field of a match that ends in an absence with a duration: when that absence had lasted. */
+  public static final String ABSENT_UNTIL = "absentUntil";
 
   private final Nfa nfa;
   private final Schema full;
@@ -57,8 +63,13 @@ public final class MatchRows implements Serializable {
     builder.addDateTimeField("firstAt").addDateTimeField("lastAt");
     scope.put("firstAt", FieldType.DATETIME);
     scope.put("lastAt", FieldType.DATETIME);
+    Schema timedOut = Schema.builder().addFields(builder.build().getFields()).addDateTimeField("timedOutAt").build();
+    boolean absence = nfa.finalLastingMillis() > 0;
+    if (absence) {
+      builder.addDateTimeField(ABSENT_UNTIL);
+      scope.put(ABSENT_UNTIL, FieldType.DATETIME);
+    }
     Schema full = builder.build();
-    Schema timedOut = Schema.builder().addFields(full.getFields()).addDateTimeField("timedOutAt").build();
     LinkedHashMap<String, ScopedExpression> compiled = new LinkedHashMap<>();
     Schema output = full;
     if (!emit.isEmpty()) {
@@ -66,7 +77,7 @@ public final class MatchRows implements Serializable {
       List<String> errors = new ArrayList<>();
       for (Map.Entry<String, String> field : emit.entrySet()) {
         String where = origin + ".emit." + field.getKey();
-        if (List.of("key", "pattern", "firstAt", "lastAt").contains(field.getKey())) {
+        if (List.of("key", "pattern", "firstAt", "lastAt", ABSENT_UNTIL).contains(field.getKey())) {
           errors.add(where + ": '" + field.getKey() + "' is always in the output; choose another name");
           continue;
         }
@@ -83,7 +94,11 @@ public final class MatchRows implements Serializable {
       if (!errors.isEmpty()) {
         throw new IllegalArgumentException(String.join("; ", errors));
       }
-      output = projected.addDateTimeField("firstAt").addDateTimeField("lastAt").build();
+      projected.addDateTimeField("firstAt").addDateTimeField("lastAt");
+      if (absence) {
+        projected.addDateTimeField(ABSENT_UNTIL);
+      }
+      output = projected.build();
     }
     return new MatchRows(nfa, full, timedOut, output, compiled);
   }
@@ -109,13 +124,16 @@ public final class MatchRows implements Serializable {
   /** The match as an output row (projected when there is an emit projection). */
   public Row match(String key, Match match) throws CelEvaluationException {
     if (emit.isEmpty()) {
-      return fullRow(full, key, match).build();
+      return fullMatch(key, match);
     }
     prepare();
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("key", key);
     values.put("firstAt", ScopedExpression.celValue(new Instant(match.firstTs()), FieldType.DATETIME));
     values.put("lastAt", ScopedExpression.celValue(new Instant(match.lastTs()), FieldType.DATETIME));
+    if (hasAbsentUntil()) {
+      values.put(ABSENT_UNTIL, ScopedExpression.celValue(new Instant(match.absentUntil()), FieldType.DATETIME));
+    }
     for (int i = 0; i < nfa.size(); i++) {
       List<Row> taken = match.stages().get(i);
       if (nfa.node(i).looping()) {
@@ -129,12 +147,24 @@ public final class MatchRows implements Serializable {
       Object value = field.getValue().eval(values::get);
       row.addValue(ScopedExpression.beamValue(value, output.getField(field.getKey()).getType()));
     }
-    return row.addValues(new Instant(match.firstTs()), new Instant(match.lastTs())).build();
+    row.addValues(new Instant(match.firstTs()), new Instant(match.lastTs()));
+    if (hasAbsentUntil()) {
+      row.addValue(new Instant(match.absentUntil()));
+    }
+    return row.build();
+  }
+
+  private boolean hasAbsentUntil() {
+    return nfa.finalLastingMillis() > 0;
   }
 
   /** The full row of a match, for the dead-letter payload when the projection fails. */
   public Row fullMatch(String key, Match match) {
-    return fullRow(full, key, match).build();
+    Row.Builder row = fullRow(full, key, match);
+    if (hasAbsentUntil()) {
+      row.addValue(new Instant(match.absentUntil()));
+    }
+    return row.build();
   }
 
   /** A timed-out partial match. */

@@ -27,9 +27,15 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <p>For each event, in order: partial matches whose time bound has passed end first (absence
  * matches are emitted, the others reported as timed out); then every partial match tries the
- * event at each point it waits at, and a new match starts if the event fits the first stage.
- * A stage's negations kill a partial match that sits at the stage before them. A condition that
+ * event at each point it waits at, and a new match starts if the event fits the first stage (and
+ * the key's leading absences have lasted). A stage's negations kill a partial match that sits at
+ * the stage before them (a negation with a duration only during that duration). A condition that
  * reads only {@code event} is evaluated once per event, however many partial matches try it.
+ *
+ * <p>Time ends a partial match at the earliest of: first event + {@code within} (an absence at the
+ * end without a duration is then a match, anything else timed out); last event + the duration of
+ * the absence at the end (a match, and, repeating, again one duration later); last event + the
+ * largest {@code withinPrevious} of the stages it waits for, when each has one (timed out).
  */
 public final class Matcher {
 
@@ -56,6 +62,8 @@ public final class Matcher {
   private final ScopedExpression.Compiled[][] guards;
   private final boolean[][] guardEventOnly;
   private final Kind[][] guardKinds;
+  private final long[][] guardLasting;
+  private final ScopedExpression.Compiled[] leading;
   private final Map<String, Integer> nodeIndex = new HashMap<>();
   private final byte[] conditionCache;
   private final byte[] untilCache;
@@ -71,17 +79,22 @@ public final class Matcher {
     this.guards = new ScopedExpression.Compiled[size + 1][];
     this.guardEventOnly = new boolean[size + 1][];
     this.guardKinds = new Kind[size + 1][];
+    this.guardLasting = new long[size + 1][];
     for (int i = 0; i <= size; i++) {
       List<Guard> list = i < size ? nfa.node(i).guards() : nfa.finalGuards();
       guards[i] = new ScopedExpression.Compiled[list.size()];
       guardEventOnly[i] = new boolean[list.size()];
       guardKinds[i] = new Kind[list.size()];
+      guardLasting[i] = new long[list.size()];
       for (int g = 0; g < list.size(); g++) {
         guards[i][g] = list.get(g).condition().program();
         guardEventOnly[i][g] = list.get(g).eventOnly();
         guardKinds[i][g] = list.get(g).kind();
+        // A repeating absence goes on for as long as it repeats: it never stops guarding.
+        guardLasting[i][g] = i == size && nfa.repeating() ? 0 : list.get(g).lastingMillis();
       }
     }
+    this.leading = nfa.leadingGuards().stream().map(g -> g.condition().program()).toArray(ScopedExpression.Compiled[]::new);
     for (int i = 0; i < size; i++) {
       Node node = nfa.node(i);
       conditions[i] = node.condition().program();
@@ -118,76 +131,190 @@ public final class Matcher {
       Arrays.fill(cache, (byte) 0);
     }
     failedThisEvent = false;
+    if (state.firstTs == Long.MIN_VALUE) {
+      state.firstTs = timestamp;
+    }
     List<Run> next = new ArrayList<>(state.runs.size() + 2);
     List<Run> completed = new ArrayList<>(2);
     for (Run run : state.runs) {
       step(state, run, event, next, completed, out);
     }
-    for (int j : nfa.start()) {
-      if (condition(j, state, null, event, out)) {
-        successor(Run.first(j, event.seq, timestamp), next, completed);
+    if (leadingAbsenceLasted(state, timestamp)) {
+      for (int j : nfa.start()) {
+        if (condition(j, state, null, event, out)) {
+          successor(Run.first(j, event.seq, timestamp), next, completed);
+        }
       }
     }
+    breakLeadingAbsence(state, event, out);
     state.runs = next;
     release(state, completed, out);
     state.compact();
   }
 
   /**
-   * Ends the partial matches whose time bound is at or before {@code upTo}: an absence that lasted
-   * is emitted as a match, any other partial match that has not already matched is reported as
-   * timed out. Call it when the watermark passes {@code upTo}; {@link #advance} calls it too.
+   * Ends the partial matches whose time is up at or before {@code upTo} (see the class comment):
+   * an absence that lasted is emitted as a match, any other partial match that has not already
+   * matched is reported as timed out. Call it when the watermark passes {@code upTo}; {@link
+   * #advance} calls it too.
    */
   public void expire(KeyState state, long upTo, Output out) {
     state.matchedUpTo(upTo);
-    long within = nfa.withinMillis();
-    if (within <= 0) {
+    if (!nfa.timed() || state.runs.isEmpty()) {
       return;
     }
     boolean any = false;
     for (Run run : state.runs) {
-      any |= run.startTs() + within <= upTo;
+      any |= deadline(state, run) <= upTo;
     }
     if (!any) {
       return;
     }
-    List<Run> expired = new ArrayList<>();
+    List<Run> due = new ArrayList<>();
     List<Run> alive = new ArrayList<>(state.runs.size());
     for (Run run : state.runs) {
-      (run.startTs() + within <= upTo ? expired : alive).add(run);
+      (deadline(state, run) <= upTo ? due : alive).add(run);
     }
-    if (expired.isEmpty()) {
-      return;
-    }
-    state.runs = alive;
-    expired.sort(EMIT_ORDER);
+    due.sort(EMIT_ORDER);
     List<Run> completed = new ArrayList<>();
-    for (Run run : expired) {
-      if ((run.mask() & finalBit) != 0) {
-        completed.add(run);
-      } else if (!matchedAlready(run)) {
-        out.timedOut(Match.of(state, run, size, run.startTs() + within));
+    for (Run run : due) {
+      Run left = passTime(state, run, upTo, completed, out);
+      if (left != null) {
+        alive.add(left);
       }
     }
+    state.runs = alive;
     release(state, completed, out);
     state.compact();
   }
 
-  /** Whether the run sits where the pattern can end, so it was emitted as a match when it got there. */
+  /**
+   * Lets time pass up to {@code upTo} for one run: each period of its absence at the end that has
+   * lasted is a match (one for a plain absence, one per period for a repeating one); a bound that
+   * passes ends it (a match for an absence without a duration, else timed out unless it matched).
+   *
+   * @return the run as it goes on waiting, or null when it ended
+   */
+  private @Nullable Run passTime(KeyState state, Run run, long upTo, List<Run> completed, Output out) {
+    Run current = run;
+    long at;
+    while ((at = deadline(state, current)) <= upTo) {
+      if (at != absenceEnd(state, current)) {
+        if ((current.mask() & finalBit) != 0 && nfa.finalLastingMillis() == 0) {
+          completed.add(current);
+        } else if (!matchedAlready(current)) {
+          out.timedOut(Match.of(state, current, size, at, Long.MIN_VALUE));
+        }
+        return null;
+      }
+      current = current.withAlerts(current.alerts() + 1);
+      completed.add(current);
+      if (!nfa.repeating()) {
+        return null;
+      }
+    }
+    return current;
+  }
+
+  /** The earliest time at which time alone ends or advances a partial match of the key, or {@link Long#MAX_VALUE}. */
+  public long nextDeadline(KeyState state) {
+    long earliest = Long.MAX_VALUE;
+    if (nfa.timed()) {
+      for (Run run : state.runs) {
+        earliest = Math.min(earliest, deadline(state, run));
+      }
+    }
+    return earliest;
+  }
+
+  private long deadline(KeyState state, Run run) {
+    long within = nfa.withinMillis() > 0 ? run.startTs() + nfa.withinMillis() : Long.MAX_VALUE;
+    return Math.min(within, Math.min(absenceEnd(state, run), previousEnd(state, run)));
+  }
+
+  /** When the absence at the end that this run waits for has lasted (again, when repeating), if it fits in within; else MAX_VALUE. */
+  private long absenceEnd(KeyState state, Run run) {
+    long lasting = nfa.finalLastingMillis();
+    if ((run.mask() & finalBit) == 0 || lasting == 0) {
+      return Long.MAX_VALUE;
+    }
+    long end = lastTs(state, run) + lasting * (run.alerts() + 1L);
+    return nfa.withinMillis() > 0 && end > run.startTs() + nfa.withinMillis() ? Long.MAX_VALUE : end;
+  }
+
+  /** When every point the run waits at is past its withinPrevious bound, or MAX_VALUE when one has none. */
+  private long previousEnd(KeyState state, Run run) {
+    if ((run.mask() & finalBit) != 0) {
+      return Long.MAX_VALUE;
+    }
+    long bound = 0;
+    for (int j = 0; j < size; j++) {
+      if ((run.mask() & (1L << j)) != 0) {
+        long own = nfa.node(j).withinPreviousMillis();
+        if (own == 0) {
+          return Long.MAX_VALUE;
+        }
+        bound = Math.max(bound, own);
+      }
+    }
+    return lastTs(state, run) + bound;
+  }
+
+  private static long lastTs(KeyState state, Run run) {
+    return state.event(run.lastSeq()).timestamp();
+  }
+
+  /** Whether the run already matched: it sits where the pattern can end (then it was emitted when it got there), or its absence repeated. */
   private boolean matchedAlready(Run run) {
     Node node = nfa.node(run.node());
-    return run.count() >= node.min() && node.proceedFinal() && nfa.finalGuards().isEmpty();
+    return run.alerts() > 0 || (run.count() >= node.min() && node.proceedFinal() && nfa.finalGuards().isEmpty());
+  }
+
+  /** Whether every absence the pattern starts with has lasted up to {@code timestamp} on this key (its time starts at its first event). */
+  private boolean leadingAbsenceLasted(KeyState state, long timestamp) {
+    List<Guard> list = nfa.leadingGuards();
+    for (int g = 0; g < list.size(); g++) {
+      long lasting = list.get(g).lastingMillis();
+      if (timestamp - state.firstTs < lasting) {
+        return false;
+      }
+      if (g < state.lastBroken.length && state.lastBroken[g] != Long.MIN_VALUE && timestamp - state.lastBroken[g] < lasting) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Records the events that break a leading absence, after they were tried as the start of a match. */
+  private void breakLeadingAbsence(KeyState state, Event event, Output out) {
+    if (leading.length == 0) {
+      return;
+    }
+    if (state.lastBroken.length != leading.length) {
+      state.lastBroken = new long[leading.length];
+      Arrays.fill(state.lastBroken, Long.MIN_VALUE);
+    }
+    for (int g = 0; g < leading.length; g++) {
+      if (evaluate(leading[g], state, null, event, out)) {
+        state.lastBroken[g] = event.timestamp();
+      }
+    }
   }
 
   private void step(KeyState state, Run run, Event event, List<Run> next, List<Run> completed, Output out) {
     int i = run.node();
     Node node = nfa.node(i);
     boolean adjacent = event.seq == run.lastSeq() + 1;
+    long since = event.timestamp() - lastTs(state, run);
     // The negations right after this run's stage: an event they forbid kills the whole run,
-    // its loop included (what follows the stage must not contain it).
+    // its loop included (what follows the stage must not contain it); one with a duration only
+    // until that duration has passed since the run's last event.
     int slot = Math.min(i + 1, size);
     for (int g = 0; g < guards[slot].length; g++) {
       if (guardKinds[slot][g] == Kind.NOT_NEXT && !adjacent) {
+        continue;
+      }
+      if (guardLasting[slot][g] > 0 && since >= guardLasting[slot][g]) {
         continue;
       }
       if (guard(slot, g, state, run, event, out)) {
@@ -199,6 +326,8 @@ public final class Matcher {
     boolean loopTook = false;
     if ((mask & loopBit) != 0) {
       if (node.inner() == Contiguity.STRICT && !adjacent) {
+        mask &= ~loopBit;
+      } else if (node.withinPreviousMillis() > 0 && since >= node.withinPreviousMillis()) {
         mask &= ~loopBit;
       } else if (untils[i] != null && until(i, state, run, event, out)) {
         mask &= ~loopBit;
@@ -224,6 +353,10 @@ public final class Matcher {
         mask &= ~bit;
       } else if (greedyTook) {
         mask &= ~bit;
+      } else if (target.withinPreviousMillis() > 0 && since >= target.withinPreviousMillis()) {
+        mask &= ~bit;
+      } else if (since < target.quietMillis()) {
+        continue; // the absence before the target has not lasted yet: it takes nothing before
       } else if (condition(j, state, run, event, out)) {
         successor(run.take(j, event.seq), next, completed);
         greedyTook = target.greedy();
@@ -273,7 +406,7 @@ public final class Matcher {
     if (kind == SkipStrategy.Kind.NO_SKIP) {
       completed.sort(EMIT_ORDER);
       for (Run run : completed) {
-        out.match(Match.of(state, run, size, Long.MIN_VALUE));
+        out.match(match(state, run));
       }
       return;
     }
@@ -293,7 +426,7 @@ public final class Matcher {
         break;
       }
       held.remove(0);
-      out.match(Match.of(state, match, size, Long.MIN_VALUE));
+      out.match(match(state, match));
       long[] range = pruneRange(match);
       if (range != null) {
         state.runs = without(state.runs, range);
@@ -301,6 +434,12 @@ public final class Matcher {
       }
     }
     state.held = held;
+  }
+
+  /** A complete match; after an absence with a duration at the end, with the time that absence lasted until. */
+  private Match match(KeyState state, Run run) {
+    long absentUntil = run.alerts() > 0 ? lastTs(state, run) + nfa.finalLastingMillis() * run.alerts() : Long.MIN_VALUE;
+    return Match.of(state, run, size, Long.MIN_VALUE, absentUntil);
   }
 
   /** The start sequence numbers [from, to) of the partial matches the skip strategy discards after {@code match}. */

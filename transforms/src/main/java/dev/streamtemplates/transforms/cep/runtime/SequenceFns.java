@@ -189,8 +189,8 @@ public final class SequenceFns {
       }
       matcher.expire(keyState, now.getMillis(), results);
       state.write(keyState);
-      // The timer fires at the oldest waiting event or the next time bound, whichever comes first.
-      long next = keyState.nextDeadline(spec.nfa().withinMillis());
+      // The timer fires at the oldest waiting event or the next time a partial match ends or repeats, whichever comes first.
+      long next = matcher.nextDeadline(keyState);
       if (released.oldestLeft() != null) {
         next = Math.min(next, released.oldestLeft().getMillis());
       }

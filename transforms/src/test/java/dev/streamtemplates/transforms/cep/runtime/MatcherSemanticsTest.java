@@ -11,6 +11,7 @@ import static org.junit.Assert.assertThrows;
 
 import dev.streamtemplates.transforms.cep.Pattern;
 import dev.streamtemplates.transforms.cep.SkipStrategy;
+import dev.streamtemplates.transforms.cep.nfa.Nfa;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.schemas.Schema;
@@ -359,6 +360,213 @@ public class MatcherSemanticsTest {
     assertThat(harness.matches().stream().map(MatcherSemanticsTest::render).toList(), contains("{a1 a2 a3 c1}"));
   }
 
+  // --- absences with a duration of their own (lasting), leading absences, repeating silences.
+  // Siddhi's absent-pattern test cases (AbsentPatternTestCase, EveryAbsentPatternTestCase) at ten
+  // times the scale: their 1 sec is 10 s here, 100 ms is 1 s, 1.1 s is 11 s. Stream1 events are
+  // type a, Stream2 b, Stream3 c; x is any other event of the key.
+
+  /** Each match as "{events}@absentUntil-second" (or without the @ part). */
+  static List<String> rendered(List<Match> matches) {
+    return matches.stream().map(m -> render(m) + (m.absentUntil() == Long.MIN_VALUE ? "" : "@" + m.absentUntil() / 1000)).toList();
+  }
+
+  private static MatcherHarness feed(MatcherHarness harness, String input) {
+    for (Object[] event : events(input)) {
+      harness.feed("k", (Row) event[0], (Long) event[1]);
+    }
+    return harness;
+  }
+
+  private static Pattern aThenNoBFor10s() {
+    return begin("a").notFollowedBy("b").where(is("b")).lasting(Duration.standardSeconds(10));
+  }
+
+  @Test
+  public void absenceWithItsOwnDurationIsEmittedAtTheLastEventPlusTheDuration() {
+    // Siddhi "e1 -> not e2 for 1 sec": no e2 gives one match when the second has passed.
+    MatcherHarness harness = feed(MatcherHarness.of(aThenNoBFor10s(), SCHEMA), "a1@0");
+    assertThat(harness.advanceTo(9_999).matches(), empty());
+    assertThat(rendered(harness.advanceTo(10_000).matches()), contains("{a1}@10"));
+    // e2 after 1.1 s: still one match (it came after the absence had lasted).
+    assertThat(rendered(run(aThenNoBFor10s(), "a1@0 b1@11").advanceTo(Long.MAX_VALUE).matches()), contains("{a1}@10"));
+    // e2 after 100 ms: none; an e2 that fails its condition (here: of another type) breaks nothing.
+    assertThat(run(aThenNoBFor10s(), "a1@0 b1@1").advanceTo(Long.MAX_VALUE).matches(), empty());
+    assertThat(rendered(run(aThenNoBFor10s(), "a1@0 x1@1").advanceTo(Long.MAX_VALUE).matches()), contains("{a1}@10"));
+    // The same rule as within: an event exactly at the end of the absence is outside it.
+    assertThat(rendered(run(aThenNoBFor10s(), "a1@0 b1@10").advanceTo(Long.MAX_VALUE).matches()), contains("{a1}@10"));
+  }
+
+  @Test
+  public void absenceAfterALaterStageCountsFromThatStagesLastEventNotFromTheFirst() {
+    // Siddhi "e1 -> e2 -> not e3 for 1 sec": e1 at 0, e2 at 5 s, no e3: the match comes at 5 + 10 = 15 s,
+    // not at first + within (30 s) as an absence without a duration would.
+    Pattern pattern = begin("a").followedBy("b").where(is("b")).notFollowedBy("c").where(is("c")).lasting(Duration.standardSeconds(10))
+        .within(Duration.standardSeconds(30));
+    MatcherHarness harness = feed(MatcherHarness.of(pattern, SCHEMA), "a1@0 b1@5");
+    assertThat(harness.advanceTo(14_999).matches(), empty());
+    assertThat(rendered(harness.advanceTo(15_000).matches()), contains("{a1 b1}@15"));
+    // e3 100 ms after e2: nothing.
+    assertThat(run(pattern, "a1@0 b1@1 c1@2").advanceTo(Long.MAX_VALUE).matches(), empty());
+    // The absence must fit in within: b at 25 s would need until 35 s > 0 + 30 s, so the partial match times out at 30 s.
+    MatcherHarness late = run(pattern, "a1@0 b1@25").advanceTo(Long.MAX_VALUE);
+    assertThat(late.matches(), empty());
+    assertThat(late.timedOut().stream().map(MatcherSemanticsTest::render).toList(), contains("{a1 b1}"));
+    assertThat(late.timedOut().get(0).timedOutAt(), equalTo(30_000L));
+  }
+
+  @Test
+  public void absenceWithADurationInTheMiddleMustLastBeforeTheNextStage() {
+    // Siddhi "e1 -> not e2 for 1 sec -> e3".
+    Pattern pattern = begin("a").notFollowedBy("b").where(is("b")).lasting(Duration.standardSeconds(10)).followedBy("c").where(is("c"));
+    assertThat(matches(pattern, "a1@0 c1@11"), contains("{a1 c1}"));           // e3 after 1.1 s: one match
+    assertThat(matches(pattern, "a1@0 x1@1 c1@12"), contains("{a1 c1}"));      // an e2 that fails its filter changes nothing
+    assertThat(matches(pattern, "a1@0 b1@1 c1@2"), empty());                   // e2 and e3 within the second: none
+    assertThat(matches(pattern, "a1@0 b1@1 c1@12"), empty());                  // e2 broke the absence: none, even later
+    // An e3 during the absence is not taken (the absence has not lasted yet); a later one is.
+    assertThat(matches(pattern, "a1@0 c1@1 c2@10"), contains("{a1 c2}"));
+    // After the absence has lasted, an e2 no longer matters.
+    assertThat(matches(pattern, "a1@0 b1@10 c1@11"), contains("{a1 c1}"));
+  }
+
+  @Test
+  public void leadingAbsenceNeedsTheDurationWithoutSuchEventBeforeTheNextStage() {
+    // Siddhi "not e1 for 1 sec -> e2". The key's time starts at its first event (as a Siddhi
+    // partition starts with its key's first event): x1 at 0 plays the start of the app.
+    Pattern pattern = Pattern.beginAbsence("a").where(is("a")).lasting(Duration.standardSeconds(10)).followedBy("b").where(is("b"));
+    assertThat(matches(pattern, "x1@0 b1@11"), contains("{b1}"));              // e2 after 1.1 s: one match
+    assertThat(matches(pattern, "x1@0 a1@1 b1@22"), contains("{b1}"));         // e1 at 0.1 s, e2 at 2.2 s: one match
+    assertThat(matches(pattern, "x1@0 a1@0 b1@1"), empty());                   // e1 then e2 within the second: none
+    assertThat(matches(pattern, "x1@0 a1@5 b1@14"), empty());                  // e2 only 0.9 s after e1: none
+    assertThat(matches(pattern, "b1@0"), empty());                             // e2 right at the start: none
+    // e1 exactly one second before e2: the silence lasted exactly the duration, which is enough.
+    assertThat(matches(pattern, "x1@0 a1@5 b1@15"), contains("{b1}"));
+    // Siddhi "not e1 for 1 sec -> e2 -> e3" with e1 at 0, e2 at 1.1 s, e3 at 1.2 s: one match.
+    Pattern chain = Pattern.beginAbsence("a").where(is("a")).lasting(Duration.standardSeconds(10))
+        .followedBy("b").where(is("b")).followedBy("c").where(is("c"));
+    assertThat(matches(chain, "a1@0 b1@11 c1@12"), contains("{b1 c1}"));
+    // Unlike Siddhi's pattern without every, each later e2 starts a match too (as any start does here).
+    assertThat(matches(pattern, "x1@0 b1@11 b2@23"), contains("{b1}", "{b2}"));
+  }
+
+  private static Pattern heartbeat(int everySeconds, int withinSeconds) {
+    return Pattern.begin("last").notFollowedBy("quiet").lasting(Duration.standardSeconds(everySeconds)).repeating()
+        .within(Duration.standardSeconds(withinSeconds));
+  }
+
+  @Test
+  public void repeatingAbsenceMatchesOncePerPeriodUntilAnEventOrWithin() {
+    // Siddhi "e1 -> every not e2 for 1 sec" with no e2, 3.2 s observed: three matches, at 1, 2 and 3 s.
+    Pattern pattern = begin("a").notFollowedBy("b").where(is("b")).lasting(Duration.standardSeconds(10)).repeating()
+        .within(Duration.standardSeconds(32));
+    MatcherHarness harness = feed(MatcherHarness.of(pattern, SCHEMA), "a1@0");
+    // Siddhi's playback test: one after the first period, two after the second.
+    assertThat(rendered(harness.advanceTo(10_000).matches()), contains("{a1}@10"));
+    assertThat(rendered(harness.advanceTo(25_000).matches()), contains("{a1}@10", "{a1}@20"));
+    assertThat(rendered(harness.advanceTo(Long.MAX_VALUE).matches()), contains("{a1}@10", "{a1}@20", "{a1}@30"));
+    // "(e1 -> every not e2 for 900 ms) within 2 sec": 9 and 18 s; 27 s is past 0 + 20 s.
+    Pattern bounded = begin("a").notFollowedBy("b").where(is("b")).lasting(Duration.standardSeconds(9)).repeating()
+        .within(Duration.standardSeconds(20));
+    assertThat(rendered(run(bounded, "a1@0").advanceTo(Long.MAX_VALUE).matches()), contains("{a1}@9", "{a1}@18"));
+    // e2 at 2.1 s: two matches, then none (the absence is broken). An e2 failing its filter breaks nothing.
+    Pattern long60 = begin("a").notFollowedBy("b").where(is("b")).lasting(Duration.standardSeconds(10)).repeating()
+        .within(Duration.standardSeconds(60));
+    assertThat(rendered(run(long60, "a1@0 b1@21").advanceTo(Long.MAX_VALUE).matches()), contains("{a1}@10", "{a1}@20"));
+    assertThat(rendered(run(bounded, "a1@0 x1@1").advanceTo(Long.MAX_VALUE).matches()), contains("{a1}@9", "{a1}@18"));
+    // e2 100 ms after e1: none at all, and nothing timed out.
+    MatcherHarness broken = run(long60, "a1@0 b1@1").advanceTo(Long.MAX_VALUE);
+    assertThat(broken.matches(), empty());
+    assertThat(broken.timedOut(), empty());
+  }
+
+  @Test
+  public void heartbeatSilenceRestartsAtEveryEventOfTheKey() {
+    // Every event of the key is "last" and breaks the previous silence. Period 5 s, within 12 s:
+    // at most two alerts per silence (5 and 10 s after its event; 15 > 12).
+    // Events at 0, 3, 20: 0's silence is broken at 3 (no alert); 3's gives 8 and 13, 18 is past 3 + 12;
+    // 20's gives 25 and 30 when the input ends (the watermark passes every time).
+    MatcherHarness harness = run(heartbeat(5, 12), "x1@0 x2@3 x3@20").advanceTo(Long.MAX_VALUE);
+    assertThat(rendered(harness.matches()), contains("{x2}@8", "{x2}@13", "{x3}@25", "{x3}@30"));
+    assertThat(harness.timedOut(), empty());
+    assertThat(harness.state("k").isEmpty(), equalTo(true));
+    // An event exactly at the end of a period: that period was silent (the alert comes), the next is not.
+    assertThat(rendered(run(heartbeat(5, 12), "x1@0 x2@5").matches()), contains("{x1}@5"));
+  }
+
+  // --- a bound between consecutive events (Flink's WithinType.PREVIOUS_AND_CURRENT, set per stage
+  // as in Flink 1.16+): NFAITCase.testSimplePatternWithTimeWindowNFAWithinPreviousAndCurrent and
+  // testSimplePatternWithTimeoutHandlingWithinPreviousAndCurrent, in seconds instead of milliseconds.
+
+  @Test
+  public void withinPreviousBoundsTheTimeFromThePreviousEvent() {
+    Pattern firstToLast = begin("start").followedBy("middle").where(is("middle")).followedBy("end").where(is("end"))
+        .within(Duration.standardSeconds(10));
+    Pattern previous = begin("start").followedBy("middle").where(is("middle")).followedBy("end").where(is("end"))
+        .withinPrevious(Duration.standardSeconds(9));
+    String events = "start1@1 start2@2 middle@3 foobar@4 end1@11 end2@13";
+    // First to last within 10: only start2 (end1 at 11 is 10 after start1, not less).
+    assertThat(matches(firstToLast, events), contains("{start2 middle end1}"));
+    // Previous to current within 9: end1 comes 8 after middle, so both starts match.
+    assertThat(matches(previous, events), contains("{start1 middle end1}", "{start2 middle end1}"));
+  }
+
+  @Test
+  public void partialMatchPastItsWithinPreviousBoundTimesOutAtThatBound() {
+    Pattern pattern = begin("start").followedByAny("middle").where(is("middle")).followedByAny("end").where(is("end"))
+        .withinPrevious(Duration.standardSeconds(10));
+    MatcherHarness harness = run(pattern, "start1@1 start2@2 middle@3 foobar@4 end1@11 end2@13");
+    assertThat(harness.matches().stream().map(MatcherSemanticsTest::render).toList(), contains("{start1 middle end1}", "{start2 middle end1}"));
+    // Flink: the two partial matches that wait for 'end' time out at middle + 10 = 13; those that
+    // wait for 'middle' have no bound there and stay.
+    assertThat(harness.timedOut().stream().map(m -> render(m) + "@" + m.timedOutAt() / 1000).toList(),
+        contains("{start1 middle}@13", "{start2 middle}@13"));
+  }
+
+  @Test
+  public void withinPreviousOnALoopBoundsEachStepOfTheLoop() {
+    // A loop of a's, each less than 3 s after the one before; 'b' ends it.
+    Pattern pattern = begin("c").followedBy("a").where(is("a")).oneOrMore().consecutive().withinPrevious(Duration.standardSeconds(3))
+        .followedBy("b").where(is("b"));
+    // a3 comes 4 s after a2: the loop cannot take it, so c a1 a2 ends there and a3 is only skipped by 'b'.
+    assertThat(matches(pattern, "c@0 a1@1 a2@3 a3@7 b@8"), containsInAnyOrder("{c a1 b}", "{c a1 a2 b}"));
+  }
+
+  @Test
+  public void patternsThatEndByThemselvesNeedNoWithin() {
+    assertThat(aThenNoBFor10s().unboundedWait(), equalTo(null));
+    assertThat(Pattern.beginAbsence("a").lasting(Duration.standardSeconds(1)).followedBy("b").unboundedWait(), equalTo(null));
+    assertThat(begin("a").next("b").where(is("b")).unboundedWait(), equalTo(null));
+    assertThat(begin("a").oneOrMore().until(is("b")).unboundedWait(), equalTo(null));
+    assertThat(begin("a").followedBy("b").withinPrevious(Duration.standardSeconds(1)).unboundedWait(), equalTo(null));
+    assertThat(begin("a").followedBy("b").unboundedWait(), containsString("stage 'b'"));
+    assertThat(begin("a").oneOrMore().unboundedWait(), containsString("loop of stage 'a'"));
+    assertThat(begin("a").notFollowedBy("b").unboundedWait(), containsString("no lasting"));
+    // Without within, an absence with a duration leaves nothing behind to time out.
+    MatcherHarness harness = run(aThenNoBFor10s(), "a1@0 a2@3 b1@5").advanceTo(Long.MAX_VALUE);
+    assertThat(harness.matches(), empty());
+    assertThat(harness.timedOut(), empty());
+    assertThat(harness.state("k").isEmpty(), equalTo(true));
+  }
+
+  @Test
+  public void malformedAbsencesAreRefusedNamingTheStage() {
+    String leading = assertThrows(IllegalArgumentException.class,
+        () -> Pattern.beginAbsence("a").followedBy("b").validate()).getMessage();
+    assertThat(leading, containsString("stage 'a': a pattern can start with an absence only with lasting"));
+    String repeatWithout = assertThrows(IllegalArgumentException.class,
+        () -> begin("a").notFollowedBy("b").lasting(Duration.standardSeconds(1)).repeating().validate()).getMessage();
+    assertThat(repeatWithout, containsString("repeating() needs within"));
+    String tooLong = assertThrows(IllegalArgumentException.class,
+        () -> aThenNoBFor10s().within(Duration.standardSeconds(5)).validate()).getMessage();
+    assertThat(tooLong, containsString("longer than within"));
+    String strictAfter = assertThrows(IllegalArgumentException.class,
+        () -> aThenNoBFor10s().next("c").validate()).getMessage();
+    assertThat(strictAfter, containsString("stage 'c': after an absence with lasting(...)"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> begin("a").lasting(Duration.standardSeconds(1))).getMessage(),
+        containsString("applies to a negation with notFollowedBy"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> begin("a").withinPrevious(Duration.standardSeconds(1)).validate())
+        .getMessage(), containsString("on the first stage"));
+  }
+
   // --- after-match skip strategies, on b+ c over b1 b2 b3 c
 
   private static List<String> bPlusC(SkipStrategy skip) {
@@ -428,6 +636,50 @@ public class MatcherSemanticsTest {
     assertThat(harness.matches().stream().map(MatcherSemanticsTest::render).toList(), contains("{a2}"));
     assertThat(harness.failures().size(), equalTo(1));
     assertThat(harness.failures().get(0), containsString("stages.a.where"));
+  }
+
+  // --- aggregates over a loop's events (sum, avg, min, max, count), as Flink SQL's MATCH_RECOGNIZE
+  // has them in DEFINE. Its documentation's example: PATTERN (A B+), A AS A.price >= 10, B AS
+  // B.price > A.price AND SUM(price) < 100 AND SUM(B.price) < 80, over prices 10, 15, 20, 31, 35:
+  // B takes 15, 20 and 31, and not 35 (SUM(price) would be 111, SUM(B.price) 101). There B.price
+  // includes the row being tried; here a loop sees the events it took so far, so the condition
+  // adds the event: b + [event].
+
+  @Test
+  public void aggregatesOverALoopDecideWhatItTakes() {
+    Pattern pattern = Pattern.begin("a").where("event.price >= 10.0")
+        .next("b").where("event.price > a.price && a.price + sum(b + [event], 'price') < 100.0 && sum(b + [event], 'price') < 80.0")
+        .oneOrMore().consecutive();
+    List<String> fromFirst = matches(pattern, "r1:10 r2:15 r3:20 r4:31 r5:35").stream().filter(m -> m.startsWith("{r1")).toList();
+    assertThat(fromFirst, contains("{r1 r2}", "{r1 r2 r3}", "{r1 r2 r3 r4}"));
+  }
+
+  @Test
+  public void aggregatesSkipNullsAndGiveNullOverNothing() {
+    // avg/min/max/count over the loop so far, tried at the third event: the loop holds a1:2 and a2:4.
+    Pattern pattern = Pattern.begin("a").where("event.type == 'a'").oneOrMore().consecutive()
+        .next("c").where("avg(a, 'price') == 3.0 && min(a, 'price') == 2.0 && max(a, 'price') == 4.0 && count(a) == 2"
+            + " && count(a, 'price') == 2 && sum(a.map(e, e.price * 2.0)) == 12.0");
+    assertThat(matches(pattern, "a1:2 a2:4 c1"), contains("{a1 a2 c1}"));
+    // Over an empty list: sum, avg, min and max are null, so a comparison with them is false; count is 0.
+    Pattern empty = Pattern.begin("a").where("event.type == 'a'").oneOrMore().next("c").where("count(a.filter(e, e.price > 100.0)) == 0");
+    assertThat(matches(empty, "a1:2 c1"), contains("{a1 c1}"));
+    Pattern nullSum = Pattern.begin("a").where("event.type == 'a'").oneOrMore().next("c").where("sum(a.filter(e, e.price > 100.0), 'price') < 1.0");
+    assertThat(matches(nullSum, "a1:2 c1"), empty());
+  }
+
+  @Test
+  public void aggregateOfAFieldThatIsMissingOrNotANumberIsRefusedWhenCompiled() {
+    Pattern missing = Pattern.begin("a").oneOrMore().next("c").where("sum(a, 'prize') > 1.0");
+    assertThat(assertThrows(IllegalArgumentException.class, () -> MatcherHarness.of(missing, SCHEMA)).getMessage(),
+        containsString("stages.c.where: sum(a, 'prize'): the events have no field 'prize'; fields are [id, type, price]"));
+    Pattern text = Pattern.begin("a").oneOrMore().next("c").where("max(a, 'type') > 1.0");
+    assertThat(assertThrows(IllegalArgumentException.class, () -> MatcherHarness.of(text, SCHEMA)).getMessage(),
+        containsString("max(a, 'type'): field 'type' is a STRING, not a number"));
+    // In emit, an aggregate is a double field.
+    Nfa nfa = Nfa.compile("steps[0]", Pattern.begin("a").oneOrMore().within(Duration.standardSeconds(1)), SCHEMA);
+    MatchRows rows = MatchRows.of("steps[0]", nfa, java.util.Map.of("total", "sum(a, 'price')"));
+    assertThat(rows.outputSchema().getField("total").getType().getTypeName(), equalTo(Schema.TypeName.DOUBLE));
   }
 
   // --- state
