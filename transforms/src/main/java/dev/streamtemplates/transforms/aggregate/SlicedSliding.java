@@ -27,7 +27,6 @@ import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
@@ -72,8 +71,7 @@ final class SlicedSliding {
             .setCoder(KvCoder.of(SchemaCoder.of(keySchema), accumulatorCoder));
     return slices
         .apply("Into the global window", Window.<KV<Row, Object[]>>into(new org.apache.beam.sdk.transforms.windowing.GlobalWindows()))
-        .apply("Combine slices per window", ParDo.of(new WindowsFromSlices(size.getMillis(), slide.getMillis(), aggregateFn, accumulatorCoder, keySchema,
-            keyed.isBounded() == PCollection.IsBounded.BOUNDED)))
+        .apply("Combine slices per window", ParDo.of(new WindowsFromSlices(size.getMillis(), slide.getMillis(), aggregateFn, accumulatorCoder, keySchema)))
         .setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(aggregateFn.resultSchema())))
         // Each sliding window [end - size, end) is identified by the slide-long window ending with it.
         .apply("One window per slide", Window.into(new SlidingEnd(size, slide)));
@@ -201,20 +199,12 @@ final class SlicedSliding {
     private final long size;
     private final long slide;
     private final RowAggregateFn fn;
-    /**
-     * Bounded input: the watermark moves only once all input is read, so one firing per key at
-     * the end emits all its windows. A timer per window end would fire once per window and key
-     * anyway, and the Direct runner runs each firing as a bundle of its own (the top-n-spenders
-     * template with a 10 s slide took 373 s for 100,000 events there).
-     */
-    private final boolean bounded;
 
-    WindowsFromSlices(long size, long slide, RowAggregateFn fn, Coder<Object[]> accumulatorCoder, Schema keySchema, boolean bounded) {
+    WindowsFromSlices(long size, long slide, RowAggregateFn fn, Coder<Object[]> accumulatorCoder, Schema keySchema) {
       this.keySpec = StateSpecs.value(SchemaCoder.of(keySchema));
       this.size = size;
       this.slide = slide;
       this.fn = fn;
-      this.bounded = bounded;
       this.slicesSpec = StateSpecs.value(new SlicesCoder(accumulatorCoder, fn));
     }
 
@@ -235,9 +225,9 @@ final class SlicedSliding {
       state.write(slices);
     }
 
-    /** Fire when the watermark passes {@code end} (at the end of the input, when bounded), holding the output at {@code end - 1}. */
-    private void arm(Timer emit, long end) {
-      emit.withOutputTimestamp(new Instant(end - 1)).set(bounded ? GlobalWindow.INSTANCE.maxTimestamp() : new Instant(end));
+    /** Fire when the watermark passes {@code end}, holding the output at {@code end - 1}. */
+    private static void arm(Timer emit, long end) {
+      emit.withOutputTimestamp(new Instant(end - 1)).set(new Instant(end));
     }
 
     @OnTimer(EMIT)
