@@ -1,5 +1,6 @@
 package dev.streamtemplates.benchmarks.nexmark;
 
+import dev.streamtemplates.benchmarks.Charts;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -12,14 +13,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.jfree.chart.ChartFactory;
-import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.renderer.category.BarRenderer;
-import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.data.category.DefaultCategoryDataset;
 
 /**
@@ -93,28 +91,11 @@ public final class NexmarkChart {
     }
     JFreeChart chart = ChartFactory.createBarChart("Nexmark: template ÷ hand-written Beam throughput (same runner, same events)",
         "query", "template ÷ hand-written (higher is better)", data, PlotOrientation.VERTICAL, true, false, false);
-    chart.setBackgroundPaint(Color.WHITE);
-    chart.getTitle().setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
     CategoryPlot plot = chart.getCategoryPlot();
-    plot.setBackgroundPaint(Color.WHITE);
-    plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-    BarRenderer renderer = (BarRenderer) plot.getRenderer();
-    renderer.setBarPainter(new StandardBarPainter());
-    renderer.setShadowVisible(false);
-    renderer.setItemMargin(0.05);
-    renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator() {
-      @Override
-      public String generateLabel(org.jfree.data.category.CategoryDataset dataset, int row, int column) {
-        // Rounded as the table rounds (%.2f), so that both show the same figure.
-        return String.format(Locale.ROOT, "%.2f", dataset.getValue(row, column).doubleValue());
-      }
-    });
-    renderer.setDefaultItemLabelsVisible(true);
-    renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
-    Color[] palette = {new Color(0x4C72B0), new Color(0xDD8452), new Color(0x55A868), new Color(0xC44E52), new Color(0x8172B3)};
-    for (int i = 0; i < data.getRowCount(); i++) {
-      renderer.setSeriesPaint(i, palette[i % palette.length]);
-    }
+    Charts.whiteBackground(chart, plot);
+    // Rounded as the table rounds (%.2f), so that both show the same figure.
+    Charts.flatBars((BarRenderer) plot.getRenderer(), data.getRowCount(),
+        (dataset, row, column) -> String.format(Locale.ROOT, "%.2f", dataset.getValue(row, column).doubleValue()));
     ValueMarker goal = new ValueMarker(0.9, new Color(0xC44E52), new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {6f, 4f}, 0f));
     goal.setLabel("goal 0.9");
     goal.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
@@ -122,7 +103,6 @@ public final class NexmarkChart {
     goal.setLabelTextAnchor(org.jfree.chart.ui.TextAnchor.BOTTOM_LEFT);
     plot.addRangeMarker(goal);
     plot.addRangeMarker(new ValueMarker(1.0, Color.DARK_GRAY, new BasicStroke(1f)));
-    Files.createDirectories(png.getParent());
-    ChartUtils.saveChartAsPNG(png.toFile(), chart, 1200, 600);
+    Charts.save(chart, png, 1200, 600);
   }
 }

@@ -50,6 +50,14 @@ public final class Sources {
         .addNullableField(source.text("keyField"), org.apache.beam.sdk.schemas.Schema.FieldType.STRING).build();
   }
 
+  /**
+   * The format a source's payloads are decoded with (its {@code format}, options and schema):
+   * what a generator of the source's input writes with, so that the source reads it back.
+   */
+  public static RecordFormat format(SpecNode source) {
+    return SpecFormats.decoding(source).format();
+  }
+
   public static SourceProvider.Read read(Pipeline pipeline, SpecNode source) {
     String type = source.text("type");
     SourceProvider provider = types().get(type);
