@@ -49,6 +49,10 @@ final class CatalogueShapes {
     shapes.put("error-rate-streak", n -> single("requests", CatalogueShapes::httpRequest));
     shapes.put("defect-detection", n -> single("readings", CatalogueShapes::partReading));
     shapes.put("wait-time-forecast", n -> single("queue", CatalogueShapes::queueEvent));
+    shapes.put("moving-average", n -> single("readings", CatalogueShapes::sequencedReading));
+    shapes.put("daily-report", n -> single("sales", CatalogueShapes::storeSale));
+    shapes.put("sensor-silence", n -> single("readings", CatalogueShapes::heartbeat));
+    shapes.put("dormant-card-burst", n -> single("transactions", CatalogueShapes::cardActivity));
     return shapes;
   }
 
@@ -478,5 +482,47 @@ final class CatalogueShapes {
       state[garage] = leftOpen ? 2 : (state[garage] + 1) % CYCLE.length;
       return fields("garage", "g" + garage, "event", event, "at", millis);
     }
+  }
+
+  // ---- sensor readings with sequence numbers, some sent twice (moving-average) ----
+
+  private static Map<String, Object> sequencedReading(long i, long millis, Draw draw) {
+    int sensor = draw.below(500);
+    // About 2 % are resent: the same sensor and sequence number as a reading of a moment before.
+    long seq = draw.chance(0.02) && i > 0 ? i - 1 : i;
+    double celsius = 20 + sensor % 9 + draw.gaussian(0, 1.5) + (draw.chance(0.01) ? 15 : 0);
+    return fields("sensorId", "s-" + sensor, "seq", seq, "celsius", Draw.round(celsius, 1), "at", millis);
+  }
+
+  // ---- store sales (daily-report) ----
+
+  private static final String[] STORES = {"paris-opera", "paris-bastille", "lyon-part-dieu", "lille-centre", "nice-port", "bordeaux-quais"};
+  private static final String[] PRODUCTS = {"croissant", "coffee", "baguette", "eclair", "tea", "macaron", "quiche", "juice", "sandwich", "tart"};
+
+  private static Map<String, Object> storeSale(long i, long millis, Draw draw) {
+    int store = draw.below(STORES.length * 50);
+    return fields("saleId", "s-" + i, "store", STORES[store % STORES.length] + "-" + store / STORES.length,
+        "product", PRODUCTS[(int) draw.logUniform(1, PRODUCTS.length + 1) - 1], "amount", Draw.round(draw.logUniform(1, 40), 2), "at", millis);
+  }
+
+  // ---- sensor heartbeats, a few sensors going quiet (sensor-silence) ----
+
+  private static Map<String, Object> heartbeat(long i, long millis, Draw draw) {
+    // 500 sensors; the first 25 report only in the first half of the hour, so they fall silent.
+    int sensor = draw.below(500);
+    if (sensor < 25 && millis - EventClock.START > 30 * MINUTE) {
+      sensor += 25;
+    }
+    return fields("sensor", "s-" + sensor, "site", SITES[sensor % SITES.length], "value", draw.chance(0.01) ? null : Draw.round(draw.gaussian(20, 3), 1),
+        "at", millis);
+  }
+
+  // ---- card activity with bursts of purchases (dormant-card-burst) ----
+
+  private static final String[] CARD_KINDS = {"purchase", "purchase", "purchase", "refund", "withdrawal"};
+
+  private static Map<String, Object> cardActivity(long i, long millis, Draw draw) {
+    int card = draw.below(20_000);
+    return fields("card", "c-" + card, "kind", draw.pick(CARD_KINDS), "amount", Draw.round(draw.logUniform(5, 900), 2), "at", millis);
   }
 }
