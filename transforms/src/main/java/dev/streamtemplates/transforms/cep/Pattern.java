@@ -29,9 +29,11 @@ import org.joda.time.Duration;
  * {@code sum(stage, 'field')}, {@code avg}, {@code min}, {@code max}, {@code count}). A negation
  * can have a duration of its own ({@link #lasting}), repeat at the end ({@link #repeating}), or
  * start the pattern ({@link #beginAbsence}); a stage can bound the time from the match's previous
- * event ({@link #withinPrevious}). Quantifier methods
+ * event ({@link #withinPrevious}). A group of stages repeats as a whole ({@link #beginGroup},
+ * {@link #followedBy(String, Pattern)}, ...: Flink CEP's group patterns, {@code (A B)+ C}); its
+ * stages are then lists in conditions, holding the events of every repetition. Quantifier methods
  * ({@link #times}, {@link #oneOrMore}, {@link #optional}, ...) and {@link #where} apply to the most
- * recently added stage. Checks that need the whole pattern (a pattern that ends in a negation
+ * recently added stage, or group. Checks that need the whole pattern (a pattern that ends in a negation
  * without {@code within}, a skip to an unknown stage, ...) run in {@link #validate()}, which the
  * compiler calls; every message names the stage.
  */
@@ -111,21 +113,60 @@ public final class Pattern implements Serializable {
     }
   }
 
+  /**
+   * A group pattern (Flink CEP's {@code GroupPattern}): the consecutive positive stages {@code
+   * from..to} (indices into {@link #stages()}) repeat together, {@code min} to {@code max} times
+   * ({@link Integer#MAX_VALUE}: no bound), each repetition's first stage following the previous
+   * repetition's last event with {@code inner} contiguity.
+   */
+  public record Group(String name, int from, int to, int min, int max, boolean optional, Contiguity inner) implements Serializable {
+
+    /** Whether the group may repeat. */
+    public boolean looping() {
+      return max > 1;
+    }
+
+    boolean contains(int stage) {
+      return stage >= from && stage <= to;
+    }
+
+    Group withTimes(int newMin, int newMax) {
+      return new Group(name, from, to, newMin, newMax, optional, inner);
+    }
+
+    Group withOptional() {
+      return new Group(name, from, to, min, max, true, inner);
+    }
+
+    Group withInner(Contiguity newInner) {
+      return new Group(name, from, to, min, max, optional, newInner);
+    }
+
+    String describe() {
+      return "group '" + name + "'";
+    }
+  }
+
   private final String name;
   private final List<Stage> stages;
+  private final List<Group> groups;
+  /** Whether quantifiers apply to the last group rather than to the last stage (a group was added last). */
+  private final boolean groupLast;
   private final @Nullable Duration within;
   private final SkipStrategy skip;
 
-  private Pattern(String name, List<Stage> stages, @Nullable Duration within, SkipStrategy skip) {
+  private Pattern(String name, List<Stage> stages, List<Group> groups, boolean groupLast, @Nullable Duration within, SkipStrategy skip) {
     this.name = name;
     this.stages = List.copyOf(stages);
+    this.groups = List.copyOf(groups);
+    this.groupLast = groupLast;
     this.within = within;
     this.skip = skip;
   }
 
   /** Starts a pattern with its first stage. */
   public static Pattern begin(String stage) {
-    return new Pattern("pattern", List.of(), null, SkipStrategy.noSkip()).add(stage, Kind.POSITIVE, Contiguity.STRICT);
+    return new Pattern("pattern", List.of(), List.of(), false, null, SkipStrategy.noSkip()).add(stage, Kind.POSITIVE, Contiguity.STRICT);
   }
 
   /** The stage's first event is the very next event of the key after the previous stage. */
@@ -144,6 +185,35 @@ public final class Pattern implements Serializable {
   @CheckReturnValue
   public Pattern followedByAny(String stage) {
     return add(stage, Kind.POSITIVE, Contiguity.NON_DETERMINISTIC);
+  }
+
+  /**
+   * Starts a pattern with a group: the stages of {@code group} (a pattern of its own, made of
+   * stages that take events) repeat together, as Flink CEP's {@code Pattern.begin(Pattern)}.
+   * Quantify the group with {@link #times}, {@link #oneOrMore}, {@link #timesOrMore}, {@link
+   * #optional}, and set the contiguity between its repetitions with {@link #consecutive} or {@link
+   * #allowCombinations} (relaxed by default), right after adding it.
+   */
+  public static Pattern beginGroup(String groupName, Pattern group) {
+    return new Pattern("pattern", List.of(), List.of(), false, null, SkipStrategy.noSkip()).addGroup(groupName, group, Contiguity.STRICT);
+  }
+
+  /** A group whose first event is the very next event of the key after the previous stage; see {@link #beginGroup}. */
+  @CheckReturnValue
+  public Pattern next(String groupName, Pattern group) {
+    return addGroup(groupName, group, Contiguity.STRICT);
+  }
+
+  /** A group whose first event is the first matching event after the previous stage; see {@link #beginGroup}. */
+  @CheckReturnValue
+  public Pattern followedBy(String groupName, Pattern group) {
+    return addGroup(groupName, group, Contiguity.RELAXED);
+  }
+
+  /** A group whose first event is any later matching event; see {@link #beginGroup}. */
+  @CheckReturnValue
+  public Pattern followedByAny(String groupName, Pattern group) {
+    return addGroup(groupName, group, Contiguity.NON_DETERMINISTIC);
   }
 
   /** The event right after the previous stage must not match this stage's condition. */
@@ -165,6 +235,7 @@ public final class Pattern implements Serializable {
   /** The condition of the most recent stage, in CEL. A stage without one matches every event. */
   @CheckReturnValue
   public Pattern where(String condition) {
+    notOnGroup("where(...)");
     if (condition == null || condition.isBlank()) {
       throw new IllegalArgumentException(last().describe() + ": where(...) needs a CEL condition, got '" + condition + "'");
     }
@@ -180,11 +251,11 @@ public final class Pattern implements Serializable {
   /** The most recent stage takes from {@code min} to {@code max} events. */
   @CheckReturnValue
   public Pattern times(int min, int max) {
-    Stage stage = quantifiable("times");
+    String what = groupLast ? lastGroup().describe() : quantifiable("times").describe();
     if (min < 1 || max < min) {
-      throw new IllegalArgumentException(stage.describe() + ": times(min, max) needs 1 <= min <= max, got min=" + min + " max=" + max);
+      throw new IllegalArgumentException(what + ": times(min, max) needs 1 <= min <= max, got min=" + min + " max=" + max);
     }
-    return replaceLast(stage.withTimes(min, max));
+    return groupLast ? replaceLastGroup(lastGroup().withTimes(min, max)) : replaceLast(last().withTimes(min, max));
   }
 
   /** The most recent stage takes one or more events. */
@@ -196,16 +267,19 @@ public final class Pattern implements Serializable {
   /** The most recent stage takes {@code n} or more events. */
   @CheckReturnValue
   public Pattern timesOrMore(int n) {
-    Stage stage = quantifiable("timesOrMore");
+    String what = groupLast ? lastGroup().describe() : quantifiable("timesOrMore").describe();
     if (n < 1) {
-      throw new IllegalArgumentException(stage.describe() + ": timesOrMore(n) needs n >= 1, got n=" + n);
+      throw new IllegalArgumentException(what + ": timesOrMore(n) needs n >= 1, got n=" + n);
     }
-    return replaceLast(stage.withTimes(n, Integer.MAX_VALUE));
+    return groupLast ? replaceLastGroup(lastGroup().withTimes(n, Integer.MAX_VALUE)) : replaceLast(last().withTimes(n, Integer.MAX_VALUE));
   }
 
   /** The most recent stage may take no event at all. */
   @CheckReturnValue
   public Pattern optional() {
+    if (groupLast) {
+      return replaceLastGroup(lastGroup().withOptional());
+    }
     Stage stage = quantifiable("optional");
     return replaceLast(stage.withOptional());
   }
@@ -213,6 +287,7 @@ public final class Pattern implements Serializable {
   /** The most recent (looping) stage takes as many events as it can, rather than letting the next stage start. */
   @CheckReturnValue
   public Pattern greedy() {
+    notOnGroup("greedy()");
     Stage stage = quantifiable("greedy");
     requireLooping(stage, "greedy()");
     return replaceLast(stage.withGreedy());
@@ -221,6 +296,9 @@ public final class Pattern implements Serializable {
   /** The most recent (looping) stage takes only consecutive events: strict contiguity inside the loop. */
   @CheckReturnValue
   public Pattern consecutive() {
+    if (groupLast) {
+      return replaceLastGroup(loopingGroup("consecutive()").withInner(Contiguity.STRICT));
+    }
     Stage stage = quantifiable("consecutive");
     requireLooping(stage, "consecutive()");
     return replaceLast(stage.withInner(Contiguity.STRICT));
@@ -229,6 +307,9 @@ public final class Pattern implements Serializable {
   /** The most recent (looping) stage may skip matching events too: non-deterministic relaxed contiguity inside the loop. */
   @CheckReturnValue
   public Pattern allowCombinations() {
+    if (groupLast) {
+      return replaceLastGroup(loopingGroup("allowCombinations()").withInner(Contiguity.NON_DETERMINISTIC));
+    }
     Stage stage = quantifiable("allowCombinations");
     requireLooping(stage, "allowCombinations()");
     return replaceLast(stage.withInner(Contiguity.NON_DETERMINISTIC));
@@ -237,6 +318,7 @@ public final class Pattern implements Serializable {
   /** The most recent (looping) stage stops taking events at the first event that matches {@code condition}; that event is not taken. */
   @CheckReturnValue
   public Pattern until(String condition) {
+    notOnGroup("until(...)");
     Stage stage = quantifiable("until");
     if (stage.max() != Integer.MAX_VALUE) {
       throw new IllegalArgumentException(stage.describe() + ": until(...) applies to oneOrMore() or timesOrMore(n), call one of them first");
@@ -254,7 +336,7 @@ public final class Pattern implements Serializable {
    * least that long before. Needs {@link #lasting}.
    */
   public static Pattern beginAbsence(String stage) {
-    return new Pattern("pattern", List.of(), null, SkipStrategy.noSkip()).add(stage, Kind.NOT_FOLLOWED_BY, Contiguity.RELAXED);
+    return new Pattern("pattern", List.of(), List.of(), false, null, SkipStrategy.noSkip()).add(stage, Kind.NOT_FOLLOWED_BY, Contiguity.RELAXED);
   }
 
   /**
@@ -267,6 +349,7 @@ public final class Pattern implements Serializable {
    */
   @CheckReturnValue
   public Pattern lasting(Duration duration) {
+    notOnGroup("lasting(...)");
     Stage stage = last();
     if (stage.kind() != Kind.NOT_FOLLOWED_BY) {
       throw new IllegalArgumentException(stage.describe() + ": lasting(...) applies to a negation with notFollowedBy (or beginAbsence), not to "
@@ -287,6 +370,7 @@ public final class Pattern implements Serializable {
    */
   @CheckReturnValue
   public Pattern repeating() {
+    notOnGroup("repeating()");
     Stage stage = last();
     if (stage.kind() != Kind.NOT_FOLLOWED_BY || stage.lasting() == null) {
       throw new IllegalArgumentException(stage.describe() + ": repeating() applies to a negation with lasting(...); call notFollowedBy(...).lasting(...) first");
@@ -302,6 +386,7 @@ public final class Pattern implements Serializable {
    */
   @CheckReturnValue
   public Pattern withinPrevious(Duration bound) {
+    notOnGroup("withinPrevious(...)");
     Stage stage = quantifiable("withinPrevious");
     if (bound == null || bound.getMillis() <= 0) {
       throw new IllegalArgumentException(stage.describe() + ": withinPrevious must be > 0, got " + (bound == null ? null : text(bound)));
@@ -315,13 +400,13 @@ public final class Pattern implements Serializable {
     if (window == null || window.getMillis() <= 0) {
       throw new IllegalArgumentException("within must be > 0, got within=" + window);
     }
-    return new Pattern(name, stages, window, skip);
+    return new Pattern(name, stages, groups, groupLast, window, skip);
   }
 
   /** What happens to other partial matches when a match is emitted; {@link SkipStrategy#noSkip()} by default. */
   @CheckReturnValue
   public Pattern skip(SkipStrategy strategy) {
-    return new Pattern(name, stages, within, Objects.requireNonNull(strategy, "skip strategy"));
+    return new Pattern(name, stages, groups, groupLast, within, Objects.requireNonNull(strategy, "skip strategy"));
   }
 
   /** The pattern's name, written to each match; {@code "pattern"} by default. */
@@ -330,7 +415,7 @@ public final class Pattern implements Serializable {
     if (patternName == null || patternName.isBlank()) {
       throw new IllegalArgumentException("pattern name must be non-empty, got '" + patternName + "'");
     }
-    return new Pattern(patternName, stages, within, skip);
+    return new Pattern(patternName, stages, groups, groupLast, within, skip);
   }
 
   public String name() {
@@ -343,6 +428,33 @@ public final class Pattern implements Serializable {
 
   public @Nullable Duration within() {
     return within;
+  }
+
+  /** The groups, in order; a stage belongs to at most one. */
+  public List<Group> groups() {
+    return groups;
+  }
+
+  /** The group stage {@code index} (of {@link #stages()}) belongs to, or null. */
+  public @Nullable Group groupOf(int index) {
+    for (Group group : groups) {
+      if (group.contains(index)) {
+        return group;
+      }
+    }
+    return null;
+  }
+
+  /** Whether stage {@code index} can take more than one event in a match (it loops, or its group does): conditions then see it as a list. */
+  public boolean listValued(int index) {
+    Group group = groupOf(index);
+    return stages.get(index).looping() || (group != null && group.looping());
+  }
+
+  /** Whether stage {@code index} may take no event: it is optional, or its group is. */
+  private boolean skippable(int index) {
+    Group group = groupOf(index);
+    return stages.get(index).optional() || (group != null && group.optional());
   }
 
   public SkipStrategy skipStrategy() {
@@ -410,11 +522,23 @@ public final class Pattern implements Serializable {
         }
       }
     }
-    if (positive.get(0).withinPrevious() != null && !positive.get(0).looping()) {
+    if (positive.get(0).withinPrevious() != null && !listValued(first)) {
       errors.add(positive.get(0).describe() + ": withinPrevious(...) on the first stage has no previous event to count from"
           + " (on a looping first stage it bounds the steps of the loop); put it on a later stage");
     }
-    if (positive.stream().allMatch(Stage::optional)) {
+    boolean allSkippable = true;
+    for (int i = 0; i < stages.size(); i++) {
+      allSkippable &= stages.get(i).kind() != Kind.POSITIVE || skippable(i);
+    }
+    for (Group group : groups) {
+      if (group.to() + 1 < stages.size() && stages.get(group.to() + 1).kind() != Kind.POSITIVE
+          && (group.optional() || group.min() != group.max())) {
+        errors.add(stages.get(group.to() + 1).describe() + ": a negation cannot follow " + group.describe()
+            + ", which may repeat a varying number of times or be skipped, because it would not be clear where it applies;"
+            + " give the group a fixed times(n), or put a stage that takes events in between");
+      }
+    }
+    if (allSkippable) {
       errors.add("every stage of pattern '" + name + "' is optional, so it would match nothing; make one stage required");
     }
     Stage lastTaking = positive.get(positive.size() - 1);
@@ -448,6 +572,12 @@ public final class Pattern implements Serializable {
    * end with {@link #lasting} (not repeating).
    */
   public @Nullable String unboundedWait() {
+    for (Group group : groups) {
+      if (group.looping() && group.inner() != Contiguity.STRICT && stages.get(group.from()).withinPrevious() == null) {
+        return "the repetitions of " + group.describe() + " wait for more events (not consecutive, no withinPrevious on its first stage '"
+            + stages.get(group.from()).name() + "')";
+      }
+    }
     List<Stage> positive = stages.stream().filter(s -> s.kind() == Kind.POSITIVE).toList();
     for (int i = 0; i < positive.size(); i++) {
       Stage stage = positive.get(i);
@@ -474,12 +604,79 @@ public final class Pattern implements Serializable {
     if (RESERVED_NAMES.contains(stage)) {
       throw new IllegalArgumentException("stage name '" + stage + "' is reserved; reserved names are " + RESERVED_NAMES);
     }
-    if (stages.stream().anyMatch(s -> s.name().equals(stage))) {
-      throw new IllegalArgumentException("stage name '" + stage + "' is used twice in pattern '" + name + "'");
-    }
+    checkUnused(stage);
     List<Stage> next = new ArrayList<>(stages);
     next.add(new Stage(stage, kind, contiguity, "true", 1, 1, false, false, Contiguity.RELAXED, null, null, false, null));
-    return new Pattern(name, next, within, skip);
+    return new Pattern(name, next, groups, false, within, skip);
+  }
+
+  private void checkUnused(String stage) {
+    if (stages.stream().anyMatch(s -> s.name().equals(stage)) || groups.stream().anyMatch(g -> g.name().equals(stage))) {
+      throw new IllegalArgumentException("name '" + stage + "' is used twice in pattern '" + name + "'");
+    }
+  }
+
+  private Pattern addGroup(String groupName, Pattern group, Contiguity contiguity) {
+    if (groupName == null || !groupName.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+      throw new IllegalArgumentException("group name must be an identifier (letters, digits, _), got '" + groupName + "'");
+    }
+    if (RESERVED_NAMES.contains(groupName)) {
+      throw new IllegalArgumentException("group name '" + groupName + "' is reserved; reserved names are " + RESERVED_NAMES);
+    }
+    checkUnused(groupName);
+    String what = "group '" + groupName + "'";
+    if (!group.groups.isEmpty()) {
+      throw new IllegalArgumentException(what + ": groups cannot nest; group '" + group.groups.get(0).name() + "' is inside it");
+    }
+    if (group.within != null || group.skip.kind() != SkipStrategy.Kind.NO_SKIP) {
+      throw new IllegalArgumentException(what + ": a group has no within or skip strategy of its own; set them on the whole pattern");
+    }
+    for (Stage stage : group.stages) {
+      if (stage.kind() != Kind.POSITIVE) {
+        throw new IllegalArgumentException(what + ": stage '" + stage.name() + "' is a negation; a group holds only stages that take events");
+      }
+      checkUnused(stage.name());
+    }
+    if (group.stages.size() < 2) {
+      throw new IllegalArgumentException(what + " has one stage; quantify the stage itself (times, oneOrMore, ...) instead of a group");
+    }
+    if (group.stages.get(0).optional()) {
+      throw new IllegalArgumentException(what + ": its first stage '" + group.stages.get(0).name()
+          + "' cannot be optional (each repetition of the group starts with it)");
+    }
+    List<Stage> next = new ArrayList<>(stages);
+    Stage first = group.stages.get(0);
+    next.add(new Stage(first.name(), first.kind(), contiguity, first.condition(), first.min(), first.max(), first.optional(),
+        first.greedy(), first.inner(), first.until(), first.lasting(), first.repeating(), first.withinPrevious()));
+    next.addAll(group.stages.subList(1, group.stages.size()));
+    List<Group> nextGroups = new ArrayList<>(groups);
+    nextGroups.add(new Group(groupName, stages.size(), next.size() - 1, 1, 1, false, Contiguity.RELAXED));
+    return new Pattern(name, next, nextGroups, true, within, skip);
+  }
+
+  private Group lastGroup() {
+    return groups.get(groups.size() - 1);
+  }
+
+  private Group loopingGroup(String method) {
+    Group group = lastGroup();
+    if (!group.looping()) {
+      throw new IllegalArgumentException(group.describe() + ": " + method + " applies to a repeating group; call oneOrMore(), times(n) or timesOrMore(n) first");
+    }
+    return group;
+  }
+
+  private void notOnGroup(String method) {
+    if (groupLast) {
+      throw new IllegalArgumentException(lastGroup().describe() + ": " + method + " applies to a stage, not to a group;"
+          + " set it on the group's stages before adding the group");
+    }
+  }
+
+  private Pattern replaceLastGroup(Group group) {
+    List<Group> next = new ArrayList<>(groups);
+    next.set(next.size() - 1, group);
+    return new Pattern(name, stages, next, true, within, skip);
   }
 
   private Stage last() {
@@ -503,28 +700,38 @@ public final class Pattern implements Serializable {
   private Pattern replaceLast(Stage stage) {
     List<Stage> next = new ArrayList<>(stages);
     next.set(next.size() - 1, stage);
-    return new Pattern(name, next, within, skip);
+    return new Pattern(name, next, groups, false, within, skip);
   }
 
   @Override
   public boolean equals(Object other) {
-    return other instanceof Pattern p && p.name.equals(name) && p.stages.equals(stages) && Objects.equals(p.within, within) && p.skip.equals(skip);
+    return other instanceof Pattern p && p.name.equals(name) && p.stages.equals(stages) && p.groups.equals(groups) && p.groupLast == groupLast && Objects.equals(p.within, within) && p.skip.equals(skip);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, stages, within, skip);
+    return Objects.hash(name, stages, groups, groupLast, within, skip);
   }
 
   @Override
   public String toString() {
     StringBuilder text = new StringBuilder(name).append(": ");
-    for (Stage stage : stages) {
+    for (int i = 0; i < stages.size(); i++) {
+      Stage stage = stages.get(i);
+      Group group = groupOf(i);
+      if (group != null && group.from() == i) {
+        text.append(group.name()).append("=(");
+      }
       text.append(stage.kind() == Kind.POSITIVE ? "" : "!").append(stage.name())
           .append(stage.min() == 1 && stage.max() == 1 ? "" : "{" + stage.min() + "," + (stage.max() == Integer.MAX_VALUE ? "" : stage.max()) + "}")
           .append(stage.optional() ? "?" : "")
           .append(stage.lasting() == null ? "" : " for " + text(stage.lasting()) + (stage.repeating() ? " repeating" : ""))
-          .append(stage.withinPrevious() == null ? "" : " withinPrevious " + text(stage.withinPrevious())).append(' ');
+          .append(stage.withinPrevious() == null ? "" : " withinPrevious " + text(stage.withinPrevious()));
+      if (group != null && group.to() == i) {
+        text.append(')').append(group.min() == 1 && group.max() == 1 ? "" : "{" + group.min() + "," + (group.max() == Integer.MAX_VALUE ? "" : group.max()) + "}")
+            .append(group.optional() ? "?" : "");
+      }
+      text.append(' ');
     }
     return text.append(within == null ? "" : "within " + text(within)).toString().trim();
   }

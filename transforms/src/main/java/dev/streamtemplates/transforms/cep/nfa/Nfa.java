@@ -42,15 +42,18 @@ public final class Nfa implements Serializable {
   public record Guard(String name, Kind kind, ScopedExpression condition, boolean eventOnly, long lastingMillis) implements Serializable {}
 
   /**
-   * A positive stage.
+   * A positive stage, or one repetition of a stage in a group (a group repeated n times is laid
+   * out as n copies of its stages; an unbounded group as its minimum plus one copy that loops back).
    *
+   * @param stage the stage's position among the pattern's positive stages: copies share it, and
+   *     the match's events are reported per stage
    * @param withinPreviousMillis the longest time from a run's last event to an event this node
    *     takes (exclusive), or 0 for no bound
    * @param guards the negations between the previous node and this one
    * @param proceed the nodes a run can move to once this node's minimum is met, in order
    * @param proceedFinal whether the end of the pattern is among them
    */
-  public record Node(int index, String name, Contiguity contiguity, int min, int max, boolean optional, boolean greedy,
+  public record Node(int index, String name, int stage, Contiguity contiguity, int min, int max, boolean optional, boolean greedy,
       Contiguity inner, ScopedExpression condition, boolean eventOnly, @Nullable ScopedExpression until, boolean untilEventOnly,
       long withinPreviousMillis, List<Guard> guards, int[] proceed, boolean proceedFinal) implements Serializable {
 
@@ -62,11 +65,18 @@ public final class Nfa implements Serializable {
     public long quietMillis() {
       return guards.stream().mapToLong(Guard::lastingMillis).max().orElse(0);
     }
+
+    Node withProceed(int[] targets, boolean toFinal) {
+      return new Node(index, name, stage, contiguity, min, max, optional, greedy, inner, condition, eventOnly, until, untilEventOnly,
+          withinPreviousMillis, guards, targets, toFinal);
+    }
   }
 
   private final String patternName;
   private final Schema eventSchema;
   private final Node[] nodes;
+  private final String[] stageNames;
+  private final boolean[] stageLists;
   private final int[] start;
   private final List<Guard> leadingGuards;
   private final List<Guard> finalGuards;
@@ -75,11 +85,13 @@ public final class Nfa implements Serializable {
   private final SkipStrategy skip;
   private final int skipStage;
 
-  private Nfa(String patternName, Schema eventSchema, Node[] nodes, int[] start, List<Guard> leadingGuards, List<Guard> finalGuards,
-      boolean repeating, long withinMillis, SkipStrategy skip, int skipStage) {
+  private Nfa(String patternName, Schema eventSchema, Node[] nodes, String[] stageNames, boolean[] stageLists, int[] start,
+      List<Guard> leadingGuards, List<Guard> finalGuards, boolean repeating, long withinMillis, SkipStrategy skip, int skipStage) {
     this.patternName = patternName;
     this.eventSchema = eventSchema;
     this.nodes = nodes;
+    this.stageNames = stageNames;
+    this.stageLists = stageLists;
     this.start = start;
     this.leadingGuards = leadingGuards;
     this.finalGuards = finalGuards;
@@ -98,19 +110,26 @@ public final class Nfa implements Serializable {
    */
   public static Nfa compile(String origin, Pattern pattern, Schema eventSchema) {
     pattern.validate();
-    List<Stage> positive = pattern.stages().stream().filter(s -> s.kind() == Kind.POSITIVE).toList();
-    if (positive.size() > MAX_STAGES) {
-      throw new IllegalArgumentException(origin + ": pattern '" + pattern.name() + "' has " + positive.size()
-          + " positive stages; at most " + MAX_STAGES + " are supported");
-    }
+    List<Stage> all = pattern.stages();
     FieldType eventType = FieldType.row(eventSchema);
     List<String> errors = new ArrayList<>();
-    Node[] nodes = new Node[positive.size()];
+    List<Integer> positive = new ArrayList<>();
+    for (int s = 0; s < all.size(); s++) {
+      if (all.get(s).kind() == Kind.POSITIVE) {
+        positive.add(s);
+      }
+    }
+    int stageCount = positive.size();
+    String[] names = new String[stageCount];
+    boolean[] lists = new boolean[stageCount];
+    ScopedExpression[] conditions = new ScopedExpression[stageCount];
+    ScopedExpression[] untils = new ScopedExpression[stageCount];
+    List<List<Guard>> guardsBefore = new ArrayList<>();
     List<Guard> pending = new ArrayList<>();
     List<Guard> leading = new ArrayList<>();
     int index = 0;
-    for (int s = 0; s < pattern.stages().size(); s++) {
-      Stage stage = pattern.stages().get(s);
+    for (int s = 0; s < all.size(); s++) {
+      Stage stage = all.get(s);
       Map<String, FieldType> scope = new LinkedHashMap<>();
       scope.put("event", eventType);
       if (index > 0 || stage.kind() == Kind.POSITIVE) {
@@ -118,7 +137,14 @@ public final class Nfa implements Serializable {
         scope.put("prev", eventType);
       }
       for (int k = 0; k < index; k++) {
-        scope.put(positive.get(k).name(), positive.get(k).looping() ? FieldType.array(eventType) : eventType);
+        scope.put(all.get(positive.get(k)).name(), pattern.listValued(positive.get(k)) ? FieldType.array(eventType) : eventType);
+      }
+      Pattern.Group group = pattern.groupOf(s);
+      if (group != null && group.looping()) {
+        // A repeating group's stages also see the events its later stages took in earlier repetitions.
+        for (int m = group.from(); m <= group.to(); m++) {
+          scope.put(all.get(m).name(), FieldType.array(eventType));
+        }
       }
       String where = origin + ".stages." + stage.name();
       if (stage.kind() != Kind.POSITIVE) {
@@ -130,54 +156,50 @@ public final class Nfa implements Serializable {
         }
         continue;
       }
-      if (stage.looping()) {
+      if (pattern.listValued(s)) {
         scope.put(stage.name(), FieldType.array(eventType));
       }
-      ScopedExpression condition = condition(where + ".where", scope, stage.condition(), errors);
-      ScopedExpression until = stage.until() == null ? null : condition(where + ".until", scope, stage.until(), errors);
-      nodes[index] = new Node(index, stage.name(), stage.contiguity(), stage.min(), stage.max(), stage.optional(), stage.greedy(),
-          stage.inner(), condition, condition != null && eventOnly(condition), until, until != null && eventOnly(until),
-          stage.withinPrevious() == null ? 0 : stage.withinPrevious().getMillis(), List.copyOf(pending), null, false);
+      names[index] = stage.name();
+      lists[index] = pattern.listValued(s);
+      conditions[index] = condition(where + ".where", scope, stage.condition(), errors);
+      untils[index] = stage.until() == null ? null : condition(where + ".until", scope, stage.until(), errors);
+      guardsBefore.add(List.copyOf(pending));
       pending.clear();
       index++;
     }
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", errors));
     }
-    // Where each node can proceed to: the next node, and past it while it is optional.
-    for (int i = 0; i < nodes.length; i++) {
-      List<Integer> targets = new ArrayList<>();
-      boolean toFinal = true;
-      for (int j = i + 1; j < nodes.length; j++) {
-        targets.add(j);
-        if (!nodes[j].optional()) {
-          toFinal = false;
-          break;
-        }
-      }
-      Node n = nodes[i];
-      nodes[i] = new Node(n.index(), n.name(), n.contiguity(), n.min(), n.max(), n.optional(), n.greedy(), n.inner(), n.condition(),
-          n.eventOnly(), n.until(), n.untilEventOnly(), n.withinPreviousMillis(), n.guards(),
-          targets.stream().mapToInt(Integer::intValue).toArray(), toFinal);
+    Layout layout = new Layout(pattern, positive);
+    if (layout.size() > MAX_STAGES) {
+      throw new IllegalArgumentException(origin + ": pattern '" + pattern.name() + "' needs " + layout.size()
+          + " automaton nodes (a group takes one per stage and repetition, up to its minimum plus one when it has no maximum);"
+          + " at most " + MAX_STAGES + " are supported; use fewer stages, a smaller times(...), or timesOrMore(n)");
     }
-    List<Integer> starts = new ArrayList<>();
-    for (Node node : nodes) {
-      starts.add(node.index());
-      if (!node.optional()) {
-        break;
-      }
+    Node[] nodes = new Node[(int) layout.size()];
+    for (int i = 0; i < nodes.length; i++) {
+      int k = layout.stage(i);
+      Stage stage = all.get(positive.get(k));
+      Pattern.Group group = pattern.groupOf(positive.get(k));
+      boolean entry = group == null || layout.member(i) == 0;
+      Contiguity contiguity = entry && layout.copy(i) > 0 ? group.inner() : stage.contiguity();
+      List<Guard> guards = entry && layout.copy(i) == 0 ? guardsBefore.get(k) : List.of();
+      ScopedExpression until = untils[k];
+      nodes[i] = new Node(i, stage.name(), k, contiguity, stage.min(), stage.max(), stage.optional(), stage.greedy(), stage.inner(),
+          conditions[k], eventOnly(conditions[k]), until, until != null && eventOnly(until),
+          stage.withinPrevious() == null ? 0 : stage.withinPrevious().getMillis(), guards, null, false);
+    }
+    for (int i = 0; i < nodes.length; i++) {
+      Layout.Targets targets = layout.after(i);
+      nodes[i] = nodes[i].withProceed(targets.nodes(), targets.toFinal());
     }
     long within = pattern.within() == null ? 0 : pattern.within().getMillis();
     int skipStage = -1;
     if (pattern.skipStrategy().stage() != null) {
-      for (Node node : nodes) {
-        if (node.name().equals(pattern.skipStrategy().stage())) {
-          skipStage = node.index();
-        }
-      }
+      skipStage = java.util.Arrays.asList(names).indexOf(pattern.skipStrategy().stage());
     }
-    boolean repeating = pattern.stages().stream().anyMatch(Stage::repeating);
-    return new Nfa(pattern.name(), eventSchema, nodes, starts.stream().mapToInt(Integer::intValue).toArray(), List.copyOf(leading),
+    boolean repeating = all.stream().anyMatch(Stage::repeating);
+    return new Nfa(pattern.name(), eventSchema, nodes, names, lists, layout.start().nodes(), List.copyOf(leading),
         List.copyOf(pending), repeating, within, pattern.skipStrategy(), skipStage);
   }
 
@@ -208,6 +230,21 @@ public final class Nfa implements Serializable {
 
   public Node node(int index) {
     return nodes[index];
+  }
+
+  /** How many positive stages the pattern has; the match reports its events per stage. */
+  public int stageCount() {
+    return stageNames.length;
+  }
+
+  /** The name of positive stage {@code stage}. */
+  public String stageName(int stage) {
+    return stageNames[stage];
+  }
+
+  /** Whether positive stage {@code stage} can take several events in a match (it loops, or its group repeats): a list, not a record. */
+  public boolean stageIsList(int stage) {
+    return stageLists[stage];
   }
 
   /** The nodes a new run can start at: the first, and past it while it is optional. */
@@ -252,7 +289,7 @@ public final class Nfa implements Serializable {
     return skip;
   }
 
-  /** The node named by skipToFirst/skipToLast, or -1. */
+  /** The stage (see {@link Node#stage()}) named by skipToFirst/skipToLast, or -1. */
   public int skipStage() {
     return skipStage;
   }

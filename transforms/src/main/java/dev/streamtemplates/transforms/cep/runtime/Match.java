@@ -15,14 +15,14 @@ import org.apache.beam.sdk.values.Row;
  */
 public record Match(List<List<Row>> stages, long firstTs, long lastTs, long startSeq, long timedOutAt, long absentUntil) {
 
-  static Match of(KeyState state, KeyState.Run run, int size, long timedOutAt, long absentUntil) {
-    List<List<Row>> stages = new ArrayList<>(size);
-    for (int i = 0; i < size; i++) {
+  static Match of(KeyState state, KeyState.Run run, dev.streamtemplates.transforms.cep.nfa.Nfa nfa, long timedOutAt, long absentUntil) {
+    List<List<Row>> stages = new ArrayList<>(nfa.stageCount());
+    for (int i = 0; i < nfa.stageCount(); i++) {
       stages.add(new ArrayList<>(1));
     }
     long[] seqs = run.seqs();
     for (int i = 0; i < seqs.length; i++) {
-      stages.get(run.nodes()[i]).add(state.event(seqs[i]).row());
+      stages.get(nfa.node(run.nodes()[i]).stage()).add(state.event(seqs[i]).row());
     }
     return new Match(stages, state.event(seqs[0]).timestamp(), state.event(seqs[seqs.length - 1]).timestamp(), run.startSeq(), timedOutAt, absentUntil);
   }

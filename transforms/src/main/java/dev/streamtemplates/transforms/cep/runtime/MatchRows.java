@@ -54,11 +54,10 @@ public final class MatchRows implements Serializable {
     Schema.Builder builder = Schema.builder().addStringField("key").addStringField("pattern");
     Map<String, FieldType> scope = new LinkedHashMap<>();
     scope.put("key", FieldType.STRING);
-    for (int i = 0; i < nfa.size(); i++) {
-      Nfa.Node node = nfa.node(i);
-      FieldType type = node.looping() ? FieldType.array(event) : event.withNullable(true);
-      builder.addField(node.name(), type);
-      scope.put(node.name(), type);
+    for (int i = 0; i < nfa.stageCount(); i++) {
+      FieldType type = nfa.stageIsList(i) ? FieldType.array(event) : event.withNullable(true);
+      builder.addField(nfa.stageName(i), type);
+      scope.put(nfa.stageName(i), type);
     }
     builder.addDateTimeField("firstAt").addDateTimeField("lastAt");
     scope.put("firstAt", FieldType.DATETIME);
@@ -134,12 +133,12 @@ public final class MatchRows implements Serializable {
     if (hasAbsentUntil()) {
       values.put(ABSENT_UNTIL, ScopedExpression.celValue(new Instant(match.absentUntil()), FieldType.DATETIME));
     }
-    for (int i = 0; i < nfa.size(); i++) {
+    for (int i = 0; i < nfa.stageCount(); i++) {
       List<Row> taken = match.stages().get(i);
-      if (nfa.node(i).looping()) {
-        values.put(nfa.node(i).name(), taken.stream().map(ScopedExpression::celValue).toList());
+      if (nfa.stageIsList(i)) {
+        values.put(nfa.stageName(i), taken.stream().map(ScopedExpression::celValue).toList());
       } else {
-        values.put(nfa.node(i).name(), taken.isEmpty() ? null : ScopedExpression.celValue(taken.get(0)));
+        values.put(nfa.stageName(i), taken.isEmpty() ? null : ScopedExpression.celValue(taken.get(0)));
       }
     }
     Row.Builder row = Row.withSchema(output).addValues(key, nfa.patternName());
@@ -174,9 +173,9 @@ public final class MatchRows implements Serializable {
 
   private Row.Builder fullRow(Schema schema, String key, Match match) {
     Row.Builder row = Row.withSchema(schema).addValues(key, nfa.patternName());
-    for (int i = 0; i < nfa.size(); i++) {
+    for (int i = 0; i < nfa.stageCount(); i++) {
       List<Row> taken = match.stages().get(i);
-      row.addValue(nfa.node(i).looping() ? taken : (taken.isEmpty() ? null : taken.get(0)));
+      row.addValue(nfa.stageIsList(i) ? taken : (taken.isEmpty() ? null : taken.get(0)));
     }
     return row.addValues(new Instant(match.firstTs()), new Instant(match.lastTs()));
   }

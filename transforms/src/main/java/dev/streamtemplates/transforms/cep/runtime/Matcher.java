@@ -64,7 +64,7 @@ public final class Matcher {
   private final Kind[][] guardKinds;
   private final long[][] guardLasting;
   private final ScopedExpression.Compiled[] leading;
-  private final Map<String, Integer> nodeIndex = new HashMap<>();
+  private final Map<String, Integer> stageIndex = new HashMap<>();
   private final byte[] conditionCache;
   private final byte[] untilCache;
   private final byte[][] guardCache;
@@ -74,8 +74,6 @@ public final class Matcher {
     this.nfa = nfa;
     this.size = nfa.size();
     this.finalBit = 1L << size;
-    this.conditions = new ScopedExpression.Compiled[size];
-    this.untils = new ScopedExpression.Compiled[size];
     this.guards = new ScopedExpression.Compiled[size + 1][];
     this.guardEventOnly = new boolean[size + 1][];
     this.guardKinds = new Kind[size + 1][];
@@ -95,14 +93,22 @@ public final class Matcher {
       }
     }
     this.leading = nfa.leadingGuards().stream().map(g -> g.condition().program()).toArray(ScopedExpression.Compiled[]::new);
+    // Conditions belong to stages: the copies of a stage in a repeating group share them (and their cached results).
+    int stages = nfa.stageCount();
+    this.conditions = new ScopedExpression.Compiled[stages];
+    this.untils = new ScopedExpression.Compiled[stages];
     for (int i = 0; i < size; i++) {
       Node node = nfa.node(i);
-      conditions[i] = node.condition().program();
-      untils[i] = node.until() == null ? null : node.until().program();
-      nodeIndex.put(node.name(), i);
+      if (conditions[node.stage()] == null) {
+        conditions[node.stage()] = node.condition().program();
+        untils[node.stage()] = node.until() == null ? null : node.until().program();
+      }
     }
-    this.conditionCache = new byte[size];
-    this.untilCache = new byte[size];
+    for (int k = 0; k < stages; k++) {
+      stageIndex.put(nfa.stageName(k), k);
+    }
+    this.conditionCache = new byte[stages];
+    this.untilCache = new byte[stages];
     this.guardCache = new byte[size + 1][];
     for (int i = 0; i <= size; i++) {
       guardCache[i] = new byte[guards[i].length];
@@ -203,7 +209,7 @@ public final class Matcher {
         if ((current.mask() & finalBit) != 0 && nfa.finalLastingMillis() == 0) {
           completed.add(current);
         } else if (!matchedAlready(current)) {
-          out.timedOut(Match.of(state, current, size, at, Long.MIN_VALUE));
+          out.timedOut(Match.of(state, current, nfa, at, Long.MIN_VALUE));
         }
         return null;
       }
@@ -329,7 +335,7 @@ public final class Matcher {
         mask &= ~loopBit;
       } else if (node.withinPreviousMillis() > 0 && since >= node.withinPreviousMillis()) {
         mask &= ~loopBit;
-      } else if (untils[i] != null && until(i, state, run, event, out)) {
+      } else if (untils[node.stage()] != null && until(i, state, run, event, out)) {
         mask &= ~loopBit;
       } else if (condition(i, state, run, event, out)) {
         successor(run.take(i, event.seq), next, completed);
@@ -439,7 +445,7 @@ public final class Matcher {
   /** A complete match; after an absence with a duration at the end, with the time that absence lasted until. */
   private Match match(KeyState state, Run run) {
     long absentUntil = run.alerts() > 0 ? lastTs(state, run) + nfa.finalLastingMillis() * run.alerts() : Long.MIN_VALUE;
-    return Match.of(state, run, size, Long.MIN_VALUE, absentUntil);
+    return Match.of(state, run, nfa, Long.MIN_VALUE, absentUntil);
   }
 
   /** The start sequence numbers [from, to) of the partial matches the skip strategy discards after {@code match}. */
@@ -454,7 +460,7 @@ public final class Matcher {
       case SKIP_TO_LAST:
         long target = -1;
         for (int e = 0; e < match.seqs().length; e++) {
-          if (match.nodes()[e] == nfa.skipStage()) {
+          if (nfa.node(match.nodes()[e]).stage() == nfa.skipStage()) {
             target = match.seqs()[e];
             if (nfa.skip().kind() == SkipStrategy.Kind.SKIP_TO_FIRST) {
               break;
@@ -479,11 +485,13 @@ public final class Matcher {
   }
 
   private boolean condition(int node, KeyState state, @Nullable Run run, Event event, Output out) {
-    return cached(conditionCache, node, nfa.node(node).eventOnly(), conditions[node], state, run, event, out);
+    int stage = nfa.node(node).stage();
+    return cached(conditionCache, stage, nfa.node(node).eventOnly(), conditions[stage], state, run, event, out);
   }
 
   private boolean until(int node, KeyState state, Run run, Event event, Output out) {
-    return cached(untilCache, node, nfa.node(node).untilEventOnly(), untils[node], state, run, event, out);
+    int stage = nfa.node(node).stage();
+    return cached(untilCache, stage, nfa.node(node).untilEventOnly(), untils[stage], state, run, event, out);
   }
 
   private boolean guard(int slot, int g, KeyState state, Run run, Event event, Output out) {
@@ -524,15 +532,15 @@ public final class Matcher {
       if (name.equals("prev")) {
         return run == null ? null : state.event(run.lastSeq()).cel();
       }
-      Integer index = nodeIndex.get(name);
+      Integer index = stageIndex.get(name);
       if (index == null) {
         return null;
       }
-      boolean looping = nfa.node(index).looping();
+      boolean looping = nfa.stageIsList(index);
       List<Object> taken = looping ? new ArrayList<>() : null;
       if (run != null) {
         for (int e = 0; e < run.seqs().length; e++) {
-          if (run.nodes()[e] == index) {
+          if (nfa.node(run.nodes()[e]).stage() == index) {
             Map<String, Object> value = state.event(run.seqs()[e]).cel();
             if (!looping) {
               return value;
