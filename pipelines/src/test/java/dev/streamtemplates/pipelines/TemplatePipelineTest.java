@@ -243,16 +243,50 @@ public class TemplatePipelineTest {
             + " stages: [{name: idle, after: notFollowedBy, for: 1d}, {name: b, where: 'event.celsius > 30.0'},"
             + " {name: c, after: notFollowedBy, for: 5m, where: 'event.celsius < 30.0'}]}\n"
             + STEPS;
-    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
-    SpecNode root = TemplateSpec.parse("csv-demo", spec(steps)).resolve(Map.of());
-    SpecException e = assertThrows(SpecException.class, () -> TemplatePipeline.build(pipeline, root, dir.toString()));
-    String all = String.join("\n", e.errors());
-    assertThat(all, e.errors().size(), org.hamcrest.Matchers.equalTo(3));
+    List<String> errors = launchErrors(steps);
+    String all = String.join("\n", errors);
+    assertThat(all, errors.size(), org.hamcrest.Matchers.equalTo(3));
     assertThat(all, containsString("steps[0].stages[1]: repeat: true needs for: <duration>"));
     assertThat(all, containsString("steps[1] ('pair'): pattern 'pair' needs within(...): a partial match waits for stage 'b'"
         + " (followedBy, no withinPrevious), so partial matches could wait forever"));
     assertThat(all, containsString("steps[2].stages[0]: the first stage cannot have 'after' (there is nothing before it), got after:"
         + " notFollowedBy; only a leading absence can, with after: notFollowedBy and for: <duration>"));
+  }
+
+  @Test
+  public void sequenceGroupsAreCheckedBeforeLaunchNamingTheGroupAndItsStage() {
+    String steps =
+        // A group with a where of its own.
+        "  - {name: g1, type: Sequence, input: readings, key: sensor, within: 1h,"
+            + " stages: [{name: s}, {name: g, where: 'true', group: [{name: a}, {name: b}]}]}\n"
+            // A negation inside a group.
+            + "  - {name: g2, type: Sequence, input: readings, key: sensor, within: 1h,"
+            + " stages: [{name: s}, {name: g, group: [{name: a}, {name: n, after: notFollowedBy}, {name: b}]}]}\n"
+            // The group's first stage with after: the group's after says it.
+            + "  - {name: g3, type: Sequence, input: readings, key: sensor, within: 1h,"
+            + " stages: [{name: s}, {name: g, group: [{name: a, after: next}, {name: b}]}]}\n"
+            // Fine: (a b){2,} consecutive, conditions reading the group's stages as lists.
+            + "  - {name: fine, type: Sequence, input: readings, key: sensor, within: 1h,"
+            + " stages: [{name: s}, {name: g, after: next, timesOrMore: 2, consecutive: true, group: ["
+            + "{name: a, where: 'event.celsius > prev.celsius'}, {name: b, after: next, where: 'size(a) > 0 && event.celsius < prev.celsius'}]}]}\n"
+            + STEPS;
+    List<String> errors = launchErrors(steps);
+    String all = String.join("\n", errors);
+    assertThat(all, errors.size(), org.hamcrest.Matchers.equalTo(3));
+    assertThat(all, containsString("steps[0].stages[1]: a group has no where of its own; put the conditions on the stages in group:"));
+    assertThat(all, containsString("steps[1].stages[1]: group 'g': stage 'n' is a negation; a group holds only stages that take events"));
+    assertThat(all, containsString("steps[2].stages[1]: group[0]: the first stage cannot have 'after' (there is nothing before it), got after: next"));
+    // A bad condition inside a group names the stage (checked when the step is built, after the pattern's shape).
+    String badCondition = "  - {name: g4, type: Sequence, input: readings, key: sensor, within: 1h,"
+        + " stages: [{name: s}, {name: g, oneOrMore: true, group: [{name: a, where: 'event.celsius >'}, {name: b}]}]}\n" + STEPS;
+    assertThat(String.join("\n", launchErrors(badCondition)), containsString("steps[0].stages.a.where"));
+  }
+
+  /** The errors that stop building a spec with these steps, on the Direct runner. */
+  private List<String> launchErrors(String steps) {
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+    SpecNode root = TemplateSpec.parse("csv-demo", spec(steps)).resolve(Map.of());
+    return assertThrows(SpecException.class, () -> TemplatePipeline.build(pipeline, root, dir.toString())).errors();
   }
 
   @Test

@@ -45,6 +45,8 @@ final class CatalogueShapes {
     shapes.put("card-fraud-sequence", n -> single("transactions", transactions(20_000)));
     shapes.put("garage-door-absence", n -> single("garage-events", new GarageEvents(n)::next));
     shapes.put("stock-rising-trend", n -> single("ticks", new RisingTicks(n)::next));
+    // The same ticks: outside a trend the price is a random walk, so up-down swings come by chance (a 3-swing whipsaw about 1 in 64 runs of 7 ticks).
+    shapes.put("stock-whipsaw", n -> single("ticks", new RisingTicks(n)::next));
     shapes.put("interval-change", n -> single("ticks", new PriceWalk(500)::tick));
     shapes.put("error-rate-streak", n -> single("requests", CatalogueShapes::httpRequest));
     shapes.put("defect-detection", n -> single("readings", CatalogueShapes::partReading));

@@ -45,28 +45,38 @@ final class CelParameters {
    */
   static List<Pattern> expressionPaths(JsonNode schema) {
     List<String> found = new ArrayList<>();
-    collect(schema, "", found);
+    collect(schema, schema, "", found, new java.util.HashSet<>());
     List<Pattern> patterns = new ArrayList<>();
     found.forEach(p -> patterns.add(Pattern.compile(p)));
     return patterns;
   }
 
-  private static void collect(JsonNode schema, String path, List<String> found) {
+  /**
+   * @param root the whole schema, for local references ({@code "$ref": "#/..."})
+   * @param following the references being followed on this path: a schema that refers to itself
+   *     (a Sequence group's stages are stages) is followed once
+   */
+  private static void collect(JsonNode root, JsonNode schema, String path, List<String> found, java.util.Set<String> following) {
     if (schema == null || !schema.isObject()) {
       return;
+    }
+    String ref = schema.path("$ref").asText("");
+    if (ref.startsWith("#/") && following.add(ref)) {
+      collect(root, root.at(ref.substring(1)), path, found, following);
+      following.remove(ref);
     }
     if (MEDIA_TYPE.equals(schema.path("contentMediaType").asText(null)) && !found.contains(path)) {
       found.add(path);
     }
     for (Iterator<Map.Entry<String, JsonNode>> it = schema.path("properties").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> property = it.next();
-      collect(property.getValue(), (path.isEmpty() ? "" : path + "\\.") + Pattern.quote(property.getKey()), found);
+      collect(root, property.getValue(), (path.isEmpty() ? "" : path + "\\.") + Pattern.quote(property.getKey()), found, following);
     }
-    collect(schema.get("additionalProperties"), (path.isEmpty() ? "" : path + "\\.") + "[^.\\[\\]]+", found);
-    collect(schema.get("items"), path + "\\[\\d+\\]", found);
+    collect(root, schema.get("additionalProperties"), (path.isEmpty() ? "" : path + "\\.") + "[^.\\[\\]]+", found, following);
+    collect(root, schema.get("items"), path + "\\[\\d+\\]", found, following);
     for (String combinator : List.of("oneOf", "anyOf", "allOf")) {
       for (JsonNode branch : schema.path(combinator)) {
-        collect(branch, path, found);
+        collect(root, branch, path, found, following);
       }
     }
   }

@@ -35,6 +35,9 @@ import org.joda.time.Duration;
  *     #   after: notFollowedBy
  *     #   for: 5m
  *     #   repeat: true                   at the end: again for every further 5 minutes of silence
+ *     # - name: retries                  a group: its stages repeat together, (fail retry)+
+ *     #   group: [{name: fail, where: ...}, {name: retry, after: next, where: ...}]
+ *     #   oneOrMore: true                times, timesOrMore, optional, consecutive, allowCombinations apply to the group
  *   emit:                            # optional projection; else one field per stage
  *     card: "key"
  *     amountAbroad: "abroad.amount"
@@ -86,7 +89,8 @@ public final class SequenceStep extends StepType<SequenceStep.Config> {
       @Nullable String until,
       @JsonProperty("for") @Nullable Duration lasting,
       @Nullable Boolean repeat,
-      @Nullable Duration withinPrevious) {}
+      @Nullable Duration withinPrevious,
+      @Nullable List<Stage> group) {}
 
   /** {@code times: 3} or {@code times: {min: 2, max: 4}}. */
   public record Times(int min, int max) {
@@ -150,6 +154,9 @@ public final class SequenceStep extends StepType<SequenceStep.Config> {
 
   private static Pattern stage(Pattern pattern, Stage stage) {
     String name = stage.name();
+    if (stage.group() != null) {
+      return quantify(group(pattern, stage), stage);
+    }
     if (pattern == null) {
       if (stage.after() == After.NOT_FOLLOWED_BY && stage.lasting() != null) {
         pattern = Pattern.beginAbsence(name);
@@ -180,6 +187,44 @@ public final class SequenceStep extends StepType<SequenceStep.Config> {
     if (stage.where() != null) {
       pattern = pattern.where(stage.where());
     }
+    return quantify(pattern, stage);
+  }
+
+  /** Adds a group stage: its stages make a pattern of their own, added as a group. */
+  private static Pattern group(@Nullable Pattern pattern, Stage stage) {
+    if (stage.where() != null) {
+      throw new IllegalArgumentException("a group has no where of its own; put the conditions on the stages in group:");
+    }
+    Pattern inner = null;
+    for (int j = 0; j < stage.group().size(); j++) {
+      try {
+        inner = stage(inner, stage.group().get(j));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("group[" + j + "]: " + e.getMessage(), e);
+      }
+    }
+    if (pattern == null) {
+      if (stage.after() != null) {
+        throw new IllegalArgumentException("the first stage cannot have 'after' (there is nothing before it), got after: " + afterName(stage.after()));
+      }
+      return Pattern.beginGroup(stage.name(), inner);
+    }
+    switch (stage.after() == null ? After.FOLLOWED_BY : stage.after()) {
+      case NEXT:
+        return pattern.next(stage.name(), inner);
+      case FOLLOWED_BY_ANY:
+        return pattern.followedByAny(stage.name(), inner);
+      case NOT_NEXT:
+      case NOT_FOLLOWED_BY:
+        throw new IllegalArgumentException("a group cannot be a negation (after: " + afterName(stage.after())
+            + "); use next, followedBy or followedByAny, and negate single stages");
+      default:
+        return pattern.followedBy(stage.name(), inner);
+    }
+  }
+
+  /** The quantifiers and other keys of a stage (or group), in the order the fluent API takes them. */
+  private static Pattern quantify(Pattern pattern, Stage stage) {
     if (stage.times() != null) {
       pattern = stage.times().min() == stage.times().max() ? pattern.times(stage.times().min())
           : pattern.times(stage.times().min(), stage.times().max());

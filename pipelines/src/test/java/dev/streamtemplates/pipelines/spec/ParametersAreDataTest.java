@@ -68,6 +68,18 @@ public class ParametersAreDataTest {
   }
 
   @Test
+  public void aConditionInsideASequenceGroupIsAnExpressionToo() {
+    // Group stages are stages (the schema refers back to the stage schema): their where is escaped the same way.
+    String yaml = spec("true", "string").replace("  - {name: keep, type: Filter, input: readings, condition: \"true\"}\n",
+        "  - {name: keep, type: Sequence, input: readings, within: 1m, stages: [{name: s}, {name: g, group: ["
+            + "{name: a, where: \"event.sensor == '${wanted}'\"}, {name: b, until: \"event.sensor == '${wanted}'\", oneOrMore: true}]}]}\n");
+    SpecNode step = TemplateSpec.parse("demo", yaml).resolve(Map.of("wanted", "x' || true || '")).items("steps").get(0);
+    SpecNode group = step.items("stages").get(1).items("group").get(0);
+    assertThat(group.text("where"), equalTo("event.sensor == 'x\\' || true || \\''"));
+    assertThat(step.items("stages").get(1).items("group").get(1).text("until"), equalTo("event.sensor == 'x\\' || true || \\''"));
+  }
+
+  @Test
   public void aRawStringCannotHoldAQuoteAndSaysSo() {
     SpecException e = assertThrows(SpecException.class, () -> condition("sensor.matches(r'${wanted}')", "string", "a'b"));
     assertThat(e.errors(), hasItem(containsString("steps[0].condition: ${wanted} stands in a raw CEL string")));
