@@ -38,6 +38,11 @@ public abstract class ClusterTestBase {
   /** The runner options that submit to the cluster on {@code port}. */
   protected abstract List<String> runnerArgs(int port);
 
+  /** The catalogue templates submitted: a windowed aggregation and a sequence detector, and what a subclass adds. */
+  protected List<String> templates() {
+    return List.of("windowed-metrics", "card-fraud-sequence");
+  }
+
   @Before
   public void startCluster() throws Exception {
     Path moduleDir = ConformanceHarness.repoRoot().resolve(module);
@@ -54,7 +59,7 @@ public abstract class ClusterTestBase {
   @Test
   public void templatesSubmittedFromTheBundleMatchGoldenOutput() throws Exception {
     Path bundleJar = ConformanceHarness.repoRoot().resolve(module).resolve("target").resolve(bundle);
-    for (String template : List.of("windowed-metrics", "card-fraud-sequence")) {
+    for (String template : templates()) {
       cluster.submitAndCheck(bundleJar, template, runnerArgs(cluster.port()), work.getRoot().toPath());
     }
   }

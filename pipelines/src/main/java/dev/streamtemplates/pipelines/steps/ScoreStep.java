@@ -66,10 +66,10 @@ public final class ScoreStep extends StepType<ScoreStep.Config> {
     if (config.service() != null) {
       return StepResult.of(input.apply(step.name(), service(step, config)));
     }
-    if (!scalaLibraryFits()) {
-      throw new IllegalArgumentException(step.path() + " ('" + step.name() + "'): Score cannot run on this runner bundle: its PMML"
-          + " evaluator (pmml4s) needs Scala 2.13, and Spark 3.5's bundle carries Scala 2.12; run the spec with"
-          + " --runner=DirectRunner or --runner=FlinkRunner");
+    if (!evaluatorPresent(ScoreStep.class.getClassLoader())) {
+      throw new IllegalArgumentException(step.path() + " ('" + step.name() + "'): Score cannot run on this classpath: it does not carry"
+          + " the PMML evaluator (pmml4s); run the spec from a runner bundle (bin/run, runners-config/<runner>/target/"
+          + "stream-templates-<runner>-bundled.jar), which carries it");
     }
     Score score;
     try {
@@ -118,12 +118,14 @@ public final class ScoreStep extends StepType<ScoreStep.Config> {
   }
 
   /**
-   * Whether the Scala library on the classpath is the 2.13 that pmml4s_2.13 is built for; Spark
-   * 3.5's bundle has 2.12, where loading the evaluator fails with a NoClassDefFoundError.
+   * Whether the PMML evaluator is on the classpath. Every runner bundle carries it (the Spark
+   * bundle its Scala 2.12 build, runners-config/spark/pmml4s); a classpath put together otherwise
+   * may not, and Score is then refused in one line rather than with the model read failing on a
+   * NoClassDefFoundError.
    */
-  static boolean scalaLibraryFits() {
+  static boolean evaluatorPresent(ClassLoader loader) {
     try {
-      Class.forName("scala.collection.IterableOnce", false, ScoreStep.class.getClassLoader());
+      Class.forName("org.pmml4s.model.Model", false, loader);
       return true;
     } catch (ClassNotFoundException | LinkageError e) {
       return false;

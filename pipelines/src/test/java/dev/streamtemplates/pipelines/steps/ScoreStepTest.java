@@ -3,6 +3,7 @@ package dev.streamtemplates.pipelines.steps;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.equalTo;
 import static org.junit.Assert.assertThrows;
 
 import dev.streamtemplates.pipelines.TemplatePipeline;
@@ -110,6 +111,13 @@ public class ScoreStepTest {
     List<String> errors = errors(spec(SCHEMA, "inputs: {vibration: vib}, threshold: 0.5"));
     assertThat(String.join("\n", errors), errors.stream().anyMatch(e -> e.contains("required property 'model' not found"))
         && errors.stream().anyMatch(e -> e.contains("threshold")));
+  }
+
+  @Test
+  public void theEvaluatorIsFoundWhereItIsOnTheClasspathAndNotWhereItIsNot() {
+    assertThat(ScoreStep.evaluatorPresent(ScoreStep.class.getClassLoader()), equalTo(true));
+    // The JDK's own classes only: no pmml4s, as on a classpath put together without it.
+    assertThat(ScoreStep.evaluatorPresent(ClassLoader.getPlatformClassLoader()), equalTo(false));
   }
 
   @Test

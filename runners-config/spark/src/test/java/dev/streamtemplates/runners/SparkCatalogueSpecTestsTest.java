@@ -34,10 +34,4 @@ public class SparkCatalogueSpecTestsTest extends CatalogueSpecTestsBase {
   protected List<String> runnerArgs() {
     return List.of("--runner=SparkRunner", "--sparkMaster=local[2]");
   }
-
-  /** Spark 3.5's bundle carries Scala 2.12; the PMML evaluator of the Score step needs 2.13, so Score is refused at launch. */
-  @Override
-  protected String refusal(String template) {
-    return dev.streamtemplates.templates.ConformanceTestBase.hasStepType(template, "Score") ? "Score cannot run on this runner bundle" : null;
-  }
 }

@@ -17,4 +17,13 @@ public class SparkStandaloneClusterIT extends ClusterTestBase {
   protected List<String> runnerArgs(int port) {
     return List.of("--runner=SparkRunner", "--sparkMaster=spark://localhost:" + port);
   }
+
+  /**
+   * Also defect-detection: its Score step's evaluator is the bundle's own pmml4s build for Scala
+   * 2.12 (scala-xml relocated beside Spark's), loaded by the executors from the submitted bundle.
+   */
+  @Override
+  protected List<String> templates() {
+    return List.of("windowed-metrics", "card-fraud-sequence", "defect-detection");
+  }
 }
