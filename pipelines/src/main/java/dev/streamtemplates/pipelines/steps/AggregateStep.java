@@ -32,6 +32,7 @@ import org.joda.time.Duration;
  *     total: {fn: sum, field: amount}
  *     n: count
  *     p95: {fn: quantile, field: amount, q: 0.95}
+ *     slowest: {fn: largest, field: latencyMs, n: 3}   # a list, largest first (smallest: the other way)
  *   having: n >= 3
  *   top: {n: 10, by: total} # order: desc (default) | asc; per: [key field...] ranks within each of their values
  *   allowedLateness: 5m
@@ -108,19 +109,32 @@ public final class AggregateStep extends StepType<AggregateStep.Config> {
   }
 
   /** One aggregate: {@code count}, or {@code {fn, field, q}}. */
-  public record Aggregate(String fn, @Nullable String field, @Nullable Double q) {
+  public record Aggregate(String fn, @Nullable String field, @Nullable Double q, @Nullable Integer n) {
     @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     static Aggregate of(JsonNode node) {
       if (!node.isObject()) {
-        return new Aggregate(node.asText(), null, null);
+        return new Aggregate(node.asText(), null, null, null);
       }
       return new Aggregate(node.path("fn").asText(), node.hasNonNull("field") ? node.get("field").asText() : null,
-          node.hasNonNull("q") ? node.get("q").asDouble() : null);
+          node.hasNonNull("q") ? node.get("q").asDouble() : null, node.hasNonNull("n") ? node.get("n").asInt() : null);
     }
 
     Aggregation toAggregation(String name) {
       String function = fn.toLowerCase(Locale.ROOT);
-      Aggregation aggregation = "quantile".equals(function) ? Aggregation.quantile(field, q == null ? 0 : q) : Aggregation.of(function, field);
+      Aggregation aggregation;
+      switch (function) {
+        case "quantile":
+          aggregation = Aggregation.quantile(field, q == null ? 0 : q);
+          break;
+        case "largest":
+          aggregation = Aggregation.largest(field, n == null ? 1 : n);
+          break;
+        case "smallest":
+          aggregation = Aggregation.smallest(field, n == null ? 1 : n);
+          break;
+        default:
+          aggregation = Aggregation.of(function, field);
+      }
       return aggregation.as(name);
     }
   }

@@ -18,6 +18,7 @@ import org.apache.beam.sdk.transforms.ApproximateUnique.ApproximateUniqueCombine
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.CombineFns;
 import org.apache.beam.sdk.transforms.SimpleFunction;
+import org.apache.beam.sdk.transforms.Top;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TimestampedValue;
@@ -95,7 +96,13 @@ public final class RowAggregateFn extends CombineFn<TimestampedValue<Row>, Objec
       }
       Aggregation.Function fn = aggregation.function();
       boolean numeric = fn != Aggregation.Function.COUNT && fn != Aggregation.Function.COUNT_DISTINCT
-          && fn != Aggregation.Function.APPROX_COUNT_DISTINCT && fn != Aggregation.Function.FIRST && fn != Aggregation.Function.LAST;
+          && fn != Aggregation.Function.APPROX_COUNT_DISTINCT && fn != Aggregation.Function.FIRST && fn != Aggregation.Function.LAST
+          && !ranked(fn);
+      if (ranked(fn) && !ordered(fieldType)) {
+        errors.add(aggregation.name() + ": " + fn.name().toLowerCase() + " needs a field with an order (a number, text or time), but '"
+            + field + "' is a " + fieldType.getTypeName());
+        continue;
+      }
       if (numeric && !fieldType.getTypeName().isNumericType()) {
         errors.add(aggregation.name() + ": " + fn.name().toLowerCase() + " needs a numeric field, but '" + field + "' is a " + fieldType.getTypeName());
         continue;
@@ -135,6 +142,14 @@ public final class RowAggregateFn extends CombineFn<TimestampedValue<Row>, Objec
               new AggregateFns.FirstLastFn(fn == Aggregation.Function.LAST, valueCoder), tag);
           output.addField(aggregation.name(), fieldType.withNullable(true));
           break;
+        case LARGEST:
+        case SMALLEST:
+          // Beam's Top keeps a bounded heap of the n first values; it merges exactly, so it also runs on sliding slices.
+          composed = with(builder, composed, new ToValue(field), NullableCoder.of(valueCoder), new AggregateFns.SkipNulls(
+              new Top.TopCombineFn(aggregation.limit(), fn == Aggregation.Function.LARGEST ? new Top.Natural() : new Top.Reversed()),
+              valueCoder), tag);
+          output.addField(aggregation.name(), FieldType.array(fieldType.withNullable(false)));
+          break;
         default:
           throw new IllegalStateException(fn.name());
       }
@@ -146,6 +161,28 @@ public final class RowAggregateFn extends CombineFn<TimestampedValue<Row>, Objec
     Schema resultSchema = !integerSums ? outputSchema
         : Schema.builder().addFields(outputSchema.getFields()).addNullableField(OVERFLOW_FIELD, FieldType.STRING).build();
     return new RowAggregateFn(List.copyOf(aggregations), outputSchema, resultSchema, composed, tags, statsFields(input, aggregations));
+  }
+
+  private static boolean ranked(Aggregation.Function fn) {
+    return fn == Aggregation.Function.LARGEST || fn == Aggregation.Function.SMALLEST;
+  }
+
+  /** Whether values of the type compare in a natural order that Beam's Top can use. */
+  private static boolean ordered(FieldType type) {
+    switch (type.getTypeName()) {
+      case BYTE:
+      case INT16:
+      case INT32:
+      case INT64:
+      case FLOAT:
+      case DOUBLE:
+      case DECIMAL:
+      case STRING:
+      case DATETIME:
+        return true;
+      default:
+        return false;
+    }
   }
 
   private static boolean isInteger(FieldType type) {

@@ -334,6 +334,41 @@ public class WindowedAggregateTest {
   }
 
   @Test
+  public void largestAndSmallestRankTheValuesOfEachCountWindowAndSlidingWindow() {
+    // s1 in event time: 4.0, null, 9.0, 1.0, 7.0. Windows of the last 3 events (null skipped, as in SQL):
+    // ending at 3 s [4, null, 9], at 4 s [null, 9, 1], at 5 s [9, 1, 7]; the 2 largest, largest first, and the 2 smallest.
+    TestStream<Row> events = TestStream.create(PAYMENT)
+        .addElements(pay("s1", 9.0, 3), pay("s1", 4.0, 1), pay("s1", 7.0, 5), pay("s1", null, 2), pay("s1", 1.0, 4))
+        .advanceWatermarkToInfinity();
+    PCollection<Row> counted = pipeline.apply("counted", events).apply("count windows", WindowedAggregate.perKey("user")
+        .withWindowing(Windowing.countSliding(3))
+        .withAggregations(Aggregation.largest("amount", 2).as("top"), Aggregation.smallest("amount", 2).as("bottom"))).output();
+    PAssert.that(counted.apply("render counted", MapElements.into(TypeDescriptors.strings()).via(r ->
+            r.getDateTime("windowEnd").getMillis() / 1000 + " " + r.getArray("top") + " " + r.getArray("bottom"))))
+        .containsInAnyOrder("3 [9.0, 4.0] [4.0, 9.0]", "4 [9.0, 1.0] [1.0, 9.0]", "5 [9.0, 7.0] [1.0, 7.0]");
+    // Sliding windows of 2 minutes every minute merge per-minute slices: [0,120) holds 5, 6 and 2.
+    TestStream<Row> sliding = TestStream.create(PAYMENT)
+        .addElements(pay("ann", 5.0, 10), pay("ann", 6.0, 70), pay("ann", 2.0, 100))
+        .advanceWatermarkToInfinity();
+    PCollection<Row> slid = pipeline.apply("sliding", sliding).apply("sliding windows", WindowedAggregate.perKey("user")
+        .withWindowing(Windowing.sliding(Duration.standardMinutes(2), MINUTE))
+        .withAggregations(Aggregation.largest("amount", 2).as("top"))).output();
+    PAssert.that(slid.apply("render sliding", MapElements.into(TypeDescriptors.strings()).via(r ->
+            r.getDateTime("windowStart").getMillis() / 1000 + " " + r.getArray("top"))))
+        .containsInAnyOrder("-60 [5.0]", "0 [6.0, 5.0]", "60 [6.0, 2.0]");
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void largestNeedsAnOrderedFieldAndABoundedCount() {
+    assertThat(assertThrows(IllegalArgumentException.class, () -> Aggregation.largest("amount", 1001)).getMessage(),
+        containsString("largest keeps from 1 to 1000 values, got n=1001"));
+    Schema flags = Schema.builder().addStringField("user").addBooleanField("ok").build();
+    assertThat(assertThrows(IllegalArgumentException.class, () -> RowAggregateFn.of(flags, List.of(Aggregation.smallest("ok", 2).as("s"))))
+        .getMessage(), containsString("s: smallest needs a field with an order (a number, text or time), but 'ok' is a BOOLEAN"));
+  }
+
+  @Test
   public void topNKeysPerSlidingWindow() {
     TestStream<Row> events = TestStream.create(PAYMENT)
         .addElements(pay("ann", 5.0, 10), pay("bob", 9.0, 20), pay("cid", 7.0, 50), pay("ann", 6.0, 70))
