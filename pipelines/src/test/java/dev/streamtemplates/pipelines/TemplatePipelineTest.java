@@ -177,12 +177,18 @@ public class TemplatePipelineTest {
             + " aggregates: {n: count}, top: {n: 2, by: n, per: celsius}}\n"
             + "  - {name: counted, type: Aggregate, input: readings, key: sensor, window: {type: count, size: 3}, emit: {every: 2},"
             + " aggregates: {n: count}}\n"
+            + "  - {name: first, type: Aggregate, input: readings, key: sensor, window: {type: sliding, size: 2m, slide: 1m, from: firstEvent},"
+            + " aggregates: {n: count}}\n"
+            + "  - {name: early, type: Aggregate, input: readings, key: sensor, window: {type: tumbling, size: 1m, from: firstEvent},"
+            + " emit: onUpdate, aggregates: {n: count}}\n"
             + "  - {name: convert, type: MapFields, input: readings}\n";
     SpecException e = assertThrows(SpecException.class, () -> TemplatePipeline.build(
         Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create()),
         TemplateSpec.parse("csv-demo", spec(steps)).resolve(Map.of()), dir.toString()));
     String all = String.join("\n", e.errors());
-    assertThat(all, e.errors(), hasSize(5));
+    assertThat(all, e.errors(), hasSize(7));
+    assertThat(all, containsString("steps[5].window.from: from: firstEvent starts tumbling windows at each key's first event, not sliding windows"));
+    assertThat(all, containsString("steps[6] ('early'): windows from each key's first event come out once, complete"));
     assertThat(all, containsString("steps[0].window.timeZone: time zone 'Europe/Pariss' is not known; write an IANA name such as Europe/Paris"));
     assertThat(all, containsString("steps[1].window.offset: offset shifts tumbling and sliding windows only, not session windows"));
     assertThat(all, containsString("steps[2].window.startOfWeek: startOfWeek belongs to unit: week, not unit: month"));

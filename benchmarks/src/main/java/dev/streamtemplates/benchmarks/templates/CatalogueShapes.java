@@ -43,6 +43,7 @@ final class CatalogueShapes {
     shapes.put("loan-application-gather", LoanChecks::new);
     shapes.put("tweet-stock-enrichment", n -> new TweetsAndPrices());
     shapes.put("card-fraud-sequence", n -> single("transactions", transactions(20_000)));
+    shapes.put("new-card-spend", n -> single("transactions", transactions(20_000)));
     shapes.put("garage-door-absence", n -> single("garage-events", new GarageEvents(n)::next));
     shapes.put("stock-rising-trend", n -> single("ticks", new RisingTicks(n)::next));
     // The same ticks: outside a trend the price is a random walk, so up-down swings come by chance (a 3-swing whipsaw about 1 in 64 runs of 7 ticks).

@@ -87,7 +87,13 @@ public final class AggregateStep extends StepType<AggregateStep.Config> {
    */
   public record Window(WindowType type, @Nullable Extent size, @Nullable Extent slide, @Nullable Duration gap, @Nullable Long every,
       @Nullable Duration offset, Windowing.@Nullable CalendarUnit unit, @Nullable String timeZone, @Nullable DayOfWeek startOfWeek,
-      @Nullable Month startOfYear, @Nullable Duration range, @Nullable Long rows) {}
+      @Nullable Month startOfYear, @Nullable Duration range, @Nullable Long rows, @Nullable From from) {}
+
+  /** {@code from:} where tumbling windows start: the epoch (shifted by offset), or each key's first event. */
+  public enum From {
+    @JsonProperty("epoch") EPOCH,
+    @JsonProperty("firstEvent") FIRST_EVENT
+  }
 
   /** A window size or slide: a duration ({@code 5m}) for time windows, a number of events for count windows. */
   public record Extent(@Nullable String duration, long events) {
@@ -224,6 +230,13 @@ public final class AggregateStep extends StepType<AggregateStep.Config> {
       misplaced.add(path + ".offset: offset shifts tumbling and sliding windows only, not " + type + " windows"
           + (window.type() == WindowType.CALENDAR ? " (they start at local midnight in their timeZone)" : ""));
     }
+    if (window.from() == From.FIRST_EVENT && window.type() != WindowType.TUMBLING) {
+      misplaced.add(path + ".from: from: firstEvent starts tumbling windows at each key's first event, not " + type + " windows");
+    }
+    if (window.from() == From.FIRST_EVENT && window.offset() != null) {
+      misplaced.add(path + ".offset: offset shifts windows from the epoch; with from: firstEvent they start at each key's first event:"
+          + " remove one of them");
+    }
     if (window.type() != WindowType.CALENDAR) {
       Map<String, Object> calendarKeys = new LinkedHashMap<>();
       calendarKeys.put("unit", window.unit());
@@ -242,6 +255,9 @@ public final class AggregateStep extends StepType<AggregateStep.Config> {
     switch (window.type()) {
       case TUMBLING:
         Windowing tumbling = Windowing.tumbling(window.size().duration(path + ".size"));
+        if (window.from() == From.FIRST_EVENT) {
+          return tumbling.fromFirstEvent();
+        }
         return window.offset() == null ? tumbling : tumbling.withOffset(window.offset());
       case SLIDING:
         Windowing sliding = Windowing.sliding(window.size().duration(path + ".size"), window.slide().duration(path + ".slide"));

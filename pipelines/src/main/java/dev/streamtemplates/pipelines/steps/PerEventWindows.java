@@ -46,6 +46,7 @@ final class PerEventWindows {
     given.put("window.gap", window.gap() != null);
     given.put("window.every", window.every() != null);
     given.put("window.offset", window.offset() != null);
+    given.put("window.from", window.from() != null);
     given.put("window.unit", window.unit() != null);
     given.put("window.timeZone", window.timeZone() != null);
     given.put("window.startOfWeek", window.startOfWeek() != null);

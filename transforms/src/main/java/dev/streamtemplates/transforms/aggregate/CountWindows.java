@@ -55,18 +55,56 @@ final class CountWindows {
 
   record Result(PCollection<Row> output, PCollection<Row> failures) {}
 
-  private static final TupleTag<Row> OUT = new TupleTag<Row>() {};
-  private static final TupleTag<Row> FAILURES = new TupleTag<Row>() {};
+  static final TupleTag<Row> OUT = new TupleTag<Row>() {};
+  static final TupleTag<Row> FAILURES = new TupleTag<Row>() {};
 
+  /** Count and global windows, and tumbling windows from each key's first event ({@link FirstEventWindows}). */
   static Result apply(PCollection<KV<Row, TimestampedValue<Row>>> keyed, Windowing windowing, RowAggregateFn aggregateFn,
       Schema inputSchema, Schema outputSchema, String step) {
     boolean global = windowing.kind() == Windowing.Kind.GLOBAL;
+    boolean first = windowing.startsAtFirstEvent();
     long slide = global ? windowing.count() : windowing.countSlide();
-    EventTimeTimers.require(global ? "global windows fired every N events need" : "count windows need", keyed);
-    PCollectionTuple result = keyed.apply((global ? "Every " : "Count windows ") + windowing,
-        ParDo.of(new CountWindowFn(windowing.count(), slide, global, aggregateFn, outputSchema, inputSchema, step))
-            .withOutputTags(OUT, TupleTagList.of(FAILURES)));
+    EventTimeTimers.require(first ? "windows from each key's first event need" : global ? "global windows fired every N events need"
+        : "count windows need", keyed);
+    DoFn<KV<Row, TimestampedValue<Row>>, Row> fn = first
+        ? new FirstEventWindows(windowing.size().getMillis(), aggregateFn, outputSchema, inputSchema, step)
+        : new CountWindowFn(windowing.count(), slide, global, aggregateFn, outputSchema, inputSchema, step);
+    PCollectionTuple result = keyed.apply((first ? "Windows " : global ? "Every " : "Count windows ") + windowing,
+        ParDo.of(fn).withOutputTags(OUT, TupleTagList.of(FAILURES)));
     return new Result(result.get(OUT).setRowSchema(outputSchema), result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
+  }
+
+  /** Where a window's row (or dead letter) goes, with its event time. */
+  interface Emitter {
+    void emit(TupleTag<Row> tag, Row row, Instant at);
+  }
+
+  /** The state spec of a key's events and of the key itself, shared by the per-key window DoFns. */
+  static TimestampedValue.TimestampedValueCoder<Row> eventCoder(Schema inputSchema) {
+    return TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(inputSchema));
+  }
+
+  static StateSpec<ValueState<Row>> keySpec(Schema outputSchema) {
+    Schema keySchema = Schema.builder().addFields(outputSchema.getFields().subList(0, outputSchema.indexOf("windowStart"))).build();
+    return StateSpecs.value(SchemaCoder.of(keySchema));
+  }
+
+  /** The aggregate of one window of events as its output row, or its dead letter if an integer sum overflowed. */
+  static void emitWindow(List<TimestampedValue<Row>> window, Row key, Instant start, Instant end, Instant at, RowAggregateFn aggregateFn,
+      Schema outputSchema, String step, Counter failed, Emitter out) {
+    Object[] accumulator = aggregateFn.createAccumulator();
+    for (TimestampedValue<Row> event : window) {
+      accumulator = aggregateFn.addInput(accumulator, event);
+    }
+    Row aggregates = aggregateFn.extractOutput(accumulator);
+    Row row = WindowedAggregate.output(outputSchema, key, aggregates, start, end, outputSchema.hasField("rank"));
+    String overflow = RowAggregateFn.overflowIn(aggregates);
+    if (overflow == null) {
+      out.emit(OUT, row, at);
+    } else {
+      failed.inc();
+      out.emit(FAILURES, WindowedAggregate.overflowed(step, overflow, row), at);
+    }
   }
 
   private static final class CountWindowFn extends DoFn<KV<Row, TimestampedValue<Row>>, Row> {
@@ -115,11 +153,9 @@ final class CountWindows {
       this.aggregateFn = aggregateFn;
       this.outputSchema = outputSchema;
       this.step = step;
-      TimestampedValue.TimestampedValueCoder<Row> eventCoder = TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(inputSchema));
-      this.bufferSpec = StateSpecs.bag(eventCoder);
-      this.lastNSpec = StateSpecs.value(ListCoder.of(eventCoder));
-      Schema keySchema = Schema.builder().addFields(outputSchema.getFields().subList(0, outputSchema.indexOf("windowStart"))).build();
-      this.keySpec = StateSpecs.value(SchemaCoder.of(keySchema));
+      this.bufferSpec = StateSpecs.bag(eventCoder(inputSchema));
+      this.lastNSpec = StateSpecs.value(ListCoder.of(eventCoder(inputSchema)));
+      this.keySpec = keySpec(outputSchema);
       this.failed = DeadLetter.counter(step);
     }
 
@@ -186,11 +222,6 @@ final class CountWindows {
       sinceEmitState.write(0L);
     }
 
-    /** Where a window's row (or dead letter) goes, with its event time. */
-    private interface Emitter {
-      void emit(TupleTag<Row> tag, Row row, Instant at);
-    }
-
     private void decide(List<TimestampedValue<Row>> ready, ValueState<List<TimestampedValue<Row>>> lastNState, Row key,
         ValueState<Long> sinceEmitState, ValueState<Instant> releasedUpTo, Emitter out) {
       List<TimestampedValue<Row>> lastN = lastNState.read() == null ? new ArrayList<>() : new ArrayList<>(lastNState.read());
@@ -213,23 +244,9 @@ final class CountWindows {
       }
     }
 
-    /** The aggregate of one window of events, or its dead letter if an integer sum overflowed. */
     private void emit(List<TimestampedValue<Row>> window, Row key, Emitter out) {
-      Object[] accumulator = aggregateFn.createAccumulator();
-      for (TimestampedValue<Row> event : window) {
-        accumulator = aggregateFn.addInput(accumulator, event);
-      }
-      Row aggregates = aggregateFn.extractOutput(accumulator);
-      Instant start = window.get(0).getTimestamp();
       Instant end = window.get(window.size() - 1).getTimestamp();
-      Row row = WindowedAggregate.output(outputSchema, key, aggregates, start, end, outputSchema.hasField("rank"));
-      String overflow = RowAggregateFn.overflowIn(aggregates);
-      if (overflow == null) {
-        out.emit(OUT, row, end);
-      } else {
-        failed.inc();
-        out.emit(FAILURES, WindowedAggregate.overflowed(step, overflow, row), end);
-      }
+      emitWindow(window, key, window.get(0).getTimestamp(), end, end, aggregateFn, outputSchema, step, failed, out);
     }
   }
 }

@@ -503,7 +503,8 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
       if (problem != null) {
         errors.add(problem);
       }
-      if (kind == Windowing.Kind.SESSION || kind == Windowing.Kind.COUNT || kind == Windowing.Kind.GLOBAL) {
+      if (kind == Windowing.Kind.SESSION || kind == Windowing.Kind.COUNT || kind == Windowing.Kind.GLOBAL
+          || settings.windowing().startsAtFirstEvent()) {
         // Flink SQL's Window Top-N likewise runs after tumbling, hopping and cumulating windows only.
         errors.add("top ranks the keys of one window, so it needs tumbling, sliding or calendar windows; " + settings.windowing()
             + " are per key (rank their rows in a second Aggregate with a time window)");
@@ -512,6 +513,10 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
         errors.add("top ranks each window's final result; with early, emit or late updates a key's window comes out several"
             + " times and would be ranked against itself: remove them, or rank in a second Aggregate over the ON_TIME rows");
       }
+    }
+    if (settings.windowing().startsAtFirstEvent() && revisesResults()) {
+      errors.add("windows from each key's first event come out once, complete, when the watermark passes their end;"
+          + " remove early, emit and late updates (late events go to the dead-letter output)");
     }
     if (settings.earlyEvery() > 0) {
       if (kind == Windowing.Kind.COUNT || kind == Windowing.Kind.GLOBAL) {
@@ -601,7 +606,8 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
   }
 
   Plan plan(PCollection<Row> input) {
-    if (settings.windowing().kind() == Windowing.Kind.COUNT || settings.windowing().kind() == Windowing.Kind.GLOBAL) {
+    if (settings.windowing().kind() == Windowing.Kind.COUNT || settings.windowing().kind() == Windowing.Kind.GLOBAL
+        || settings.windowing().startsAtFirstEvent()) {
       return new Plan(Plan.Path.COUNT_WINDOWS, false);
     }
     boolean sliced = usesSlices(input);

@@ -77,6 +77,7 @@ public final class Windowing implements Serializable {
   private final @Nullable DateTimeZone timeZone;
   private final DayOfWeek weekStart;
   private final Month yearStart;
+  private final boolean fromFirstEvent;
 
   private Windowing(Kind kind, Duration size, Duration slide, long count, long countSlide) {
     this(kind, size, slide, count, countSlide, Duration.ZERO, null, null, DayOfWeek.MONDAY, Month.JANUARY);
@@ -84,6 +85,12 @@ public final class Windowing implements Serializable {
 
   private Windowing(Kind kind, Duration size, Duration slide, long count, long countSlide, Duration offset,
       @Nullable CalendarUnit unit, @Nullable DateTimeZone timeZone, DayOfWeek weekStart, Month yearStart) {
+    this(kind, size, slide, count, countSlide, offset, unit, timeZone, weekStart, yearStart, false);
+  }
+
+  private Windowing(Kind kind, Duration size, Duration slide, long count, long countSlide, Duration offset,
+      @Nullable CalendarUnit unit, @Nullable DateTimeZone timeZone, DayOfWeek weekStart, Month yearStart, boolean fromFirstEvent) {
+    this.fromFirstEvent = fromFirstEvent;
     this.kind = kind;
     this.size = size;
     this.slide = slide;
@@ -130,13 +137,33 @@ public final class Windowing implements Serializable {
     if (offset == null) {
       throw new IllegalArgumentException("offset must be a duration, got offset=null");
     }
-    if (kind != Kind.TUMBLING && kind != Kind.SLIDING) {
-      throw new IllegalArgumentException("offset applies to tumbling and sliding windows, not to " + this
+    if ((kind != Kind.TUMBLING && kind != Kind.SLIDING) || fromFirstEvent) {
+      throw new IllegalArgumentException("offset applies to tumbling and sliding windows from the epoch, not to " + this
           + "; calendar windows align to local midnight in their time zone");
     }
     long period = slide.getMillis();
     Duration normalized = Duration.millis(Math.floorMod(offset.getMillis(), period));
     return new Windowing(kind, size, slide, count, countSlide, normalized, unit, timeZone, weekStart, yearStart);
+  }
+
+  /**
+   * Tumbling windows that start at each key's first event (in event time) rather than at the
+   * epoch: {@code [first, first + size)}, then back to back, as Esper's and Siddhi's time-batch
+   * windows. A Beam WindowFn places an event from its own timestamp only, so these are per-key
+   * state and event-time timers ({@link FirstEventWindows}): the key's events wait until the
+   * watermark passes them, so "first" is the earliest in event time, not the first to arrive.
+   */
+  @CheckReturnValue
+  public Windowing fromFirstEvent() {
+    if (kind != Kind.TUMBLING || offset.getMillis() != 0) {
+      throw new IllegalArgumentException("from: firstEvent applies to tumbling windows without an offset, not to " + this);
+    }
+    return new Windowing(kind, size, slide, count, countSlide, offset, unit, timeZone, weekStart, yearStart, true);
+  }
+
+  /** Whether tumbling windows start at each key's first event ({@link #fromFirstEvent}). */
+  public boolean startsAtFirstEvent() {
+    return fromFirstEvent;
   }
 
   /** The day weekly calendar windows start on (default Monday, as ISO 8601). */
@@ -312,7 +339,7 @@ public final class Windowing implements Serializable {
     String shifted = offset.getMillis() == 0 ? "" : " offset " + offset;
     switch (kind) {
       case TUMBLING:
-        return "tumbling " + size + shifted;
+        return "tumbling " + size + shifted + (fromFirstEvent ? " from each key's first event" : "");
       case SLIDING:
         return "sliding " + size + " every " + slide + shifted;
       case CALENDAR:

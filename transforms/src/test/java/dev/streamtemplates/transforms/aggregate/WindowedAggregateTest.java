@@ -360,6 +360,52 @@ public class WindowedAggregateTest {
   }
 
   @Test
+  public void tumblingWindowsFromEachKeysFirstEventInEventTime() {
+    // ann's first event in event time is at 70 s (it arrives second): windows [70,130), [130,190), [190,250), [310,370);
+    // [250,310) has no event and gives nothing. bob's first is at 5 s. An event before ann's first (50 s) once her
+    // windows have started, and one in a window that already came out (110 s after the watermark passed 130 s), are late.
+    TestStream<Row> events = TestStream.create(PAYMENT)
+        .addElements(pay("ann", 1.0, 100), pay("ann", 2.0, 70), pay("bob", 4.0, 5))
+        .advanceWatermarkTo(new Instant(120_000))
+        .addElements(pay("ann", 8.0, 50), pay("ann", 16.0, 130), pay("ann", 32.0, 200))
+        .advanceWatermarkTo(new Instant(200_000))
+        .addElements(pay("ann", 64.0, 110), pay("ann", 128.0, 310), pay("ann", 256.0, 189))
+        .advanceWatermarkToInfinity();
+    Result result = pipeline.apply(events).apply(WindowedAggregate.perKey("user")
+        .withWindowing(Windowing.tumbling(MINUTE).fromFirstEvent())
+        .withAggregations(Aggregation.of("sum", "amount").as("total"), Aggregation.count().as("n")));
+    PAssert.that(result.output().apply(MapElements.into(TypeDescriptors.strings()).via(r ->
+            r.getString("user") + " [" + r.getDateTime("windowStart").getMillis() / 1000 + "," + r.getDateTime("windowEnd").getMillis() / 1000
+                + ") " + r.getDouble("total") + " " + r.getInt64("n"))))
+        .containsInAnyOrder("ann [70,130) 3.0 2", "ann [130,190) 16.0 1", "ann [190,250) 32.0 1", "ann [310,370) 128.0 1", "bob [5,65) 4.0 1");
+    PAssert.that(result.failures().apply("reasons", MapElements.into(TypeDescriptors.strings()).via(r -> r.getString("error"))))
+        .satisfies(reasons -> {
+          List<String> all = new java.util.ArrayList<>();
+          reasons.forEach(all::add);
+          assertEquals(all.toString(), 3, all.size());
+          assertThat(all.toString(), containsString("is before the first event of key [ann] at 1970-01-01T00:01:10.000Z"));
+          assertThat(all.toString(), containsString("event time 1970-01-01T00:01:50.000Z is in a window of key [ann] that already came out"));
+          // 189 s: its window [130,190) came out when the watermark passed 190 s.
+          assertThat(all.toString(), containsString("event time 1970-01-01T00:03:09.000Z is in a window of key [ann] that already came out"));
+          return null;
+        });
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void windowsFromTheFirstEventComeOutOnceAndAreTumbling() {
+    assertThat(assertThrows(IllegalArgumentException.class, () -> Windowing.sliding(MINUTE, MINUTE).fromFirstEvent()).getMessage(),
+        containsString("from: firstEvent applies to tumbling windows without an offset"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> Windowing.tumbling(MINUTE).fromFirstEvent().withOffset(MINUTE)).getMessage(),
+        containsString("offset applies to tumbling and sliding windows from the epoch"));
+    PCollection<Row> input = pipeline.apply(org.apache.beam.sdk.transforms.Create.empty(org.apache.beam.sdk.schemas.SchemaCoder.of(PAYMENT)));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> input.apply(WindowedAggregate.perKey("user")
+            .withWindowing(Windowing.tumbling(MINUTE).fromFirstEvent()).withAggregations(Aggregation.count().as("n")).withTopN(2, "n")))
+        .getMessage(), containsString("top ranks the keys of one window"));
+    pipeline.enableAbandonedNodeEnforcement(false);
+  }
+
+  @Test
   public void largestNeedsAnOrderedFieldAndABoundedCount() {
     assertThat(assertThrows(IllegalArgumentException.class, () -> Aggregation.largest("amount", 1001)).getMessage(),
         containsString("largest keeps from 1 to 1000 values, got n=1001"));
