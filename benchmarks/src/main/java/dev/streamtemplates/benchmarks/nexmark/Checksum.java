@@ -50,6 +50,16 @@ public final class Checksum<T> extends PTransform<PCollection<T>, PDone> {
     return totals == null ? new Counts(0, 0) : new Counts(totals.rows.sum(), totals.sum.sum());
   }
 
+  /**
+   * Adds a share of the results under {@code runId}: for sinks outside Beam (the native Flink SQL
+   * contestant), which digest their results with the same functions.
+   */
+  public static void add(String runId, long rows, long checksum) {
+    Totals totals = TOTALS.computeIfAbsent(runId, id -> new Totals());
+    totals.rows.add(rows);
+    totals.sum.add(checksum);
+  }
+
   @Override
   public PDone expand(PCollection<T> input) {
     input.apply("Count and digest", ParDo.of(new ChecksumFn<>(runId, digest)));
@@ -96,9 +106,7 @@ public final class Checksum<T> extends PTransform<PCollection<T>, PDone> {
 
     @FinishBundle
     public void finish() {
-      Totals totals = TOTALS.computeIfAbsent(runId, id -> new Totals());
-      totals.rows.add(bundleRows);
-      totals.sum.add(bundleSum);
+      add(runId, bundleRows, bundleSum);
     }
   }
 }

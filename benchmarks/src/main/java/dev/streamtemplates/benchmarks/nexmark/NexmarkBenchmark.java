@@ -41,7 +41,13 @@ import org.apache.beam.sdk.values.Row;
  * <pre>
  * java ... NexmarkBenchmark --runner=FlinkRunner [--mode=batch|streaming] [--events=1000000]
  *     [--queries=q0,q1,q2,q3,q5,q7,q11] [--repeat=1] [--rate=100000000] [--outOfOrder=1000] [--home=.]
+ *     [--flinkSql=true]
  * </pre>
+ *
+ * <p>{@code --flinkSql=true} (Flink runner, batch): a third contestant, the same query in native
+ * Flink SQL 1.19 ({@link NexmarkSql}) on a local mini cluster of the same parallelism, warmed up
+ * and timed the same way; it must give the template's results and checksum too. Its rows in the
+ * CSV have runner {@code FlinkSQL}, with native Flink SQL in the baseline columns.
  *
  * <p>Runners: {@code DirectRunner} (immutability and encodability checks off: they copy and
  * re-encode every element, a test aid that no production runner has), {@code FlinkRunner}
@@ -52,7 +58,7 @@ import org.apache.beam.sdk.values.Row;
 public final class NexmarkBenchmark {
   private static int runs;
 
-  public static void main(String[] args) throws IOException {
+  public static void main(String[] args) throws Exception {
     String runner = stringArg(args, "runner", "FlinkRunner");
     boolean streaming = stringArg(args, "mode", "batch").equals("streaming");
     long events = longArg(args, "events", 1_000_000);
@@ -66,19 +72,32 @@ public final class NexmarkBenchmark {
       queries.add(NexmarkQueries.byId(id.trim()));
     }
     String mode = streaming ? "streaming" : "batch";
+    boolean flinkSql = Boolean.parseBoolean(stringArg(args, "flinkSql", "false"));
+    if (flinkSql && (!runner.equals("FlinkRunner") || streaming)) {
+      throw new IllegalArgumentException("--flinkSql=true runs native Flink SQL beside the Flink runner in batch; got --runner="
+          + runner + " --mode=" + mode + ". Use --runner=FlinkRunner --mode=batch, or leave --flinkSql out");
+    }
     System.out.printf(Locale.ROOT, "Nexmark on %s (%s): %,d events, %,d events/s of event time, out of order up to %d ms%n",
         runner, mode, events, config.eventsPerSecond(), config.maxOutOfOrderMillis());
 
     List<String[]> table = new ArrayList<>();
+    List<String> sqlTable = new ArrayList<>();
     for (Query query : queries) {
       GeneratorConfig warm = config.withEvents(Math.max(10_000, events / 10));
       run(query, true, runner, streaming, rate, warm, home, "warm-up");
       run(query, false, runner, streaming, rate, warm, home, "warm-up");
+      if (flinkSql) {
+        runSql(query, warm, "warm-up");
+      }
       Result template = null;
       Result hand = null;
+      Result sql = null;
       for (int r = 0; r < repeat; r++) {
         template = best(template, run(query, true, runner, streaming, rate, config, home, "template"));
         hand = best(hand, run(query, false, runner, streaming, rate, config, home, "hand-written"));
+        if (flinkSql) {
+          sql = best(sql, runSql(query, config, "Flink SQL"));
+        }
       }
       if (template.rows != hand.rows || template.checksum != hand.checksum) {
         throw new IllegalStateException(query.id() + " on " + runner + ": the contestants disagree: template " + template.rows
@@ -95,6 +114,19 @@ public final class NexmarkBenchmark {
       append(results.resolve("nexmark.csv"), String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%.3f,%.3f,%.0f,%.0f,%.3f,%d,%s%n",
           java.time.Instant.now(), runner, mode, query.id(), events, template.seconds, hand.seconds, events / template.seconds,
           events / hand.seconds, ratio, template.rows, Long.toHexString(template.checksum)));
+      if (sql != null) {
+        if (sql.rows != template.rows || sql.checksum != template.checksum) {
+          throw new IllegalStateException(query.id() + ": native Flink SQL disagrees with the template: " + sql.rows + " results (checksum "
+              + Long.toHexString(sql.checksum) + "), template " + template.rows + " (checksum " + Long.toHexString(template.checksum) + ")");
+        }
+        double vsSql = sql.seconds / template.seconds;
+        sqlTable.add(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %s%.2f%s | %,d |", query.id(), template.seconds, hand.seconds,
+            sql.seconds, vsSql < 0.5 ? "" : "**", vsSql, vsSql < 0.5 ? "" : "**", template.rows));
+        // Runner FlinkSQL: the template on the Flink runner against native Flink SQL, in the baseline (hand_written) columns.
+        append(results.resolve("nexmark.csv"), String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%.3f,%.3f,%.0f,%.0f,%.3f,%d,%s%n",
+            java.time.Instant.now(), FLINK_SQL, mode, query.id(), events, template.seconds, sql.seconds, events / template.seconds,
+            events / sql.seconds, vsSql, template.rows, Long.toHexString(template.checksum)));
+      }
     }
     System.out.printf("%n| query | runner | mode | template events/s | hand-written events/s | template / hand-written | results |%n");
     System.out.println("|---|---|---|---|---|---|---|");
@@ -102,11 +134,32 @@ public final class NexmarkBenchmark {
       System.out.printf(Locale.ROOT, "| %s | %s | %s | %,d | %,d | %s | %,d |%n", row[0], runner, mode, Long.parseLong(row[1]),
           Long.parseLong(row[2]), row[3], Long.parseLong(row[4]));
     }
+    if (!sqlTable.isEmpty()) {
+      System.out.printf(Locale.ROOT, "%n%,d events, Flink [local] batch, best of %d, seconds:%n", events, repeat);
+      System.out.println("| query | template | hand-written Beam | native Flink SQL | template ÷ native (throughput) | results |");
+      System.out.println("|---|---|---|---|---|---|");
+      sqlTable.forEach(System.out::println);
+    }
     System.out.println("appended to " + results.resolve("nexmark.csv"));
     SparkContexts.stop();
   }
 
+  /** The runner column of rows that compare the template on the Flink runner with native Flink SQL. */
+  static final String FLINK_SQL = "FlinkSQL";
+
   record Result(double seconds, long rows, long checksum, long deadLetters) {}
+
+  /** The query in native Flink SQL on the same events (see {@link NexmarkSql}). */
+  static Result runSql(Query query, GeneratorConfig config, String label) throws Exception {
+    NexmarkSql.Run run = NexmarkSql.run(query.id(), config, "bench-" + (++runs));
+    return report(query, label, "native", config, new Result(run.seconds(), run.rows(), run.checksum(), 0));
+  }
+
+  private static Result report(Query query, String label, String contestant, GeneratorConfig config, Result result) {
+    System.out.printf(Locale.ROOT, "  %-4s %-13s %-8s %,10d events in %6.1f s (%,9.0f events/s) %,9d results, checksum %016x%n",
+        query.id(), label, contestant, config.events(), result.seconds, config.events() / result.seconds, result.rows, result.checksum);
+    return result;
+  }
 
   private static Result best(Result a, Result b) {
     return a == null || b.seconds < a.seconds ? b : a;
@@ -139,9 +192,7 @@ public final class NexmarkBenchmark {
     long rows = counts.rows();
     long checksum = counts.checksum();
     long deadLetters = Checksum.take(runId + "-dead-letters").rows();
-    System.out.printf(Locale.ROOT, "  %-4s %-13s %-8s %,10d events in %6.1f s (%,9.0f events/s) %,9d results, checksum %016x%n",
-        query.id(), label, template ? "template" : "", config.events(), seconds, config.events() / seconds, rows, checksum);
-    return new Result(seconds, rows, checksum, deadLetters);
+    return report(query, label, template ? "template" : "", config, new Result(seconds, rows, checksum, deadLetters));
   }
 
   static PipelineOptions options(String runner, boolean streaming) {

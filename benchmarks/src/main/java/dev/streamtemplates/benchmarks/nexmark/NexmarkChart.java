@@ -23,7 +23,8 @@ import org.jfree.data.category.DefaultCategoryDataset;
 /**
  * Reads {@code nexmark.csv} (the latest row for each runner, mode and query), prints the results
  * table in Markdown and draws {@code nexmark.png}: template ÷ hand-written throughput per query,
- * one bar per runner and mode, with the 0.9 goal and parity marked. Runs headless.
+ * one bar per runner and mode, with the 0.9 goal and parity marked. Rows of runner {@code FlinkSQL}
+ * hold template ÷ native Flink SQL on Flink (goal 0.5), drawn as a series of their own. Runs headless.
  *
  * <pre>
  * java -Djava.awt.headless=true ... NexmarkChart [benchmarks/results]
@@ -34,7 +35,12 @@ public final class NexmarkChart {
 
   record Line(String runner, String mode, String query, long events, double template, double hand, double ratio, long results) {
     String series() {
-      return runner.replace("Runner", "") + " " + mode;
+      return runner.equals(NexmarkBenchmark.FLINK_SQL) ? "Flink " + mode + " ÷ native Flink SQL" : runner.replace("Runner", "") + " " + mode;
+    }
+
+    /** The goal of the ratio: 0.9 of hand-written Beam, 0.5 of native Flink SQL. */
+    double goal() {
+      return runner.equals(NexmarkBenchmark.FLINK_SQL) ? 0.5 : 0.9;
     }
   }
 
@@ -75,11 +81,11 @@ public final class NexmarkChart {
   }
 
   static String table(List<Line> lines) {
-    StringBuilder out = new StringBuilder("| query | runner | events | template events/s | hand-written events/s | template ÷ hand-written | results |\n"
+    StringBuilder out = new StringBuilder("| query | runner | events | template events/s | baseline events/s | template ÷ baseline | results |\n"
         + "|---|---|---|---|---|---|---|\n");
     for (Line l : lines) {
       out.append(String.format(Locale.ROOT, "| %s | %s | %,d | %,.0f | %,.0f | %s%.2f%s | %,d |%n", l.query(), l.series(), l.events(), l.template(),
-          l.hand(), l.ratio() < 0.9 ? "" : "**", l.ratio(), l.ratio() < 0.9 ? "" : "**", l.results()));
+          l.hand(), l.ratio() < l.goal() ? "" : "**", l.ratio(), l.ratio() < l.goal() ? "" : "**", l.results()));
     }
     return out.toString();
   }
@@ -89,20 +95,27 @@ public final class NexmarkChart {
     for (Line l : lines) {
       data.addValue(l.ratio(), l.series(), l.query().toUpperCase(Locale.ROOT));
     }
-    JFreeChart chart = ChartFactory.createBarChart("Nexmark: template ÷ hand-written Beam throughput (same runner, same events)",
-        "query", "template ÷ hand-written (higher is better)", data, PlotOrientation.VERTICAL, true, false, false);
+    JFreeChart chart = ChartFactory.createBarChart("Nexmark: template ÷ hand-written Beam throughput (same runner, same events); ÷ native Flink SQL where named",
+        "query", "template ÷ baseline (higher is better)", data, PlotOrientation.VERTICAL, true, false, false);
     CategoryPlot plot = chart.getCategoryPlot();
     Charts.whiteBackground(chart, plot);
     // Rounded as the table rounds (%.2f), so that both show the same figure.
     Charts.flatBars((BarRenderer) plot.getRenderer(), data.getRowCount(),
         (dataset, row, column) -> String.format(Locale.ROOT, "%.2f", dataset.getValue(row, column).doubleValue()));
-    ValueMarker goal = new ValueMarker(0.9, new Color(0xC44E52), new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {6f, 4f}, 0f));
-    goal.setLabel("goal 0.9");
+    plot.addRangeMarker(goal(0.9, "goal 0.9"));
+    if (lines.stream().anyMatch(l -> l.goal() != 0.9)) {
+      plot.addRangeMarker(goal(0.5, "goal 0.5 (÷ native Flink SQL)"));
+    }
+    plot.addRangeMarker(new ValueMarker(1.0, Color.DARK_GRAY, new BasicStroke(1f)));
+    Charts.save(chart, png, 1200, 600);
+  }
+
+  private static ValueMarker goal(double value, String label) {
+    ValueMarker goal = new ValueMarker(value, new Color(0xC44E52), new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {6f, 4f}, 0f));
+    goal.setLabel(label);
     goal.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
     goal.setLabelAnchor(org.jfree.chart.ui.RectangleAnchor.TOP_LEFT);
     goal.setLabelTextAnchor(org.jfree.chart.ui.TextAnchor.BOTTOM_LEFT);
-    plot.addRangeMarker(goal);
-    plot.addRangeMarker(new ValueMarker(1.0, Color.DARK_GRAY, new BasicStroke(1f)));
-    Charts.save(chart, png, 1200, 600);
+    return goal;
   }
 }
