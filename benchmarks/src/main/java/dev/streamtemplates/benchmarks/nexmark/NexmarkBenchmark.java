@@ -200,7 +200,14 @@ public final class NexmarkBenchmark {
     switch (runner) {
       case "DirectRunner" -> args.addAll(List.of("--enforceImmutability=false", "--enforceEncodability=false", "--targetParallelism=2"));
       case "FlinkRunner" -> args.addAll(List.of("--flinkMaster=[local]", "--parallelism=2", "--objectReuse=true", "--fasterCopy=true"));
-      case "SparkRunner" -> args.addAll(List.of("--sparkMaster=local[2]", "--enableSparkMetricSinks=false"));
+      case "SparkRunner" -> {
+        args.addAll(List.of("--sparkMaster=local[2]", "--enableSparkMetricSinks=false"));
+        // Both contestants alike: how Spark caches a collection that several steps read (-Dspark.storageLevel=MEMORY_ONLY_SER).
+        String storageLevel = System.getProperty("spark.storageLevel");
+        if (storageLevel != null) {
+          args.add("--storageLevel=" + storageLevel);
+        }
+      }
       default -> throw new IllegalArgumentException("--runner must be DirectRunner, FlinkRunner or SparkRunner, got " + runner);
     }
     if (streaming) {
