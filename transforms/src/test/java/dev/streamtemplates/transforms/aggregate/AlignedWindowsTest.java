@@ -106,7 +106,7 @@ public class AlignedWindowsTest {
     assertThat(zone, containsString("time zone 'Europe/Pariss' is not known; write an IANA name such as Europe/Paris"));
     String offset = assertThrows(IllegalArgumentException.class,
         () -> Windowing.sessions(Duration.standardMinutes(5)).withOffset(Duration.standardMinutes(1))).getMessage();
-    assertThat(offset, containsString("offset applies to tumbling and sliding windows, not to sessions with gap PT300S"));
+    assertThat(offset, containsString("offset applies to tumbling and sliding windows from the epoch, not to sessions with gap PT300S"));
     assertThrows(IllegalArgumentException.class,
         () -> Windowing.calendar(Windowing.CalendarUnit.MONTH, "UTC").withStartOfWeek(DayOfWeek.SUNDAY));
   }
