@@ -2,6 +2,7 @@ package dev.streamtemplates.pipelines.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +46,7 @@ final class CelParameters {
    */
   static List<Pattern> expressionPaths(JsonNode schema) {
     List<String> found = new ArrayList<>();
-    collect(schema, schema, "", found, new java.util.HashSet<>());
+    collect(schema, schema, "", found, new HashSet<>());
     List<Pattern> patterns = new ArrayList<>();
     found.forEach(p -> patterns.add(Pattern.compile(p)));
     return patterns;
@@ -56,7 +57,7 @@ final class CelParameters {
    * @param following the references being followed on this path: a schema that refers to itself
    *     (a Sequence group's stages are stages) is followed once
    */
-  private static void collect(JsonNode root, JsonNode schema, String path, List<String> found, java.util.Set<String> following) {
+  private static void collect(JsonNode root, JsonNode schema, String path, List<String> found, Set<String> following) {
     if (schema == null || !schema.isObject()) {
       return;
     }

@@ -90,7 +90,7 @@ final class CountWindows {
   }
 
   /** The aggregate of one window of events as its output row, or its dead letter if an integer sum overflowed. */
-  static void emitWindow(List<TimestampedValue<Row>> window, Row key, Instant start, Instant end, Instant at, RowAggregateFn aggregateFn,
+  static void emitWindow(Iterable<TimestampedValue<Row>> window, Row key, Instant start, Instant end, Instant at, RowAggregateFn aggregateFn,
       Schema outputSchema, String step, Counter failed, Emitter out) {
     Object[] accumulator = aggregateFn.createAccumulator();
     for (TimestampedValue<Row> event : window) {

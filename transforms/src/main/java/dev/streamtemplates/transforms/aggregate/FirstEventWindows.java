@@ -3,9 +3,7 @@ package dev.streamtemplates.transforms.aggregate;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
-import java.util.ArrayList;
 import java.util.List;
-import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.state.BagState;
@@ -47,9 +45,9 @@ final class FirstEventWindows extends DoFn<KV<Row, TimestampedValue<Row>>, Row> 
   @StateId(EventTimeOrder.BUFFER)
   private final StateSpec<BagState<TimestampedValue<Row>>> bufferSpec;
 
-  /** The open window's events. */
+  /** The open window's events: a bag, so that taking an event appends it rather than rewriting the window. */
   @StateId(WINDOW)
-  private final StateSpec<ValueState<List<TimestampedValue<Row>>>> windowSpec;
+  private final StateSpec<BagState<TimestampedValue<Row>>> windowSpec;
 
   @StateId(KEY)
   private final StateSpec<ValueState<Row>> keySpec;
@@ -83,7 +81,7 @@ final class FirstEventWindows extends DoFn<KV<Row, TimestampedValue<Row>>, Row> 
     this.outputSchema = outputSchema;
     this.step = step;
     this.bufferSpec = StateSpecs.bag(CountWindows.eventCoder(inputSchema));
-    this.windowSpec = StateSpecs.value(ListCoder.of(CountWindows.eventCoder(inputSchema)));
+    this.windowSpec = StateSpecs.bag(CountWindows.eventCoder(inputSchema));
     this.keySpec = CountWindows.keySpec(outputSchema);
     this.failed = DeadLetter.counter(step);
   }
@@ -119,7 +117,7 @@ final class FirstEventWindows extends DoFn<KV<Row, TimestampedValue<Row>>, Row> 
   public void onRelease(
       OnTimerContext context,
       @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
-      @StateId(WINDOW) ValueState<List<TimestampedValue<Row>>> window,
+      @StateId(WINDOW) BagState<TimestampedValue<Row>> window,
       @StateId(KEY) ValueState<Row> key,
       @StateId(FIRST) ValueState<Instant> first,
       @StateId(OPEN_FROM) ValueState<Instant> openFrom,
@@ -136,7 +134,7 @@ final class FirstEventWindows extends DoFn<KV<Row, TimestampedValue<Row>>, Row> 
   public void onClose(
       OnTimerContext context,
       @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
-      @StateId(WINDOW) ValueState<List<TimestampedValue<Row>>> window,
+      @StateId(WINDOW) BagState<TimestampedValue<Row>> window,
       @StateId(KEY) ValueState<Row> key,
       @StateId(FIRST) ValueState<Instant> first,
       @StateId(OPEN_FROM) ValueState<Instant> openFrom,
@@ -144,10 +142,9 @@ final class FirstEventWindows extends DoFn<KV<Row, TimestampedValue<Row>>, Row> 
       @TimerId(EventTimeOrder.RELEASE) Timer release,
       @TimerId(CLOSE) Timer close) {
     Instant now = context.fireTimestamp();
-    List<TimestampedValue<Row>> open = window.read();
-    if (open != null && !open.isEmpty()) {
+    if (!window.isEmpty().read()) {
       long start = openFrom.read().getMillis();
-      emit(open, key.read(), start, (tag, row, at) -> context.outputWithTimestamp(tag, row, at));
+      emit(window.read(), key.read(), start, (tag, row, at) -> context.outputWithTimestamp(tag, row, at));
       window.clear();
       openFrom.write(new Instant(start + size));
     }
@@ -156,33 +153,34 @@ final class FirstEventWindows extends DoFn<KV<Row, TimestampedValue<Row>>, Row> 
   }
 
   /** Puts released events (in event-time order) in their windows, opening a window (and its close timer) as needed. */
-  private void take(List<TimestampedValue<Row>> ready, ValueState<List<TimestampedValue<Row>>> windowState, Row key,
+  private void take(List<TimestampedValue<Row>> ready, BagState<TimestampedValue<Row>> window, Row key,
       ValueState<Instant> first, ValueState<Instant> openFrom, Timer close, CountWindows.Emitter overdue) {
     if (ready.isEmpty()) {
       return;
     }
-    List<TimestampedValue<Row>> events = windowState.read() == null ? new ArrayList<>() : new ArrayList<>(windowState.read());
     Instant origin = first.read();
     if (origin == null) {
       origin = ready.get(0).getTimestamp();
       first.write(origin);
     }
-    long start = events.isEmpty() ? Long.MIN_VALUE : windowStart(origin, events.get(0).getTimestamp());
+    boolean open = !window.isEmpty().read();
+    long start = open ? openFrom.read().getMillis() : Long.MIN_VALUE;
     for (TimestampedValue<Row> event : ready) {
       long at = windowStart(origin, event.getTimestamp());
-      if (!events.isEmpty() && at != start) {
+      if (open && at != start) {
         // Only if a runner fired the release before the close timer of an earlier instant: out now, at the timer's time.
-        emit(events, key, start, overdue);
-        events = new ArrayList<>();
+        emit(window.read(), key, start, overdue);
+        window.clear();
+        open = false;
       }
-      if (events.isEmpty()) {
+      if (!open) {
         start = at;
         openFrom.write(new Instant(start));
         close.withOutputTimestamp(new Instant(start + size - 1)).set(new Instant(start + size));
+        open = true;
       }
-      events.add(event);
+      window.add(event);
     }
-    windowState.write(events);
   }
 
   /** The start of the window of the key's windows from {@code origin} that holds {@code timestamp}. */
@@ -191,7 +189,7 @@ final class FirstEventWindows extends DoFn<KV<Row, TimestampedValue<Row>>, Row> 
   }
 
   /** One window's result, at the window's last instant as event time (as Beam's own windows). */
-  private void emit(List<TimestampedValue<Row>> window, Row key, long start, CountWindows.Emitter out) {
+  private void emit(Iterable<TimestampedValue<Row>> window, Row key, long start, CountWindows.Emitter out) {
     CountWindows.emitWindow(window, key, new Instant(start), new Instant(start + size), new Instant(start + size - 1), aggregateFn,
         outputSchema, step, failed, out);
   }

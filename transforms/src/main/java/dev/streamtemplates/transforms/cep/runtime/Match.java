@@ -1,5 +1,6 @@
 package dev.streamtemplates.transforms.cep.runtime;
 
+import dev.streamtemplates.transforms.cep.nfa.Nfa;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.values.Row;
@@ -15,7 +16,7 @@ import org.apache.beam.sdk.values.Row;
  */
 public record Match(List<List<Row>> stages, long firstTs, long lastTs, long startSeq, long timedOutAt, long absentUntil) {
 
-  static Match of(KeyState state, KeyState.Run run, dev.streamtemplates.transforms.cep.nfa.Nfa nfa, long timedOutAt, long absentUntil) {
+  static Match of(KeyState state, KeyState.Run run, Nfa nfa, long timedOutAt, long absentUntil) {
     List<List<Row>> stages = new ArrayList<>(nfa.stageCount());
     for (int i = 0; i < nfa.stageCount(); i++) {
       stages.add(new ArrayList<>(1));
