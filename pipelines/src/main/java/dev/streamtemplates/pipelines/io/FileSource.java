@@ -3,13 +3,8 @@ package dev.streamtemplates.pipelines.io;
 import dev.streamtemplates.pipelines.spec.SpecNode;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.format.RecordFormat;
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.channels.Channels;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
@@ -67,14 +62,11 @@ public final class FileSource implements SourceProvider {
     if ("avro".equals(format.name())) {
       rows = readAvroFiles(pipeline, name, path, decoding.avroSchema(), decoding.schema(), deadLetters);
     } else if ("json".equals(format.name())) {
-      // Lines are split as bytes, not read with TextIO: TextIO decodes UTF-8 leniently, turning
-      // an invalid byte into U+FFFD, so a corrupt line would be read as an altered record
-      // instead of reaching the JSON reader, which dead-letters it.
+      // Lines are split as bytes, in ranges read by every worker at once; see LineRanges.
       PCollection<byte[]> lines =
           pipeline.apply(name + "/Match", FileIO.match().filepattern(path))
               .apply(name + "/Open", FileIO.readMatches())
-              .apply(name + "/Non-blank lines", ParDo.of(new ByteLines()))
-              .setCoder(ByteArrayCoder.of());
+              .apply(name + "/Non-blank lines", new LineRanges(LineRanges.DEFAULT_RANGE_BYTES));
       rows = Sources.parse(name, lines, format, deadLetters);
     } else {
       PCollection<byte[]> files =
@@ -154,48 +146,6 @@ public final class FileSource implements SourceProvider {
                 .withOutputTags(ok, TupleTagList.of(failed)));
     deadLetters.add(converted.get(failed).setRowSchema(DeadLetter.SCHEMA));
     return converted.get(ok).setRowSchema(schema);
-  }
-
-  /**
-   * The non-blank lines of a file as raw bytes, ended by {@code \n} or {@code \r\n}. Written by
-   * hand because Beam's line readers (TextIO) only hand out decoded strings. A whole file is read by
-   * one worker, streamed, one line in memory at a time.
-   */
-  static final class ByteLines extends DoFn<FileIO.ReadableFile, byte[]> {
-    @ProcessElement
-    public void process(@Element FileIO.ReadableFile file, OutputReceiver<byte[]> out) throws IOException {
-      try (InputStream in = new BufferedInputStream(Channels.newInputStream(file.open()))) {
-        split(in, out::output);
-      }
-    }
-
-    static void split(InputStream in, java.util.function.Consumer<byte[]> out) throws IOException {
-      ByteArrayOutputStream line = new ByteArrayOutputStream();
-      int b;
-      while ((b = in.read()) >= 0) {
-        if (b == '\n') {
-          emit(line, out);
-        } else {
-          line.write(b);
-        }
-      }
-      emit(line, out);
-    }
-
-    private static void emit(ByteArrayOutputStream line, java.util.function.Consumer<byte[]> out) {
-      byte[] bytes = line.toByteArray();
-      line.reset();
-      int end = bytes.length;
-      if (end > 0 && bytes[end - 1] == '\r') {
-        end--;
-      }
-      for (int i = 0; i < end; i++) {
-        if (bytes[i] != ' ' && bytes[i] != '\t' && bytes[i] != '\r') {
-          out.accept(end == bytes.length ? bytes : Arrays.copyOf(bytes, end));
-          return;
-        }
-      }
-    }
   }
 
   private static final class ReadFully extends DoFn<FileIO.ReadableFile, byte[]> {
