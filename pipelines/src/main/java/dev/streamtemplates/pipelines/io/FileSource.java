@@ -15,6 +15,7 @@ import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
@@ -68,6 +69,15 @@ public final class FileSource implements SourceProvider {
               .apply(name + "/Open", FileIO.readMatches())
               .apply(name + "/Non-blank lines", new LineRanges(LineRanges.DEFAULT_RANGE_BYTES));
       rows = Sources.parse(name, lines, format, deadLetters);
+    } else if ("csv".equals(format.name())) {
+      // In parts cut between records, parsed by every worker; see CsvParts.
+      PCollection<byte[]> parts =
+          pipeline.apply(name + "/Match", FileIO.match().filepattern(path))
+              .apply(name + "/Open", FileIO.readMatches())
+              .apply(name + "/Parts", ParDo.of(new CsvParts(name, format.fileHeader() != null, CsvParts.DEFAULT_PART_BYTES)))
+              .setCoder(ByteArrayCoder.of())
+              .apply(name + "/Spread parts", Reshuffle.viaRandomKey());
+      rows = Sources.parse(name, parts, format, deadLetters);
     } else {
       PCollection<byte[]> files =
           pipeline.apply(name + "/Match", FileIO.match().filepattern(path))

@@ -130,6 +130,7 @@ record Balance(long read, long decoded, long sourceDeadLetters, long written, lo
       StringBuilder line = new StringBuilder(String.format("  %-" + width + "s  ", labels.get(name)));
       if ("source".equals(kind)) {
         Long payloads = own.remove("payloads");
+        Long files = own.remove("files"); // a CSV file may be read in parts (see CsvParts)
         long decoded = own.getOrDefault("records", 0L);
         own.remove("records");
         line.append(String.format("read %d = decoded %d + dead-lettered %d", decoded + dead, decoded, dead));
@@ -137,7 +138,11 @@ record Balance(long read, long decoded, long sourceDeadLetters, long written, lo
         if (payloads != null && unit != null) {
           // A line or a message is one record or one dead letter; a file may hold any number.
           boolean oneEach = !unit.equals("files");
-          line.append(String.format(", from %d %s", payloads, payloads == 1 ? unit.substring(0, unit.length() - 1) : unit));
+          long count = files != null ? files : payloads;
+          line.append(String.format(", from %d %s", count, count == 1 ? unit.substring(0, unit.length() - 1) : unit));
+          if (files != null && !files.equals(payloads)) {
+            line.append(String.format(" in %d parts", payloads));
+          }
           if (oneEach) {
             line.append(payloads == decoded + dead ? ": holds" : ": DOES NOT HOLD");
           }

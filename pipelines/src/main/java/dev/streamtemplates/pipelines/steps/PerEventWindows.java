@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
 
 /**
  * The Aggregate step with {@code window: {type: perEvent, ...}}: each event comes out once, with
@@ -87,7 +89,10 @@ final class PerEventWindows {
     }
     Result kept = result.output().apply(step.name() + " having",
         Filter.where(config.having()).named(step.name()).withOrigin(step.childPath("having")));
-    return new StepResult(kept.output(), Map.of(), List.of(result.failures(), kept.failures()));
+    List<PCollection<Row>> deadLetters = new ArrayList<>();
+    result.failuresIfAny().ifPresent(deadLetters::add);
+    kept.failuresIfAny().ifPresent(deadLetters::add);
+    return new StepResult(kept.output(), Map.of(), deadLetters);
   }
 
   /** Refuses range and rows on a window of another type, where they would be ignored. */

@@ -21,7 +21,7 @@ public final class StepResult {
 
   /** A step's outputs as every transform returns them: main, named, and failures. */
   public static StepResult of(Result result) {
-    return new StepResult(result.output(), result.named(), List.of(result.failures()));
+    return new StepResult(result.output(), result.named(), result.failuresIfAny().map(List::of).orElse(List.of()));
   }
 
   public PCollection<Row> main() {

@@ -101,7 +101,19 @@ public class TransactionRecoveringProducerTest {
     Producer<byte[], byte[]> producer = new TransactionRecoveringProducer(config, Duration.ofSeconds(2));
     try {
       broker.createTopics("txn-lost");
-      producer.initTransactions();
+      // max.block.ms is short for the commit below; a broker that has just started may take
+      // longer than that to load its transaction coordinator, and initTransactions may be retried.
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (true) {
+        try {
+          producer.initTransactions();
+          break;
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+          if (System.nanoTime() > deadline) {
+            throw e;
+          }
+        }
+      }
       producer.beginTransaction();
       producer.send(record("txn-lost", "pending")).get();
       broker.close(); // the broker goes away before the commit: its outcome cannot be learned

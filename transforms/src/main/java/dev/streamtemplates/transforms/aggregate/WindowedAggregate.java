@@ -459,7 +459,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
       Result kept =
           results.apply("Having " + settings.having(), Filter.where(settings.having()).named(settings.step()).withOrigin(settings.origin() + ".having"));
       results = kept.output();
-      failures.add(Rewindow.toGlobal(kept.failures(), "Having failures in the global window"));
+      kept.failuresIfAny().ifPresent(having -> failures.add(Rewindow.toGlobal(having, "Having failures in the global window")));
     }
     if (settings.ranking() != null) {
       results = rank(results, settings.ranking(), outputSchema);

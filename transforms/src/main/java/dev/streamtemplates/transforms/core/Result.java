@@ -3,6 +3,7 @@ package dev.streamtemplates.transforms.core;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
@@ -30,17 +31,31 @@ public final class Result implements POutput {
 
   private final PCollection<Row> output;
   private final Map<String, PCollection<Row>> named;
-  private final PCollection<Row> failures;
+  // Null when the transform cannot fail by construction (see withoutFailures).
+  private PCollection<Row> failures;
+  private final boolean hasFailureOutput;
 
   private Result(PCollection<Row> output, Map<String, PCollection<Row>> named, PCollection<Row> failures) {
     this.output = output;
     this.named = named;
     this.failures = failures;
+    this.hasFailureOutput = failures != null;
   }
 
   /** A result with a main output and failures. */
   public static Result of(PCollection<Row> output, PCollection<Row> failures) {
     return new Result(output, Map.of(), failures);
+  }
+
+  /**
+   * A result of a transform that cannot fail by construction, e.g. a Filter whose condition gives
+   * true or false for every row: its DoFn has one output. Runners treat a multi-output ParDo as a
+   * boundary (Flink's batch runner does not chain it, Spark's caches its tagged output), so a
+   * dead-letter output that is always empty is not free. {@link #failures()} still answers, with an
+   * empty collection made when first asked for; {@link #failuresIfAny()} does not make one.
+   */
+  public static Result withoutFailures(PCollection<Row> output) {
+    return new Result(output, Map.of(), null);
   }
 
   /** A result with a main output, named outputs (in the given order) and failures. */
@@ -81,9 +96,18 @@ public final class Result implements POutput {
     return new LinkedHashMap<>(named);
   }
 
-  /** The dead letters. */
+  /** The dead letters (an empty collection for a result {@link #withoutFailures}). */
   public PCollection<Row> failures() {
+    if (failures == null) {
+      failures = output.getPipeline()
+          .apply("No failures of " + output.getName(), org.apache.beam.sdk.transforms.Create.empty(DeadLetter.SCHEMA));
+    }
     return failures;
+  }
+
+  /** The dead letters, or empty when the transform cannot fail by construction. */
+  public Optional<PCollection<Row>> failuresIfAny() {
+    return hasFailureOutput ? Optional.of(failures) : Optional.empty();
   }
 
   @Override
@@ -96,7 +120,9 @@ public final class Result implements POutput {
     Map<TupleTag<?>, PValue> values = new LinkedHashMap<>();
     values.put(new TupleTag<Row>("output"), output);
     named.forEach((name, collection) -> values.put(new TupleTag<Row>("output/" + name), collection));
-    values.put(new TupleTag<Row>(FAILURES), failures);
+    if (hasFailureOutput) {
+      values.put(new TupleTag<Row>(FAILURES), failures);
+    }
     return values;
   }
 

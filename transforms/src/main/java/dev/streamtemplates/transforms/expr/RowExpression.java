@@ -211,6 +211,23 @@ public final class RowExpression implements Serializable {
     return this;
   }
 
+  /**
+   * Whether this condition gives true or false for every row of its schema, never an error, so
+   * that a Filter needs no dead-letter output: comparisons of fields with literals joined by
+   * {@code &&} and {@code ||} (the {@link RowPredicate} fast path), which are evaluated straight on
+   * a row whose fields are set, and which read as false where a field is null (missing data).
+   */
+  public boolean conditionCannotFail() {
+    if (!"bool".equals(celResultType) || schema.hasField(EVENT)) {
+      return false;
+    }
+    try {
+      return RowPredicate.ofFieldVariables(compiler(schema).compile(text).getAst().getExpr(), schema).isPresent();
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
   /** Compiles the evaluable program. Call once per DoFn instance, in {@code @Setup}. */
   public Compiled program() {
     try {

@@ -102,11 +102,12 @@ abstract class RowPredicate {
     }
     if (fieldVariables && left.getKind() == CelExpr.ExprKind.Kind.CALL && left.call().function().equals("_%_")
         && left.call().args().size() == 2 && !left.call().target().isPresent()) {
-      // intField % n <op> int, with n a non-zero int literal: as CEL computes it (Java's remainder).
+      // intField % n <op> int, with n an int literal other than 0 and -1: as CEL computes it (Java's remainder).
       int index = field(left.call().args().get(0), schema, true);
       CelExpr divisor = left.call().args().get(1);
       if (index < 0 || !RowExpression.isInteger(schema.getField(index).getType().getTypeName()) || divisor.getKind() != CelExpr.ExprKind.Kind.CONSTANT
           || divisor.constant().getKind() != CelConstant.Kind.INT64_VALUE || divisor.constant().int64Value() == 0
+          || divisor.constant().int64Value() == -1 // Long.MIN_VALUE % -1: left to CEL, which may call it an overflow
           || right.constant().getKind() != CelConstant.Kind.INT64_VALUE) {
         return null;
       }

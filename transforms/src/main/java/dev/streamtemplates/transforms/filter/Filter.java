@@ -74,6 +74,11 @@ public final class Filter extends PTransform<PCollection<Row>, Result> {
   @Override
   public Result expand(PCollection<Row> input) {
     RowExpression expression = RowExpression.compile(origin, input.getSchema(), condition).requireBoolean();
+    if (expression.conditionCannotFail()) {
+      // No dead-letter output: see Result.withoutFailures.
+      return Result.withoutFailures(
+          input.apply("Where " + condition, ParDo.of(new TotalFilterFn(expression, step))).setRowSchema(input.getSchema()));
+    }
     PCollectionTuple result =
         input.apply("Where " + condition, ParDo.of(new FilterFn(expression, step)).withOutputTags(KEPT, TupleTagList.of(FAILURES)));
     return Result.of(
@@ -131,6 +136,58 @@ public final class Filter extends PTransform<PCollection<Row>, Result> {
       if (keep) {
         keptInBundle++;
         out.get(KEPT).output(row);
+      } else {
+        droppedInBundle++;
+      }
+    }
+  }
+
+  /** A condition that cannot fail ({@link RowExpression#conditionCannotFail}): one output. */
+  private static final class TotalFilterFn extends DoFn<Row, Row> {
+    private final RowExpression expression;
+    private final String step;
+    private final Counter kept;
+    private final Counter dropped;
+    private transient RowExpression.Compiled program;
+    private transient long keptInBundle;
+    private transient long droppedInBundle;
+
+    TotalFilterFn(RowExpression expression, String step) {
+      this.expression = expression;
+      this.step = step;
+      this.kept = Metrics.counter("records", step + "-kept");
+      this.dropped = Metrics.counter("records", step + "-dropped");
+    }
+
+    @Setup
+    public void setup() {
+      program = expression.program();
+    }
+
+    @StartBundle
+    public void startBundle() {
+      keptInBundle = 0;
+      droppedInBundle = 0;
+    }
+
+    @FinishBundle
+    public void finishBundle() {
+      kept.inc(keptInBundle);
+      dropped.inc(droppedInBundle);
+    }
+
+    @ProcessElement
+    public void process(@Element Row row, OutputReceiver<Row> out) {
+      boolean keep;
+      try {
+        keep = program.testNullSafe(row);
+      } catch (Exception e) {
+        // Cannot happen (see conditionCannotFail); if it does, stop rather than lose the row.
+        throw new IllegalStateException(step + ": " + expression.origin() + " failed where it cannot fail: " + e.getMessage(), e);
+      }
+      if (keep) {
+        keptInBundle++;
+        out.output(row);
       } else {
         droppedInBundle++;
       }

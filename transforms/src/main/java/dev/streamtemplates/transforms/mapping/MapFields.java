@@ -204,6 +204,12 @@ public final class MapFields extends PTransform<PCollection<Row>, Result> {
   @Override
   public Result expand(PCollection<Row> input) {
     Plan plan = plan(input.getSchema());
+    if (plan.expressions.isEmpty()) {
+      // Only select, drop and rename, resolved here: nothing can fail, so no dead-letter output
+      // (see Result.withoutFailures).
+      return Result.withoutFailures(
+          input.apply("Map fields", ParDo.of(new ProjectFn(plan))).setRowSchema(plan.outputSchema));
+    }
     PCollectionTuple result =
         input.apply("Map fields", ParDo.of(new MapFn(plan, settings.step())).withOutputTags(OUT, TupleTagList.of(FAILURES)));
     return Result.of(
@@ -300,6 +306,24 @@ public final class MapFields extends PTransform<PCollection<Row>, Result> {
       this.sources = sources;
       this.expressions = expressions;
       this.types = types;
+    }
+  }
+
+  /** A mapping with no expressions: fields selected, dropped and renamed. */
+  private static final class ProjectFn extends DoFn<Row, Row> {
+    private final Plan plan;
+
+    ProjectFn(Plan plan) {
+      this.plan = plan;
+    }
+
+    @ProcessElement
+    public void process(@Element Row row, OutputReceiver<Row> out) {
+      List<Object> values = new ArrayList<>(plan.sources.length);
+      for (int source : plan.sources) {
+        values.add(row.getValue(source));
+      }
+      out.output(Row.withSchema(plan.outputSchema).attachValues(values));
     }
   }
 

@@ -3,10 +3,16 @@ package dev.streamtemplates.transforms.filter;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.startsWith;
+import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
 import dev.streamtemplates.transforms.core.Result;
 import dev.streamtemplates.transforms.expr.ExpressionException;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.testing.PAssert;
@@ -85,6 +91,40 @@ public class FilterTest {
     PAssert.that(missingKey.output()).empty();
     PAssert.that(missingKey.failures()).empty();
     pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  public void conditionOfComparisonsCannotFailSoItHasNoDeadLetterOutput() {
+    TestStream<Row> events =
+        TestStream.create(TX)
+            .addElements(tx("big-us", 10.0, "US", null, null))
+            .addElements(tx("big-ca", 7.5, "CA", null, null))
+            .addElements(tx("small-us", 2.0, "US", null, null))
+            .addElements(tx("null-amount", null, "US", null, null))
+            .addElements(tx("big-fr", 50.0, "FR", null, null))
+            .advanceWatermarkToInfinity();
+    Result kept = pipeline.apply(events).apply(Filter.where("amount > 5.0 && country in ['US', 'CA']").named("big"));
+    Result general = kept.output().apply("general", Filter.where("size(country) == 2"));
+
+    assertEquals("comparisons joined by && need no dead-letter output", false, kept.failuresIfAny().isPresent());
+    assertEquals("a condition that calls a function keeps its dead-letter output", true, general.failuresIfAny().isPresent());
+    PAssert.that(ids(kept.output(), "kept")).containsInAnyOrder("big-us", "big-ca");
+    PAssert.that(kept.failures()).empty();
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    // read = kept + dropped: the balance needs no dead-letter count from this step
+    assertEquals(2L, counter(result, "big-kept"));
+    assertEquals(3L, counter(result, "big-dropped"));
+  }
+
+  private static long counter(PipelineResult result, String name) {
+    MetricQueryResults metrics = result.metrics().queryMetrics(
+        MetricsFilter.builder().addNameFilter(MetricNameFilter.named("records", name)).build());
+    long total = 0;
+    for (MetricResult<Long> counter : metrics.getCounters()) {
+      total += counter.getAttempted();
+    }
+    return total;
   }
 
   @Test

@@ -127,4 +127,18 @@ public class MapFieldsTest {
     PAssert.that(result.output()).empty();
     pipeline.run().waitUntilFinish();
   }
+
+  @Test
+  public void selectDropAndRenameAloneCannotFailSoThereIsNoDeadLetterOutput() {
+    PCollection<Row> rows = pipeline.apply(org.apache.beam.sdk.transforms.Create.of(in("x", 2, 1.5, "n"), in("y", 3, 0.5, "m")).withRowSchema(IN));
+    Result result = rows.apply(MapFields.create().withSelect(java.util.List.of("price", "id")).withRename("id", "orderId"));
+    assertThat(result.failuresIfAny().isPresent(), equalTo(false));
+    assertThat(result.output().getSchema().getFieldNames(), equalTo(java.util.List.of("price", "orderId")));
+    Schema out = result.output().getSchema();
+    PAssert.that(result.output()).containsInAnyOrder(
+        Row.withSchema(out).addValues(1.5, "x").build(), Row.withSchema(out).addValues(0.5, "y").build());
+    PAssert.that(result.failures()).empty();
+    assertThat(rows.apply("with a computed field", MAPPING).failuresIfAny().isPresent(), equalTo(true));
+    pipeline.run().waitUntilFinish();
+  }
 }
