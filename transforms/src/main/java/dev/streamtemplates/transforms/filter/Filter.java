@@ -85,26 +85,24 @@ public final class Filter extends PTransform<PCollection<Row>, Result> {
         result.get(KEPT).setRowSchema(input.getSchema()), result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
   }
 
-  private static final class FilterFn extends DoFn<Row, Row> {
-    private final RowExpression expression;
-    private final String step;
+  /** The condition, its program, and the kept and dropped counters, counted per bundle. */
+  private abstract static class CountingFilterFn extends DoFn<Row, Row> {
+    final RowExpression expression;
+    final String step;
     private final Counter kept;
     private final Counter dropped;
-    private final Counter failed;
-    private transient RowExpression.Compiled program;
-
-    FilterFn(RowExpression expression, String step) {
-      this.expression = expression;
-      this.step = step;
-      this.kept = Metrics.counter("records", step + "-kept");
-      this.dropped = Metrics.counter("records", step + "-dropped");
-      this.failed = DeadLetter.counter(step);
-    }
-
+    transient RowExpression.Compiled program;
     // Counted per bundle and added to the counters once: a metric update per element costs more
     // than a cheap condition.
     private transient long keptInBundle;
     private transient long droppedInBundle;
+
+    CountingFilterFn(RowExpression expression, String step) {
+      this.expression = expression;
+      this.step = step;
+      this.kept = Metrics.counter("records", step + "-kept");
+      this.dropped = Metrics.counter("records", step + "-dropped");
+    }
 
     @Setup
     public void setup() {
@@ -121,6 +119,25 @@ public final class Filter extends PTransform<PCollection<Row>, Result> {
     public void finishBundle() {
       kept.inc(keptInBundle);
       dropped.inc(droppedInBundle);
+    }
+
+    /** Counts the decision; true to output the row. */
+    final boolean count(boolean keep) {
+      if (keep) {
+        keptInBundle++;
+      } else {
+        droppedInBundle++;
+      }
+      return keep;
+    }
+  }
+
+  private static final class FilterFn extends CountingFilterFn {
+    private final Counter failed;
+
+    FilterFn(RowExpression expression, String step) {
+      super(expression, step);
+      this.failed = DeadLetter.counter(step);
     }
 
     @ProcessElement
@@ -133,47 +150,16 @@ public final class Filter extends PTransform<PCollection<Row>, Result> {
         out.get(FAILURES).output(DeadLetter.ofText(step, expression.origin() + ": " + e.getMessage(), RowText.json(row), DeadLetter.knownTime(timestamp)));
         return;
       }
-      if (keep) {
-        keptInBundle++;
+      if (count(keep)) {
         out.get(KEPT).output(row);
-      } else {
-        droppedInBundle++;
       }
     }
   }
 
   /** A condition that cannot fail ({@link RowExpression#conditionCannotFail}): one output. */
-  private static final class TotalFilterFn extends DoFn<Row, Row> {
-    private final RowExpression expression;
-    private final String step;
-    private final Counter kept;
-    private final Counter dropped;
-    private transient RowExpression.Compiled program;
-    private transient long keptInBundle;
-    private transient long droppedInBundle;
-
+  private static final class TotalFilterFn extends CountingFilterFn {
     TotalFilterFn(RowExpression expression, String step) {
-      this.expression = expression;
-      this.step = step;
-      this.kept = Metrics.counter("records", step + "-kept");
-      this.dropped = Metrics.counter("records", step + "-dropped");
-    }
-
-    @Setup
-    public void setup() {
-      program = expression.program();
-    }
-
-    @StartBundle
-    public void startBundle() {
-      keptInBundle = 0;
-      droppedInBundle = 0;
-    }
-
-    @FinishBundle
-    public void finishBundle() {
-      kept.inc(keptInBundle);
-      dropped.inc(droppedInBundle);
+      super(expression, step);
     }
 
     @ProcessElement
@@ -185,11 +171,8 @@ public final class Filter extends PTransform<PCollection<Row>, Result> {
         // Cannot happen (see conditionCannotFail); if it does, stop rather than lose the row.
         throw new IllegalStateException(step + ": " + expression.origin() + " failed where it cannot fail: " + e.getMessage(), e);
       }
-      if (keep) {
-        keptInBundle++;
+      if (count(keep)) {
         out.output(row);
-      } else {
-        droppedInBundle++;
       }
     }
   }
