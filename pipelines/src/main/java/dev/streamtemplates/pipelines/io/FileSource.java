@@ -59,6 +59,9 @@ public final class FileSource implements SourceProvider {
     List<PCollection<Row>> deadLetters = new ArrayList<>();
     String path = source.text("path");
     requireMatch(source, path);
+    // Event time is given where the records are parsed (one step, one dead-letter output); Avro
+    // files are read by their own DoFn, and Sources gives their rows event time after it.
+    String timeField = Sources.eventTimeField(source);
     PCollection<Row> rows;
     if ("avro".equals(format.name())) {
       rows = readAvroFiles(pipeline, name, path, decoding.avroSchema(), decoding.schema(), deadLetters);
@@ -68,7 +71,7 @@ public final class FileSource implements SourceProvider {
           pipeline.apply(name + "/Match", FileIO.match().filepattern(path))
               .apply(name + "/Open", FileIO.readMatches())
               .apply(name + "/Non-blank lines", new LineRanges(LineRanges.DEFAULT_RANGE_BYTES));
-      rows = Sources.parse(name, lines, format, deadLetters);
+      rows = Sources.parse(name, lines, format, deadLetters, timeField);
     } else if ("csv".equals(format.name())) {
       // In parts cut between records, parsed by every worker; see CsvParts.
       PCollection<byte[]> parts =
@@ -77,16 +80,16 @@ public final class FileSource implements SourceProvider {
               .apply(name + "/Parts", ParDo.of(new CsvParts(name, format.fileHeader() != null, CsvParts.DEFAULT_PART_BYTES)))
               .setCoder(ByteArrayCoder.of())
               .apply(name + "/Spread parts", Reshuffle.viaRandomKey());
-      rows = Sources.parse(name, parts, format, deadLetters);
+      rows = Sources.parse(name, parts, format, deadLetters, timeField);
     } else {
       PCollection<byte[]> files =
           pipeline.apply(name + "/Match", FileIO.match().filepattern(path))
               .apply(name + "/Open", FileIO.readMatches())
               .apply(name + "/Read files", ParDo.of(new ReadFully()))
               .setCoder(ByteArrayCoder.of());
-      rows = Sources.parse(name, files, format, deadLetters);
+      rows = Sources.parse(name, files, format, deadLetters, timeField);
     }
-    return new Read(rows, deadLetters);
+    return new Read(rows, deadLetters, timeField != null && !"avro".equals(format.name()));
   }
 
   /**

@@ -17,7 +17,12 @@ import org.apache.beam.sdk.values.Row;
  */
 public interface SourceProvider extends NodeType {
   /** What a source produced: rows, and its dead letters. */
-  record Read(PCollection<Row> rows, List<PCollection<Row>> deadLetters) {}
+  /** What a source read; {@code timed} when its rows already carry their event time from {@code eventTime.field}. */
+  record Read(PCollection<Row> rows, List<PCollection<Row>> deadLetters, boolean timed) {
+    public Read(PCollection<Row> rows, List<PCollection<Row>> deadLetters) {
+      this(rows, deadLetters, false);
+    }
+  }
 
   @Override
   default Kind kind() {

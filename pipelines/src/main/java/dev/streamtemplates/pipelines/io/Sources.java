@@ -66,7 +66,7 @@ public final class Sources {
     }
     String name = source.text("name");
     SourceProvider.Read read = provider.read(pipeline, source);
-    if (provider.setsEventTime(source)) {
+    if (provider.setsEventTime(source) || read.timed()) {
       return read;
     }
     SpecNode eventTime = source.child("eventTime");
@@ -81,8 +81,28 @@ public final class Sources {
 
   /** Parses payloads with {@code format}, adding the parse failures to {@code deadLetters}. */
   static PCollection<Row> parse(String name, PCollection<byte[]> payloads, RecordFormat format, List<PCollection<Row>> deadLetters) {
-    WithFailures.Result<PCollection<Row>, Row> parsed = payloads.apply(name + "/Parse " + format.name(), ParseRecords.with(format).named(name));
+    return parse(name, payloads, format, deadLetters, null);
+  }
+
+  /**
+   * Parses payloads and, with {@code timeField}, gives each record its event time in the same
+   * step (as {@link #read} would after it, with the same step name and dead letters); a source
+   * that does so returns a {@code timed} Read.
+   */
+  static PCollection<Row> parse(String name, PCollection<byte[]> payloads, RecordFormat format, List<PCollection<Row>> deadLetters,
+      @org.checkerframework.checker.nullness.qual.Nullable String timeField) {
+    ParseRecords parse = ParseRecords.with(format).named(name);
+    if (timeField != null) {
+      parse = parse.withEventTimeFrom(timeField, name + ".event-time");
+    }
+    WithFailures.Result<PCollection<Row>, Row> parsed = payloads.apply(name + "/Parse " + format.name(), parse);
     deadLetters.add(parsed.failures());
     return parsed.output();
+  }
+
+  /** The field {@code eventTime.field} of a source, or null for ingestion time. */
+  static @org.checkerframework.checker.nullness.qual.Nullable String eventTimeField(SpecNode source) {
+    SpecNode eventTime = source.child("eventTime");
+    return eventTime.has("field") ? eventTime.text("field") : null;
   }
 }

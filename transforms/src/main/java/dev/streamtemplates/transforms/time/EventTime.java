@@ -40,6 +40,62 @@ import org.joda.time.ReadableInstant;
 public final class EventTime {
   private EventTime() {}
 
+  /** Refuses a time field that is not in {@code schema} or not of a type that holds a time. */
+  public static void checkField(Schema schema, String field) {
+    if (!schema.hasField(field)) {
+      throw new IllegalArgumentException(
+          "event time field '" + field + "' is not in the schema; fields are " + schema.getFieldNames());
+    }
+    FieldType type = schema.getField(field).getType();
+    switch (type.getTypeName()) {
+      case DATETIME:
+      case INT64:
+      case INT32:
+      case STRING:
+        break;
+      default:
+        throw new IllegalArgumentException(
+            "event time field '" + field + "' is a " + type.getTypeName()
+                + "; it must be a DATETIME, epoch millis (INT64) or an ISO-8601 STRING");
+    }
+  }
+
+  /**
+   * The event time in {@code row}'s field {@code field} (checked with {@link #checkField}), as
+   * {@link #fromField} reads it; a {@link RecordException} naming the field when it is null, not a
+   * time, or outside the range of times Beam can carry.
+   */
+  public static Instant timeOf(Row row, String field) {
+    Object value = row.getValue(field);
+    return inRange(field, timeOf(field, value), value);
+  }
+
+  private static Instant timeOf(String field, @Nullable Object value) {
+    if (value == null) {
+      throw new RecordException("event time field '" + field + "' is null");
+    }
+    if (value instanceof ReadableInstant) {
+      return new Instant(((ReadableInstant) value).getMillis());
+    }
+    if (value instanceof Number) {
+      return new Instant(((Number) value).longValue());
+    }
+    try {
+      return new Instant(Instants.parseEpochMillis(value.toString()));
+    } catch (IllegalArgumentException | java.time.DateTimeException | ArithmeticException e) {
+      throw new RecordException("event time field '" + field + "': " + e.getMessage());
+    }
+  }
+
+  /** Beam cannot carry times outside its range (about year -290,000 to 290,000). */
+  private static Instant inRange(String field, Instant time, Object value) {
+    if (time.isBefore(org.apache.beam.sdk.transforms.windowing.BoundedWindow.TIMESTAMP_MIN_VALUE)
+        || !time.isBefore(org.apache.beam.sdk.transforms.windowing.BoundedWindow.TIMESTAMP_MAX_VALUE)) {
+      throw new RecordException("event time field '" + field + "': " + value + " is outside the range of times Beam can carry");
+    }
+    return time;
+  }
+
   /** Event time from {@code field}. */
   public static Assign fromField(String field) {
     if (field == null || field.isBlank()) {
@@ -76,22 +132,7 @@ public final class EventTime {
     public WithFailures.Result<PCollection<Row>, Row> expand(PCollection<Row> input) {
       Schema schema = input.getSchema();
       if (field != null) {
-        if (!schema.hasField(field)) {
-          throw new IllegalArgumentException(
-              "event time field '" + field + "' is not in the schema; fields are " + schema.getFieldNames());
-        }
-        FieldType type = schema.getField(field).getType();
-        switch (type.getTypeName()) {
-          case DATETIME:
-          case INT64:
-          case INT32:
-          case STRING:
-            break;
-          default:
-            throw new IllegalArgumentException(
-                "event time field '" + field + "' is a " + type.getTypeName()
-                    + "; it must be a DATETIME, epoch millis (INT64) or an ISO-8601 STRING");
-        }
+        checkField(schema, field);
       }
       PCollectionTuple result =
           input.apply(
@@ -120,7 +161,7 @@ public final class EventTime {
         time = Instant.now();
       } else {
         try {
-          time = inRange(timeOf(row.getValue(field)), row.getValue(field));
+          time = timeOf(row, field);
         } catch (RuntimeException e) {
           failed.inc();
           out.get(Assign.FAILURES).output(DeadLetter.ofText(step, DeadLetter.reason(e), RowText.json(row), null));
@@ -128,32 +169,6 @@ public final class EventTime {
         }
       }
       out.get(Assign.OUT).outputWithTimestamp(row, time);
-    }
-
-    private Instant timeOf(@Nullable Object value) {
-      if (value == null) {
-        throw new RecordException("event time field '" + field + "' is null");
-      }
-      if (value instanceof ReadableInstant) {
-        return new Instant(((ReadableInstant) value).getMillis());
-      }
-      if (value instanceof Number) {
-        return new Instant(((Number) value).longValue());
-      }
-      try {
-        return new Instant(Instants.parseEpochMillis(value.toString()));
-      } catch (IllegalArgumentException | java.time.DateTimeException | ArithmeticException e) {
-        throw new RecordException("event time field '" + field + "': " + e.getMessage());
-      }
-    }
-
-    /** Beam cannot carry times outside its range (about year -290,000 to 290,000). */
-    private Instant inRange(Instant time, Object value) {
-      if (time.isBefore(org.apache.beam.sdk.transforms.windowing.BoundedWindow.TIMESTAMP_MIN_VALUE)
-          || !time.isBefore(org.apache.beam.sdk.transforms.windowing.BoundedWindow.TIMESTAMP_MAX_VALUE)) {
-        throw new RecordException("event time field '" + field + "': " + value + " is outside the range of times Beam can carry");
-      }
-      return time;
     }
 
     // Sources such as Kafka stamp records with their read time; event time may be earlier.
