@@ -138,6 +138,7 @@ public final class TemplatePipeline {
       if (!errors.isEmpty()) {
         throw new SpecException(graph.template, errors);
       }
+      UnreadOutputs.readAll(pipeline);
       return new Built(names(graph.sources), graph.stepNames, names(graph.sinks), deadLetterSink);
     }
 

@@ -1,0 +1,58 @@
+package dev.streamtemplates.pipelines;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PValue;
+
+/**
+ * Gives every output of a step with three or more outputs a reader, so that no output is unread.
+ *
+ * <p>Why: Beam 2.70's Spark runner caches the output of a ParDo with several outputs and, with any
+ * storage level but {@code MEMORY_ONLY}, wraps each element with the coder of its output. It looks
+ * the coders up only for the outputs something reads ({@code TransformTranslator.skipUnconsumedOutputs}),
+ * so an element of an unread output gets no coder and the job fails with a NullPointerException in
+ * {@code ValueAndCoderLazySerializable.getOrDecode}. Unread outputs are ordinary in a spec: a
+ * sequence's timed-out partial matches or a gather's rejected sets when nothing uses them. The
+ * reader discards what it reads; on Direct and Flink it is one more step that does nothing (Flink
+ * chains it). Two-output steps need none: there Spark keeps only the main output and caches nothing.
+ */
+final class UnreadOutputs {
+  private UnreadOutputs() {}
+
+  /** Adds a discarding reader to each unread output of the pipeline's steps with three or more outputs. */
+  static void readAll(Pipeline pipeline) {
+    Set<PValue> read = new HashSet<>();
+    List<PCollection<?>> outputs = new ArrayList<>();
+    pipeline.traverseTopologically(new Pipeline.PipelineVisitor.Defaults() {
+      @Override
+      public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+        read.addAll(node.getInputs().values());
+        if (node.getOutputs().size() >= 3) {
+          node.getOutputs().values().forEach(output -> outputs.add((PCollection<?>) output));
+        }
+      }
+    });
+    for (PCollection<?> output : outputs) {
+      if (!read.contains(output)) {
+        discard(output);
+      }
+    }
+  }
+
+  private static <T> void discard(PCollection<T> output) {
+    output.apply("Unread " + output.getName(), ParDo.of(new Discard<T>()));
+  }
+
+  /** Reads and drops every element. */
+  private static final class Discard<T> extends DoFn<T, Void> {
+    @ProcessElement
+    public void processElement() {}
+  }
+}
