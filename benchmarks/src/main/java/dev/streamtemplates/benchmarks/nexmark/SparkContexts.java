@@ -24,6 +24,13 @@ final class SparkContexts {
     spark.setProvidedSparkContext(context);
   }
 
+  /** Unpersists what the last pipeline cached: Beam's Spark runner leaves it in a provided context. */
+  static synchronized void releaseCached() {
+    if (context != null) {
+      context.getPersistentRDDs().values().forEach(rdd -> rdd.unpersist(true));
+    }
+  }
+
   static synchronized void stop() {
     if (context != null) {
       context.stop();
