@@ -243,9 +243,11 @@ public final class Threshold extends PTransform<PCollection<Row>, Result> {
   public Result expand(PCollection<Row> input) {
     Schema alertSchema = alertSchema(input.getSchema());
     Rule rule = new Rule(settings.field(), settings.direction(), settings.lower(), settings.upper(), settings.keyField(), settings.context(), alertSchema);
-    PCollectionTuple result;
     if (!settings.debounce()) {
-      result = input.apply("Beyond the limit", ParDo.of(new EveryFn(rule, settings.step())).withOutputTags(ALERTS, TupleTagList.of(FAILURES)));
+      // Every event is decided alone and nothing can fail (a null value is not beyond): no
+      // dead-letter output (see Result.withoutFailures).
+      return Result.withoutFailures(
+          input.apply("Beyond the limit", ParDo.of(new EveryFn(rule, settings.step()))).setRowSchema(alertSchema));
     } else {
       if (settings.keyField() == null) {
         throw new IllegalArgumentException("debounce needs a key: call withKeyField(field)");
@@ -260,7 +262,6 @@ public final class Threshold extends PTransform<PCollection<Row>, Result> {
       PCollection<Row> failures = Result.allFailures(keying.get(FAILURES), debounced.get(FAILURES));
       return Result.of(debounced.get(ALERTS).setRowSchema(alertSchema), failures);
     }
-    return Result.of(result.get(ALERTS).setRowSchema(alertSchema), result.get(FAILURES).setRowSchema(DeadLetter.SCHEMA));
   }
 
   /** The comparison and the alert layout; serializable, shared by both DoFns. */
@@ -344,15 +345,32 @@ public final class Threshold extends PTransform<PCollection<Row>, Result> {
       this.dropped = Metrics.counter("records", step + "-dropped");
     }
 
+    // Counted per bundle and added to the counters once, as Filter does: a metric update per
+    // element costs more than the comparison.
+    private transient long alertsInBundle;
+    private transient long droppedInBundle;
+
+    @StartBundle
+    public void startBundle() {
+      alertsInBundle = 0;
+      droppedInBundle = 0;
+    }
+
     @ProcessElement
-    public void process(@Element Row row, @Timestamp Instant timestamp, MultiOutputReceiver out) {
+    public void process(@Element Row row, @Timestamp Instant timestamp, OutputReceiver<Row> out) {
       Double value = rule.value(row);
       if (value != null && rule.beyond(value)) {
-        alerts.inc();
-        out.get(ALERTS).output(rule.alert(row, value, timestamp));
+        alertsInBundle++;
+        out.output(rule.alert(row, value, timestamp));
       } else {
-        dropped.inc();
+        droppedInBundle++;
       }
+    }
+
+    @FinishBundle
+    public void finishBundle() {
+      alerts.inc(alertsInBundle);
+      dropped.inc(droppedInBundle);
     }
   }
 

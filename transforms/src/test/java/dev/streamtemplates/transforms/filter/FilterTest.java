@@ -9,10 +9,6 @@ import static org.junit.Assert.assertThrows;
 import dev.streamtemplates.transforms.core.Result;
 import dev.streamtemplates.transforms.expr.ExpressionException;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricQueryResults;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.testing.PAssert;
@@ -113,18 +109,8 @@ public class FilterTest {
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
     // read = kept + dropped: the balance needs no dead-letter count from this step
-    assertEquals(2L, counter(result, "big-kept"));
-    assertEquals(3L, counter(result, "big-dropped"));
-  }
-
-  private static long counter(PipelineResult result, String name) {
-    MetricQueryResults metrics = result.metrics().queryMetrics(
-        MetricsFilter.builder().addNameFilter(MetricNameFilter.named("records", name)).build());
-    long total = 0;
-    for (MetricResult<Long> counter : metrics.getCounters()) {
-      total += counter.getAttempted();
-    }
-    return total;
+    assertEquals(2L, DeduplicateTest.counter(result, "big-kept"));
+    assertEquals(3L, DeduplicateTest.counter(result, "big-dropped"));
   }
 
   @Test

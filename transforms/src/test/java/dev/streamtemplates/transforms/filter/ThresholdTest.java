@@ -2,10 +2,12 @@ package dev.streamtemplates.transforms.filter;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
 import dev.streamtemplates.transforms.core.Result;
 import java.util.List;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.testing.PAssert;
@@ -102,7 +104,12 @@ public class ThresholdTest {
     PAssert.that(alerts.output()).containsInAnyOrder(
         Row.withSchema(schema).addValues("c1", "amount", 150.0, "above", 100.0, null, null, new Instant(20).toDateTime(DateTimeZone.UTC), "US").build(),
         Row.withSchema(schema).addValues("c1", "amount", 200.0, "above", 100.0, null, null, new Instant(30).toDateTime(DateTimeZone.UTC), "US").build());
-    pipeline.run().waitUntilFinish();
+    assertEquals("nothing can fail without debounce: no dead-letter output", false, alerts.failuresIfAny().isPresent());
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    // read = alerts + dropped, counted per bundle
+    assertEquals(2L, DeduplicateTest.counter(result, "threshold-alerts"));
+    assertEquals(1L, DeduplicateTest.counter(result, "threshold-dropped"));
   }
 
   @Test
