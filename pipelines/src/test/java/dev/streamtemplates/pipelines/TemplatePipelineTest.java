@@ -234,6 +234,29 @@ public class TemplatePipelineTest {
   }
 
   @Test
+  public void sequenceErrorsSpeakTheSpecsKeysNotThePatternApi() {
+    String steps =
+        // consecutive on a stage that does not loop
+        "  - {name: streak, type: Sequence, input: readings, key: sensor, within: 1h,"
+            + " stages: [{name: a}, {name: b, consecutive: true}]}\n"
+            // until on a stage that does not loop
+            + "  - {name: upto, type: Sequence, input: readings, key: sensor, within: 1h,"
+            + " stages: [{name: a}, {name: b, until: 'event.celsius > 30.0'}]}\n"
+            // an absence at the end with neither for nor within
+            + "  - {name: gap, type: Sequence, input: readings, key: sensor,"
+            + " stages: [{name: a}, {name: q, after: notFollowedBy}]}\n"
+            + STEPS;
+    List<String> errors = launchErrors(steps);
+    String all = String.join("\n", errors);
+    assertThat(all, errors.size(), org.hamcrest.Matchers.equalTo(3));
+    assertThat(all, containsString("steps[0].stages[1]: stage 'b': consecutive: true applies to a looping stage;"
+        + " add oneOrMore: true, times: n or timesOrMore: n"));
+    assertThat(all, containsString("steps[1].stages[1]: stage 'b': until applies to oneOrMore: true or timesOrMore: n; add one of them"));
+    assertThat(all, containsString("after: notFollowedBy only with for: <duration> or within: <duration>"));
+    assertThat("no Java method of the pattern API: " + all, all.matches("(?s).*\\w\\((\\.\\.\\.|n)?\\).*"), org.hamcrest.Matchers.equalTo(false));
+  }
+
+  @Test
   public void sequenceAbsencesAndBoundsAreCheckedBeforeLaunchNamingTheStage() {
     String steps =
         // A silence that repeats without a duration.
@@ -253,7 +276,7 @@ public class TemplatePipelineTest {
     String all = String.join("\n", errors);
     assertThat(all, errors.size(), org.hamcrest.Matchers.equalTo(3));
     assertThat(all, containsString("steps[0].stages[1]: repeat: true needs for: <duration>"));
-    assertThat(all, containsString("steps[1] ('pair'): pattern 'pair' needs within(...): a partial match waits for stage 'b'"
+    assertThat(all, containsString("steps[1] ('pair'): pattern 'pair' needs within: <duration>: a partial match waits for stage 'b'"
         + " (followedBy, no withinPrevious), so partial matches could wait forever"));
     assertThat(all, containsString("steps[2].stages[0]: the first stage cannot have 'after' (there is nothing before it), got after:"
         + " notFollowedBy; only a leading absence can, with after: notFollowedBy and for: <duration>"));

@@ -116,6 +116,52 @@ public final class SequenceStep extends StepType<SequenceStep.Config> {
 
   @Override
   public StepResult apply(StepContext<Config> step) {
+    try {
+      return detect(step);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(inSpecWords(e.getMessage()), e);
+    }
+  }
+
+  /**
+   * The pattern API's words in a message turned into the spec's keys: a spec author writes
+   * {@code oneOrMore: true} and {@code for: 5m}, not {@code oneOrMore()} and {@code lasting(...)}.
+   * The transforms speak their Java API to Java users; this is the spec's side.
+   */
+  static String inSpecWords(String message) {
+    String text = message;
+    for (String[] words : SPEC_WORDS) {
+      text = text.replace(words[0], words[1]);
+    }
+    return text;
+  }
+
+  /** Pattern API words and their spec keys, longest phrases first. */
+  private static final String[][] SPEC_WORDS = {
+      {"call notFollowedBy(...).lasting(...) first", "use after: notFollowedBy with for: <duration>"},
+      {"call oneOrMore(), times(n) or timesOrMore(n) first", "add oneOrMore: true, times: n or timesOrMore: n"},
+      {"oneOrMore() or timesOrMore(n), call one of them first", "oneOrMore: true or timesOrMore: n; add one of them"},
+      {"notFollowedBy(...) with lasting(...)", "after: notFollowedBy with for: <duration>"},
+      {"notFollowedBy (or beginAbsence)", "after: notFollowedBy"},
+      {"e.g. followedBy(...)", "e.g. a stage with after: followedBy"},
+      {"notFollowedBy()", "after: notFollowedBy"},
+      {"notNext()", "after: notNext"},
+      {"oneOrMore()", "oneOrMore: true"},
+      {"timesOrMore(n)", "timesOrMore: n"},
+      {"times(n)", "times: n"},
+      {"consecutive()", "consecutive: true"},
+      {"allowCombinations()", "allowCombinations: true"},
+      {"greedy()", "greedy: true"},
+      {"optional()", "optional: true"},
+      {"repeating()", "repeat: true"},
+      {"withinPrevious(...)", "withinPrevious: <duration>"},
+      {"within(...)", "within: <duration>"},
+      {"lasting(...)", "for: <duration>"},
+      {"until(...)", "until"},
+      {"where(...)", "where"},
+  };
+
+  private StepResult detect(StepContext<Config> step) {
     Config config = step.config();
     Sequence sequence = Sequence.detect(pattern(step))
         .withEmit(config.emit())

@@ -49,7 +49,7 @@ public class SparkStreamingLimitsTest {
         + " cannot run pattern 'silent': it cannot repeat the absence at the end"));
     // Every reason at once: no within, a skip strategy with history, a leading absence.
     String burst = refusal("dormant-card-burst");
-    assertThat(burst, containsString("it sizes its windows by within(...), which pattern 'burst' does not have; skip strategy skipPastLastEvent"
+    assertThat(burst, containsString("it sizes its windows by within: <duration>, which pattern 'burst' does not have; skip strategy skipPastLastEvent"
         + " needs the key's whole history, which it does not keep (noSkip and skipToNext work); it cannot check the absence 'dormant'"));
   }
 
