@@ -24,6 +24,8 @@ import org.apache.beam.sdk.values.PValue;
  * chains it). A reader is added only where Spark caches: a step whose main output and at least one
  * other output are read. Where only the main output is read Spark caches nothing, and a reader would
  * make it cache (measured: Nexmark Q0 on Spark from 0.37 s to 1.5 s); the main output always has a coder.
+ * Beam's issue is apache/beam#37994, fixed by apache/beam#38011 in a release after 2.70: this class
+ * can go when the project moves to one.
  */
 final class UnreadOutputs {
   private UnreadOutputs() {}
