@@ -12,7 +12,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PValue;
 
 /**
- * Gives every output of a step with three or more outputs a reader, so that no output is unread.
+ * Gives a reader to each unread output of a step that Spark caches, so that every cached output has a coder.
  *
  * <p>Why: Beam 2.70's Spark runner caches the output of a ParDo with several outputs and, with any
  * storage level but {@code MEMORY_ONLY}, wraps each element with the coder of its output. It looks
