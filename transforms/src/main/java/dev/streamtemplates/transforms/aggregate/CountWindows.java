@@ -5,6 +5,7 @@ import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.metrics.Counter;
@@ -117,6 +118,9 @@ final class CountWindows {
     @StateId(EventTimeOrder.BUFFER)
     private final StateSpec<BagState<TimestampedValue<Row>>> bufferSpec;
 
+    @StateId(EventTimeOrder.SORTED)
+    private final StateSpec<ValueState<Deque<TimestampedValue<Row>>>> sortedSpec;
+
     @StateId(LAST_N)
     private final StateSpec<ValueState<List<TimestampedValue<Row>>>> lastNSpec;
 
@@ -154,6 +158,7 @@ final class CountWindows {
       this.outputSchema = outputSchema;
       this.step = step;
       this.bufferSpec = StateSpecs.bag(eventCoder(inputSchema));
+      this.sortedSpec = EventTimeOrder.sortedSpec(eventCoder(inputSchema));
       this.lastNSpec = StateSpecs.value(ListCoder.of(eventCoder(inputSchema)));
       this.keySpec = keySpec(outputSchema);
       this.failed = DeadLetter.counter(step);
@@ -187,6 +192,7 @@ final class CountWindows {
     public void onFlush(
         OnTimerContext context,
         @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
+        @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Row>>> sorted,
         @StateId(LAST_N) ValueState<List<TimestampedValue<Row>>> lastNState,
         @StateId(KEY) ValueState<Row> key,
         @StateId(SINCE_EMIT) ValueState<Long> sinceEmitState,
@@ -194,7 +200,7 @@ final class CountWindows {
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextFlush,
         @TimerId(EventTimeOrder.RELEASE) Timer flush) {
       List<TimestampedValue<Row>> ready =
-          EventTimeOrder.release(context.fireTimestamp(), buffer, nextFlush, flush, EventTimeOrder.BY_TIME_THEN_CONTENT);
+          EventTimeOrder.release(context.fireTimestamp(), buffer, sorted, nextFlush, flush, EventTimeOrder.BY_TIME_THEN_CONTENT);
       decide(ready, lastNState, key.read(), sinceEmitState, releasedUpTo, (tag, row, at) -> context.outputWithTimestamp(tag, row, at));
     }
 
@@ -203,6 +209,7 @@ final class CountWindows {
     public void onEnd(
         OnTimerContext context,
         @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
+        @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Row>>> sorted,
         @StateId(LAST_N) ValueState<List<TimestampedValue<Row>>> lastNState,
         @StateId(KEY) ValueState<Row> key,
         @StateId(SINCE_EMIT) ValueState<Long> sinceEmitState,
@@ -212,7 +219,7 @@ final class CountWindows {
       Instant now = context.fireTimestamp();
       // Output timestamps may not be earlier than the timer's: everything left goes out at its time.
       Emitter atEnd = (tag, row, at) -> context.outputWithTimestamp(tag, row, now);
-      decide(EventTimeOrder.release(now, buffer, nextFlush, flush, EventTimeOrder.BY_TIME_THEN_CONTENT),
+      decide(EventTimeOrder.release(now, buffer, sorted, nextFlush, flush, EventTimeOrder.BY_TIME_THEN_CONTENT),
           lastNState, key.read(), sinceEmitState, releasedUpTo, atEnd);
       List<TimestampedValue<Row>> lastN = lastNState.read();
       long pending = sinceEmitState.read() == null ? 0 : sinceEmitState.read();

@@ -3,6 +3,7 @@ package dev.streamtemplates.transforms.aggregate;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
+import java.util.Deque;
 import java.util.List;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.schemas.Schema;
@@ -45,6 +46,9 @@ final class FirstEventWindows extends DoFn<KV<Row, TimestampedValue<Row>>, Row> 
   @StateId(EventTimeOrder.BUFFER)
   private final StateSpec<BagState<TimestampedValue<Row>>> bufferSpec;
 
+  @StateId(EventTimeOrder.SORTED)
+  private final StateSpec<ValueState<Deque<TimestampedValue<Row>>>> sortedSpec;
+
   /** The open window's events: a bag, so that taking an event appends it rather than rewriting the window. */
   @StateId(WINDOW)
   private final StateSpec<BagState<TimestampedValue<Row>>> windowSpec;
@@ -81,6 +85,7 @@ final class FirstEventWindows extends DoFn<KV<Row, TimestampedValue<Row>>, Row> 
     this.outputSchema = outputSchema;
     this.step = step;
     this.bufferSpec = StateSpecs.bag(CountWindows.eventCoder(inputSchema));
+    this.sortedSpec = EventTimeOrder.sortedSpec(CountWindows.eventCoder(inputSchema));
     this.windowSpec = StateSpecs.bag(CountWindows.eventCoder(inputSchema));
     this.keySpec = CountWindows.keySpec(outputSchema);
     this.failed = DeadLetter.counter(step);
@@ -117,6 +122,7 @@ final class FirstEventWindows extends DoFn<KV<Row, TimestampedValue<Row>>, Row> 
   public void onRelease(
       OnTimerContext context,
       @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
+      @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Row>>> sorted,
       @StateId(WINDOW) BagState<TimestampedValue<Row>> window,
       @StateId(KEY) ValueState<Row> key,
       @StateId(FIRST) ValueState<Instant> first,
@@ -125,7 +131,7 @@ final class FirstEventWindows extends DoFn<KV<Row, TimestampedValue<Row>>, Row> 
       @TimerId(EventTimeOrder.RELEASE) Timer release,
       @TimerId(CLOSE) Timer close) {
     List<TimestampedValue<Row>> ready =
-        EventTimeOrder.release(context.fireTimestamp(), buffer, nextRelease, release, EventTimeOrder.BY_TIME_THEN_CONTENT);
+        EventTimeOrder.release(context.fireTimestamp(), buffer, sorted, nextRelease, release, EventTimeOrder.BY_TIME_THEN_CONTENT);
     take(ready, window, key.read(), first, openFrom, close, (tag, row, at) -> context.outputWithTimestamp(tag, row, context.fireTimestamp()));
   }
 
@@ -134,6 +140,7 @@ final class FirstEventWindows extends DoFn<KV<Row, TimestampedValue<Row>>, Row> 
   public void onClose(
       OnTimerContext context,
       @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
+      @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Row>>> sorted,
       @StateId(WINDOW) BagState<TimestampedValue<Row>> window,
       @StateId(KEY) ValueState<Row> key,
       @StateId(FIRST) ValueState<Instant> first,
@@ -148,7 +155,7 @@ final class FirstEventWindows extends DoFn<KV<Row, TimestampedValue<Row>>, Row> 
       window.clear();
       openFrom.write(new Instant(start + size));
     }
-    List<TimestampedValue<Row>> ready = EventTimeOrder.release(now, buffer, nextRelease, release, EventTimeOrder.BY_TIME_THEN_CONTENT);
+    List<TimestampedValue<Row>> ready = EventTimeOrder.release(now, buffer, sorted, nextRelease, release, EventTimeOrder.BY_TIME_THEN_CONTENT);
     take(ready, window, key.read(), first, openFrom, close, (tag, row, at) -> context.outputWithTimestamp(tag, row, now));
   }
 

@@ -10,6 +10,7 @@ import dev.streamtemplates.transforms.time.EventTimeOrder;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.List;
 import org.apache.beam.sdk.coders.InstantCoder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -302,6 +303,9 @@ public final class PerEventAggregate extends PTransform<PCollection<Row>, Result
     @StateId(EventTimeOrder.BUFFER)
     private final StateSpec<BagState<TimestampedValue<Row>>> bufferSpec;
 
+    @StateId(EventTimeOrder.SORTED)
+    private final StateSpec<ValueState<Deque<TimestampedValue<Row>>>> sortedSpec;
+
     @StateId(WINDOW)
     private final StateSpec<ValueState<List<TimestampedValue<Row>>>> windowSpec;
 
@@ -331,6 +335,7 @@ public final class PerEventAggregate extends PTransform<PCollection<Row>, Result
       this.step = step;
       TimestampedValue.TimestampedValueCoder<Row> eventCoder = TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(inputSchema));
       this.bufferSpec = StateSpecs.bag(eventCoder);
+      this.sortedSpec = EventTimeOrder.sortedSpec(eventCoder);
       this.windowSpec = StateSpecs.value(ListCoder.of(eventCoder));
       this.emitted = Metrics.counter("records", step + "-aggregated");
       this.failed = DeadLetter.counter(step);
@@ -358,12 +363,13 @@ public final class PerEventAggregate extends PTransform<PCollection<Row>, Result
     public void onRelease(
         OnTimerContext context,
         @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
+        @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Row>>> sorted,
         @StateId(WINDOW) ValueState<List<TimestampedValue<Row>>> windowState,
         @StateId(LATE_BEFORE) ValueState<Instant> lateBeforeState,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextRelease,
         @TimerId(EventTimeOrder.RELEASE) Timer release) {
       Instant now = context.fireTimestamp();
-      EventTimeOrder.Released<Row> released = EventTimeOrder.take(now, buffer, EventTimeOrder.BY_TIME_THEN_CONTENT);
+      EventTimeOrder.Released<Row> released = EventTimeOrder.take(now, buffer, sorted, EventTimeOrder.BY_TIME_THEN_CONTENT);
       List<TimestampedValue<Row>> ready = released.ready();
       List<TimestampedValue<Row>> window = windowState.read() == null ? new ArrayList<>() : new ArrayList<>(windowState.read());
       Instant lateBefore = lateBeforeState.read();

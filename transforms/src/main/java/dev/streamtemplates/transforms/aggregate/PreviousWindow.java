@@ -3,6 +3,7 @@ package dev.streamtemplates.transforms.aggregate;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -124,6 +125,9 @@ final class PreviousWindow {
     @StateId(EventTimeOrder.BUFFER)
     private final StateSpec<BagState<TimestampedValue<Row>>> bufferSpec;
 
+    @StateId(EventTimeOrder.SORTED)
+    private final StateSpec<ValueState<Deque<TimestampedValue<Row>>>> sortedSpec;
+
     /** The key's latest results, the one per window still needed as someone's previous window. */
     @StateId(RECENT)
     private final StateSpec<ValueState<List<Row>>> recentSpec;
@@ -140,6 +144,7 @@ final class PreviousWindow {
 
     PreviousFn(Schema input, Schema output, List<String> aggregates, Rule rule) {
       this.bufferSpec = StateSpecs.bag(TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(input)));
+      this.sortedSpec = EventTimeOrder.sortedSpec(TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(input)));
       this.recentSpec = StateSpecs.value(ListCoder.of(SchemaCoder.of(input)));
       this.output = output;
       this.aggregates = aggregates;
@@ -157,11 +162,12 @@ final class PreviousWindow {
     @OnTimer(EventTimeOrder.RELEASE)
     public void onRelease(OnTimerContext context,
         @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
+        @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Row>>> sorted,
         @StateId(RECENT) ValueState<List<Row>> recentState,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextRelease,
         @TimerId(EventTimeOrder.RELEASE) Timer release) {
       List<TimestampedValue<Row>> ready =
-          EventTimeOrder.release(context.fireTimestamp(), buffer, nextRelease, release, EventTimeOrder.BY_TIME_THEN_CONTENT);
+          EventTimeOrder.release(context.fireTimestamp(), buffer, sorted, nextRelease, release, EventTimeOrder.BY_TIME_THEN_CONTENT);
       List<Row> recent = recentState.read() == null ? new ArrayList<>() : new ArrayList<>(recentState.read());
       for (TimestampedValue<Row> released : ready) {
         Row row = released.getValue();

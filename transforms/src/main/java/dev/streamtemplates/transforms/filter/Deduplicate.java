@@ -12,6 +12,7 @@ import dev.streamtemplates.transforms.time.EventTimeOrder;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.List;
 import org.apache.beam.sdk.coders.InstantCoder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -207,6 +208,9 @@ public final class Deduplicate extends PTransform<PCollection<Row>, Result> {
     @StateId(EventTimeOrder.BUFFER)
     private final StateSpec<BagState<TimestampedValue<Row>>> bufferSpec;
 
+    @StateId(EventTimeOrder.SORTED)
+    private final StateSpec<ValueState<Deque<TimestampedValue<Row>>>> sortedSpec;
+
     /** The open span's start (null: no span open). */
     @StateId(SPAN_START)
     private final StateSpec<ValueState<Instant>> spanStartSpec = StateSpecs.value(InstantCoder.of());
@@ -242,6 +246,7 @@ public final class Deduplicate extends PTransform<PCollection<Row>, Result> {
       this.step = step;
       TimestampedValue.TimestampedValueCoder<Row> eventCoder = TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(schema));
       this.bufferSpec = StateSpecs.bag(eventCoder);
+      this.sortedSpec = EventTimeOrder.sortedSpec(eventCoder);
       this.latestSpec = StateSpecs.value(eventCoder);
       this.kept = Metrics.counter("records", step + "-kept");
       this.duplicated = Metrics.counter("records", step + "-duplicates");
@@ -299,6 +304,7 @@ public final class Deduplicate extends PTransform<PCollection<Row>, Result> {
         OnTimerContext context,
         @Key String key,
         @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
+        @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Row>>> sorted,
         @StateId(SPAN_START) ValueState<Instant> spanStart,
         @StateId(LATEST) ValueState<TimestampedValue<Row>> latestState,
         @StateId(LATE_BEFORE) ValueState<Instant> lateBeforeState,
@@ -308,7 +314,7 @@ public final class Deduplicate extends PTransform<PCollection<Row>, Result> {
       // Kept events come out with their own time; a dead letter with the firing time, which is
       // never before the timer's hold (a replaced latest event may be).
       Out out = (tag, row, at) -> context.outputWithTimestamp(tag, row, tag == KEPT ? at : now);
-      EventTimeOrder.Released<Row> released = EventTimeOrder.take(now, buffer, EventTimeOrder.BY_TIME_THEN_CONTENT);
+      EventTimeOrder.Released<Row> released = EventTimeOrder.take(now, buffer, sorted, EventTimeOrder.BY_TIME_THEN_CONTENT);
       Instant start = spanStart.read();
       TimestampedValue<Row> latest = latestState.read();
       Instant lateBefore = lateBeforeState.read();

@@ -13,6 +13,7 @@ import dev.streamtemplates.transforms.time.EventTimeTimers;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -386,6 +387,9 @@ public final class Threshold extends PTransform<PCollection<Row>, Result> {
     @StateId(EventTimeOrder.BUFFER)
     private final StateSpec<BagState<TimestampedValue<Row>>> buffer;
 
+    @StateId(EventTimeOrder.SORTED)
+    private final StateSpec<ValueState<Deque<TimestampedValue<Row>>>> sortedSpec;
+
     @StateId(BEYOND)
     private final StateSpec<ValueState<Boolean>> beyondSpec = StateSpecs.value();
 
@@ -408,6 +412,7 @@ public final class Threshold extends PTransform<PCollection<Row>, Result> {
       this.rule = rule;
       this.step = step;
       this.buffer = StateSpecs.bag(TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(schema)));
+      this.sortedSpec = EventTimeOrder.sortedSpec(TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(schema)));
       this.alerts = Metrics.counter("records", step + "-alerts");
       this.dropped = Metrics.counter("records", step + "-dropped");
       this.failed = DeadLetter.counter(step);
@@ -435,11 +440,12 @@ public final class Threshold extends PTransform<PCollection<Row>, Result> {
     public void onFlush(
         OnTimerContext context,
         @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
+        @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Row>>> sorted,
         @StateId(BEYOND) ValueState<Boolean> beyondState,
         @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextFlush,
         @TimerId(EventTimeOrder.RELEASE) Timer flush) {
-      List<TimestampedValue<Row>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, nextFlush, flush, EventTimeOrder.BY_TIME_THEN_CONTENT);
+      List<TimestampedValue<Row>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, sorted, nextFlush, flush, EventTimeOrder.BY_TIME_THEN_CONTENT);
       boolean beyond = Boolean.TRUE.equals(beyondState.read());
       for (TimestampedValue<Row> event : ready) {
         Double value = rule.value(event.getValue());

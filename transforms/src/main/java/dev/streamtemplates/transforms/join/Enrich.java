@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -344,6 +345,9 @@ public final class Enrich extends PTransform<PCollection<Row>, Result> {
     @StateId(EventTimeOrder.BUFFER)
     private final StateSpec<BagState<TimestampedValue<Entry>>> bufferSpec;
 
+    @StateId(EventTimeOrder.SORTED)
+    private final StateSpec<ValueState<Deque<TimestampedValue<Entry>>>> sortedSpec;
+
     @StateId(EventTimeOrder.NEXT_RELEASE)
     private final StateSpec<ValueState<Instant>> nextSpec = StateSpecs.value();
 
@@ -367,6 +371,7 @@ public final class Enrich extends PTransform<PCollection<Row>, Result> {
     ChangelogFn(EntryCoder coder, Schema tableSchema, List<String> valueFields, Schema output, long wait, String step) {
       this.valueFields = valueFields;
       this.bufferSpec = StateSpecs.bag(TimestampedValue.TimestampedValueCoder.of(coder));
+      this.sortedSpec = EventTimeOrder.sortedSpec(TimestampedValue.TimestampedValueCoder.of(coder));
       this.currentSpec = StateSpecs.value(SchemaCoder.of(tableSchema));
       this.waitingSpec = StateSpecs.value(ListCoder.of(coder));
       this.tableSchema = tableSchema;
@@ -386,11 +391,12 @@ public final class Enrich extends PTransform<PCollection<Row>, Result> {
 
     @OnTimer(EventTimeOrder.RELEASE)
     public void onRelease(OnTimerContext context, @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Entry>> buffer,
+        @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Entry>>> sorted,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> next, @StateId(CURRENT) ValueState<Row> currentState,
         @StateId(WAITING) ValueState<List<Entry>> waitingState, @TimerId(EventTimeOrder.RELEASE) Timer release) {
       long now = context.fireTimestamp().getMillis();
       long hold = context.timestamp().getMillis();
-      List<TimestampedValue<Entry>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, next, release);
+      List<TimestampedValue<Entry>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, sorted, next, release);
       ready.sort((a, b) -> a.getTimestamp().equals(b.getTimestamp())
           ? Boolean.compare(!a.getValue().update(), !b.getValue().update()) : a.getTimestamp().compareTo(b.getTimestamp()));
       Row current = currentState.read();

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -376,6 +377,9 @@ public final class Gather extends PTransform<PCollectionTuple, Result> {
     @StateId(EventTimeOrder.BUFFER)
     private final StateSpec<BagState<TimestampedValue<Arrival>>> bufferSpec;
 
+    @StateId(EventTimeOrder.SORTED)
+    private final StateSpec<ValueState<Deque<TimestampedValue<Arrival>>>> sortedSpec;
+
     @StateId(EventTimeOrder.NEXT_RELEASE)
     private final StateSpec<ValueState<Instant>> nextSpec = StateSpecs.value();
 
@@ -410,6 +414,7 @@ public final class Gather extends PTransform<PCollectionTuple, Result> {
       this.names = names;
       this.output = output;
       this.bufferSpec = StateSpecs.bag(TimestampedValue.TimestampedValueCoder.of(coder.arrivalCoder()));
+      this.sortedSpec = EventTimeOrder.sortedSpec(TimestampedValue.TimestampedValueCoder.of(coder.arrivalCoder()));
       this.groupSpec = StateSpecs.value(coder);
       this.timeout = timeout;
       this.onTimeout = onTimeout;
@@ -433,12 +438,13 @@ public final class Gather extends PTransform<PCollectionTuple, Result> {
 
     @OnTimer(EventTimeOrder.RELEASE)
     public void onTick(OnTimerContext context, @Key String key, @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Arrival>> buffer,
+        @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Arrival>>> sorted,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> next, @StateId(GROUP) ValueState<List<Arrival>> groupState,
         @StateId(GROUP_START) ValueState<Long> groupStartState, @StateId(CLOSED_UNTIL) ValueState<Long> closedUntilState,
         @TimerId(EventTimeOrder.RELEASE) Timer tick) {
       long now = context.fireTimestamp().getMillis();
       long hold = context.timestamp().getMillis();
-      List<TimestampedValue<Arrival>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, next, tick);
+      List<TimestampedValue<Arrival>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, sorted, next, tick);
       List<Arrival> group = groupState.read() == null ? new ArrayList<>() : new ArrayList<>(groupState.read());
       Long groupStart = groupStartState.read();
       Long closedUntil = closedUntilState.read();

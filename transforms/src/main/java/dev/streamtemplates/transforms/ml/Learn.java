@@ -346,6 +346,9 @@ public final class Learn extends PTransform<PCollection<Row>, Result> {
     @StateId(EventTimeOrder.BUFFER)
     private final StateSpec<BagState<TimestampedValue<Row>>> buffer;
 
+    @StateId(EventTimeOrder.SORTED)
+    private final StateSpec<ValueState<Deque<TimestampedValue<Row>>>> sortedSpec;
+
     @StateId(MODEL)
     private final StateSpec<ValueState<Model>> modelSpec = StateSpecs.value(new ModelCoder());
 
@@ -369,6 +372,7 @@ public final class Learn extends PTransform<PCollection<Row>, Result> {
       this.spec = spec;
       this.step = step;
       this.buffer = StateSpecs.bag(TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(schema)));
+      this.sortedSpec = EventTimeOrder.sortedSpec(TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(schema)));
       this.predicted = Metrics.counter("records", step + "-predicted");
       this.learned = Metrics.counter("records", step + "-learned");
       this.failed = DeadLetter.counter(step);
@@ -418,11 +422,12 @@ public final class Learn extends PTransform<PCollection<Row>, Result> {
     public void onRelease(
         OnTimerContext context,
         @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
+        @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Row>>> sorted,
         @StateId(MODEL) ValueState<Model> modelState,
         @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextRelease,
         @TimerId(EventTimeOrder.RELEASE) Timer release) {
-      List<TimestampedValue<Row>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, nextRelease, release, EventTimeOrder.BY_TIME_THEN_CONTENT);
+      List<TimestampedValue<Row>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, sorted, nextRelease, release, EventTimeOrder.BY_TIME_THEN_CONTENT);
       if (ready.isEmpty()) {
         return;
       }

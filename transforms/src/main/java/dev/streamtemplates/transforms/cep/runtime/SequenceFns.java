@@ -6,6 +6,7 @@ import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.List;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -131,6 +132,9 @@ public final class SequenceFns {
     @StateId(EventTimeOrder.BUFFER)
     private final StateSpec<BagState<TimestampedValue<Row>>> bufferSpec;
 
+    @StateId(EventTimeOrder.SORTED)
+    private final StateSpec<ValueState<Deque<TimestampedValue<Row>>>> sortedSpec;
+
     @StateId(EventTimeOrder.NEXT_RELEASE)
     private final StateSpec<ValueState<Instant>> scheduledSpec = StateSpecs.value();
 
@@ -147,6 +151,7 @@ public final class SequenceFns {
     public TimerFn(Spec spec) {
       this.spec = spec;
       this.bufferSpec = StateSpecs.bag(TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(spec.nfa().eventSchema())));
+      this.sortedSpec = EventTimeOrder.sortedSpec(TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(spec.nfa().eventSchema())));
       this.stateSpec = StateSpecs.value(KeyStateCoder.of(spec.nfa().eventSchema()));
       this.lateCount = Metrics.counter("records", spec.step() + "-late");
     }
@@ -172,9 +177,10 @@ public final class SequenceFns {
 
     @OnTimer(EventTimeOrder.RELEASE)
     public void onTick(OnTimerContext context, @Key String key, @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
+        @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Row>>> sorted,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> scheduled, @StateId(STATE) ValueState<KeyState> state, @TimerId(EventTimeOrder.RELEASE) Timer tick) {
       Instant now = context.fireTimestamp();
-      EventTimeOrder.Released<Row> released = EventTimeOrder.take(now, buffer, EVENT_ORDER);
+      EventTimeOrder.Released<Row> released = EventTimeOrder.take(now, buffer, sorted, EVENT_ORDER);
       KeyState keyState = state.read() == null ? new KeyState() : state.read();
       Results results = new Results(spec) {
         @Override
