@@ -121,14 +121,27 @@ public final class EventTimeOrder {
   public static <T> Released<T> take(Instant now, BagState<TimestampedValue<T>> buffer, ValueState<Deque<TimestampedValue<T>>> sorted,
       Comparator<TimestampedValue<T>> order) {
     Deque<TimestampedValue<T>> waiting = sorted.read();
-    if (waiting == null) {
-      waiting = new ArrayDeque<>();
-    }
     List<TimestampedValue<T>> arrived = new ArrayList<>();
     buffer.read().forEach(arrived::add);
     if (!arrived.isEmpty()) {
       buffer.clear();
       arrived.sort(order);
+    }
+    if (waiting == null) {
+      // Nothing was waiting (a key with few events, or each released soon after it came): the
+      // arrivals alone, and the sorted state only if some of them stay.
+      int ready = 0;
+      while (ready < arrived.size() && !arrived.get(ready).getTimestamp().isAfter(now)) {
+        ready++;
+      }
+      if (ready == arrived.size()) {
+        return new Released<>(arrived, null);
+      }
+      Deque<TimestampedValue<T>> left = new ArrayDeque<>(arrived.subList(ready, arrived.size()));
+      sorted.write(left);
+      return new Released<>(new ArrayList<>(arrived.subList(0, ready)), left.peekFirst().getTimestamp());
+    }
+    if (!arrived.isEmpty()) {
       waiting = merge(waiting, arrived, order);
     }
     List<TimestampedValue<T>> ready = new ArrayList<>();
