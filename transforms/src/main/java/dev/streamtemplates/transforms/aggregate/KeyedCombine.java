@@ -5,6 +5,7 @@ import java.util.List;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.coders.VoidCoder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.SchemaCoder;
@@ -39,13 +40,37 @@ final class KeyedCombine {
           .apply(name, Combine.globally(fn).withoutDefaults()).setCoder(aggregatesCoder)
           .apply("With the empty key", ParDo.of(new WithKeyRow<Row>(keySchema))).setCoder(outputCoder);
     }
-    Coder<Object> valueCoder = valueCoder(keySchema.getField(0).getType());
-    if (keySchema.getFieldCount() > 1 || valueCoder == null) {
+    PCollection<KV<Object, TimestampedValue<Row>>> byValue = byCheapestKey(windowed, keySchema);
+    if (byValue == (Object) windowed) {
       return windowed.apply(name, Combine.perKey(fn)).setCoder(outputCoder);
     }
-    return windowed.apply("Key by value", ParDo.of(new ByValue())).setCoder(KvCoder.of(valueCoder, eventCoder))
-        .apply(name, Combine.perKey(fn)).setCoder(KvCoder.of(valueCoder, aggregatesCoder))
+    Coder<Object> valueCoder = ((KvCoder<Object, TimestampedValue<Row>>) byValue.getCoder()).getKeyCoder();
+    return byValue.apply(name, Combine.perKey(fn)).setCoder(KvCoder.of(valueCoder, aggregatesCoder))
         .apply("With the key row", ParDo.of(new WithKeyRow<KV<Object, Row>>(keySchema))).setCoder(outputCoder);
+  }
+
+  /**
+   * The events keyed by the cheapest key that makes the same groups as the key Row: nothing (a
+   * null key) when the Row has no fields, its one value when that is an integer, string or
+   * boolean; else the events as they are. {@link #keyRow} gives the key Row back.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static PCollection<KV<Object, TimestampedValue<Row>>> byCheapestKey(PCollection<KV<Row, TimestampedValue<Row>>> keyed, Schema keySchema) {
+    Coder<TimestampedValue<Row>> eventCoder = ((KvCoder<Row, TimestampedValue<Row>>) keyed.getCoder()).getValueCoder();
+    Coder<Object> coder = keySchema.getFieldCount() == 0 ? (Coder) VoidCoder.of()
+        : keySchema.getFieldCount() == 1 ? valueCoder(keySchema.getField(0).getType()) : null;
+    if (coder == null) {
+      return (PCollection) keyed;
+    }
+    return keyed.apply("Key by value", ParDo.of(new ByValue())).setCoder(KvCoder.of(coder, eventCoder));
+  }
+
+  /** The key Row of a key that {@link #byCheapestKey} gave. */
+  static Row keyRow(Schema keySchema, @Nullable Object key) {
+    if (key instanceof Row) {
+      return (Row) key;
+    }
+    return Row.withSchema(keySchema).attachValues(keySchema.getFieldCount() == 0 ? List.of() : Collections.singletonList(key));
   }
 
   /** A compact, deterministic coder for a key field of this type, or null. */
@@ -64,11 +89,11 @@ final class KeyedCombine {
     }
   }
 
-  /** The key Row's one value as the key. */
+  /** The key Row's one value as the key (null for a key Row of no fields). */
   private static final class ByValue extends DoFn<KV<Row, TimestampedValue<Row>>, KV<Object, TimestampedValue<Row>>> {
     @ProcessElement
     public void process(@Element KV<Row, TimestampedValue<Row>> event, OutputReceiver<KV<Object, TimestampedValue<Row>>> out) {
-      out.output(KV.of(event.getKey().getValue(0), event.getValue()));
+      out.output(KV.of(event.getKey().getFieldCount() == 0 ? null : event.getKey().getValue(0), event.getValue()));
     }
   }
 
@@ -83,11 +108,11 @@ final class KeyedCombine {
     @ProcessElement
     public void process(@Element T result, OutputReceiver<KV<Row, Row>> out) {
       if (result instanceof Row) {
-        out.output(KV.of(Row.withSchema(keySchema).attachValues(List.of()), (Row) result));
+        out.output(KV.of(keyRow(keySchema, null), (Row) result));
       } else {
         @SuppressWarnings("unchecked")
         KV<Object, Row> keyed = (KV<Object, Row>) result;
-        out.output(KV.of(Row.withSchema(keySchema).attachValues(Collections.singletonList(keyed.getKey())), keyed.getValue()));
+        out.output(KV.of(keyRow(keySchema, keyed.getKey()), keyed.getValue()));
       }
     }
   }

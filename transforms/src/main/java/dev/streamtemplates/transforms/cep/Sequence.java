@@ -23,8 +23,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.windowing.AfterPane;
-import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.SlidingWindows;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
@@ -227,7 +226,7 @@ public final class Sequence extends PTransform<PCollection<Row>, Result> {
           .setCoder(KvCoder.of(StringUtf8Coder.of(), TimestampedValue.TimestampedValueCoder.of(SchemaCoder.of(input.getSchema()))));
       PCollectionTuple windowed = stamped
           .apply("Windows of twice the bound", Window.<KV<String, TimestampedValue<Row>>>into(SlidingWindows.of(within.multipliedBy(2)).every(within))
-              .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
+              .triggering(DefaultTrigger.of()) // fires at the window's end and at each late arrival (see LateEvents)
               .withAllowedLateness(within.multipliedBy(2))
               .withTimestampCombiner(TimestampCombiner.EARLIEST)
               .discardingFiredPanes())
