@@ -150,10 +150,16 @@ public final class Ranking implements Serializable {
       this.ascending = ascending;
     }
 
+    /** The field's index in the last schema seen (every row of a ranking has the same schema). */
+    private transient Resolved resolved;
+
+    /** One reference, so that a comparator shared by threads never pairs a schema with another's index. */
+    private record Resolved(Schema schema, int index) {}
+
     @Override
     public int compare(Row a, Row b) {
-      Object x = a.getValue(field);
-      Object y = b.getValue(field);
+      Object x = a.getValue(indexIn(a.getSchema()));
+      Object y = b.getValue(indexIn(b.getSchema()));
       if (x == null || y == null) {
         if (x != y) {
           return x == null ? -1 : 1; // nulls last, in both orders
@@ -166,6 +172,16 @@ public final class Ranking implements Serializable {
       }
       // Equal values: the smaller text ranks before (Top keeps the greater, so invert).
       return b.getValues().toString().compareTo(a.getValues().toString());
+    }
+
+    /** A lookup by name hashes the name: this comparator runs for every row of every window. */
+    private int indexIn(Schema rows) {
+      Resolved last = resolved;
+      if (last == null || last.schema() != rows) {
+        last = new Resolved(rows, rows.indexOf(field));
+        resolved = last;
+      }
+      return last.index();
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

@@ -19,6 +19,7 @@ import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
@@ -544,28 +545,51 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
    * end, though Top ranks per window anyway: with one key for every window (as {@code Top.of} has),
    * the Direct runner copies that key's whole state, all its windows, on each access, which made a
    * 10 s slide over an hour of input quadratic there (minutes for 20,000 events); one key per
-   * window also spreads the ranking over the workers on Flink and Spark.
+   * window also spreads the ranking over the workers on Flink and Spark. On bounded input, each
+   * bundle first keeps only the best n rows of each window ({@link BundleTop}).
    */
   private static PCollection<Row> rank(PCollection<Row> results, Ranking ranking, Schema outputSchema) {
     String name = "Top " + ranking;
-    Schema.Builder keyFields = Schema.builder().addInt64Field(WINDOW_END_KEY);
-    ranking.per().forEach(field -> keyFields.addField(outputSchema.getField(field)));
-    Schema partitionSchema = keyFields.build();
-    PCollection<List<Row>> top = results
-        .apply("Key by window" + (ranking.per().isEmpty() ? "" : " and " + ranking.per()), ParDo.of(new PartitionFn(partitionSchema)))
-        .setCoder(KvCoder.of(SchemaCoder.of(partitionSchema), SchemaCoder.of(outputSchema)))
-        .apply(name, Top.perKey(ranking.n(), ranking.comparator()))
+    PCollection<KV<Object, Row>> keyed;
+    if (ranking.per().isEmpty()) {
+      // The window's end alone, as a long: runners encode and hash the key of every result.
+      keyed = results.apply("Key by window", ParDo.of(new WindowEndFn())).setCoder(keyCoder(VarLongCoder.of(), outputSchema));
+    } else {
+      Schema.Builder keyFields = Schema.builder().addInt64Field(WINDOW_END_KEY);
+      ranking.per().forEach(field -> keyFields.addField(outputSchema.getField(field)));
+      Schema partitionSchema = keyFields.build();
+      keyed = results.apply("Key by window and " + ranking.per(), ParDo.of(new PartitionFn(partitionSchema)))
+          .setCoder(keyCoder(SchemaCoder.of(partitionSchema), outputSchema));
+    }
+    if (results.isBounded() == PCollection.IsBounded.BOUNDED) {
+      keyed = keyed.apply("Top " + ranking.n() + " in each bundle", ParDo.of(new BundleTop<Object>(ranking.n(), ranking.comparator())))
+          .setCoder(keyed.getCoder());
+    }
+    PCollection<List<Row>> top = keyed.apply(name, Top.perKey(ranking.n(), ranking.comparator()))
         .apply("Rankings", org.apache.beam.sdk.transforms.Values.create());
     return top.setCoder(ListCoder.of(SchemaCoder.of(outputSchema)))
         .apply("Ranked", ParDo.of(new RankFn()))
         .setRowSchema(outputSchema);
   }
 
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static KvCoder<Object, Row> keyCoder(Coder<?> key, Schema outputSchema) {
+    return (KvCoder) KvCoder.of(key, SchemaCoder.of(outputSchema));
+  }
+
   /** The ranking key's field for the window (no result field can be named so: names are identifiers). */
   private static final String WINDOW_END_KEY = "$windowEnd";
 
+  /** Keys a result row by its window's end. */
+  private static final class WindowEndFn extends DoFn<Row, KV<Object, Row>> {
+    @ProcessElement
+    public void process(@Element Row row, BoundedWindow window, OutputReceiver<KV<Object, Row>> out) {
+      out.output(KV.of(window.maxTimestamp().getMillis(), row));
+    }
+  }
+
   /** Keys a result row by its window's end and its partition fields. */
-  private static final class PartitionFn extends DoFn<Row, KV<Row, Row>> {
+  private static final class PartitionFn extends DoFn<Row, KV<Object, Row>> {
     private final Schema partitionSchema;
 
     PartitionFn(Schema partitionSchema) {
@@ -573,7 +597,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
     }
 
     @ProcessElement
-    public void process(@Element Row row, BoundedWindow window, OutputReceiver<KV<Row, Row>> out) {
+    public void process(@Element Row row, BoundedWindow window, OutputReceiver<KV<Object, Row>> out) {
       List<Object> values = new ArrayList<>(partitionSchema.getFieldCount());
       values.add(window.maxTimestamp().getMillis());
       for (String field : partitionSchema.getFieldNames().subList(1, partitionSchema.getFieldCount())) {

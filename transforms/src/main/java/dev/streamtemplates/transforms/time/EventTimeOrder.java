@@ -116,7 +116,7 @@ public final class EventTimeOrder {
    * since the last one, not every event still waiting: in batch, where the watermark jumps to the
    * end once the input is read and the timer fires once per distinct event time of a key, reading
    * and rewriting the whole bag at each firing was quadratic in the key's events
-   * (`consecutive-rejections` over 1M requests: most of its 125 s).
+   * ({@code consecutive-rejections} over 1M requests: most of its 125 s).
    */
   public static <T> Released<T> take(Instant now, BagState<TimestampedValue<T>> buffer, ValueState<Deque<TimestampedValue<T>>> sorted,
       Comparator<TimestampedValue<T>> order) {
