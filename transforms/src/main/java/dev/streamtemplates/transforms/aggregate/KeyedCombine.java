@@ -2,6 +2,7 @@ package dev.streamtemplates.transforms.aggregate;
 
 import java.util.Collections;
 import java.util.List;
+import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.NullableCoder;
@@ -13,10 +14,14 @@ import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Values;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
+import org.apache.beam.sdk.transforms.windowing.Trigger;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.WindowingStrategy;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -35,6 +40,9 @@ final class KeyedCombine {
     SchemaCoder<Row> aggregatesCoder = SchemaCoder.of(fn.resultSchema());
     KvCoder<Row, Row> outputCoder = KvCoder.of(SchemaCoder.of(keySchema), aggregatesCoder);
     String name = "Aggregate " + fn.aggregations();
+    if (combinesPerBundle(windowed)) {
+      return perBundleThenPerKey(windowed, fn, keySchema, name, aggregatesCoder, outputCoder);
+    }
     if (keySchema.getFieldCount() == 0) {
       return windowed.apply("Events", Values.create()).setCoder(eventCoder)
           .apply(name, Combine.globally(fn).withoutDefaults()).setCoder(aggregatesCoder)
@@ -47,6 +55,43 @@ final class KeyedCombine {
     Coder<Object> valueCoder = ((KvCoder<Object, TimestampedValue<Row>>) byValue.getCoder()).getKeyCoder();
     return byValue.apply(name, Combine.perKey(fn)).setCoder(KvCoder.of(valueCoder, aggregatesCoder))
         .apply("With the key row", ParDo.of(new WithKeyRow<KV<Object, Row>>(keySchema))).setCoder(outputCoder);
+  }
+
+  /**
+   * Whether each bundle's events can be added into one accumulator per key and window before the
+   * combine ({@link BundleCombine}): bounded input, windows that do not merge, and a trigger that
+   * fires when the window closes (in batch, once, with all of its input).
+   */
+  static boolean combinesPerBundle(PCollection<?> windowed) {
+    WindowingStrategy<?, ?> strategy = windowed.getWindowingStrategy();
+    Trigger trigger = strategy.getTrigger();
+    boolean atTheEnd = trigger instanceof DefaultTrigger || trigger instanceof AfterWatermark.FromEndOfWindow
+        || trigger instanceof AfterWatermark.AfterWatermarkEarlyAndLate && ((AfterWatermark.AfterWatermarkEarlyAndLate) trigger).getEarlyTrigger() == null;
+    return windowed.isBounded() == PCollection.IsBounded.BOUNDED && strategy.getWindowFn().isNonMerging() && atTheEnd;
+  }
+
+  /** {@link BundleCombine} into accumulators, then {@code Combine.perKey} merging them, by the cheapest key. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static PCollection<KV<Row, Row>> perBundleThenPerKey(PCollection<KV<Row, TimestampedValue<Row>>> windowed, RowAggregateFn fn,
+      Schema keySchema, String name, SchemaCoder<Row> aggregatesCoder, KvCoder<Row, Row> outputCoder) {
+    Coder<TimestampedValue<Row>> eventCoder = ((KvCoder<Row, TimestampedValue<Row>>) windowed.getCoder()).getValueCoder();
+    Coder<Object[]> accumulatorCoder;
+    try {
+      accumulatorCoder = fn.getAccumulatorCoder(windowed.getPipeline().getCoderRegistry(), eventCoder);
+    } catch (CannotProvideCoderException e) {
+      throw new IllegalStateException("no coder for the aggregates' accumulators: " + e.getMessage(), e);
+    }
+    PCollection<KV<Object, TimestampedValue<Row>>> keyed = byCheapestKey(windowed, keySchema);
+    Coder<Object> keyCoder = ((KvCoder<Object, TimestampedValue<Row>>) keyed.getCoder()).getKeyCoder();
+    PCollection<KV<Object, Row>> aggregated = keyed
+        .apply(name + " in each bundle", ParDo.of(new BundleCombine<Object>(fn, windowed.getWindowingStrategy().getTimestampCombiner())))
+        .setCoder(KvCoder.of(keyCoder, accumulatorCoder))
+        .apply(name, Combine.perKey(new BundleCombine.Merge(fn)))
+        .setCoder(KvCoder.of(keyCoder, aggregatesCoder));
+    if (keyed == (Object) windowed) {
+      return (PCollection) aggregated;
+    }
+    return aggregated.apply("With the key row", ParDo.of(new WithKeyRow<KV<Object, Row>>(keySchema))).setCoder(outputCoder);
   }
 
   /**
