@@ -10,6 +10,7 @@ import dev.streamtemplates.transforms.format.RecordFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.values.Row;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -44,11 +45,13 @@ public class HotPathBenchmark {
   private static final int ROWS = 1024;
 
   private Row[] bids;
+  private Row[] enriched; // {id, value: a bid}, as an Enrich or Join outputs its table's record
   private byte[][] json;
   private byte[][] avro;
   private int next;
   private RowExpression.Compiled euros;
   private RowExpression.Compiled selection;
+  private RowExpression.Compiled nestedSelection;
   private ScopedExpression.Compiled scoped;
   private RecordFormat jsonFormat;
   private RecordFormat avroFormat;
@@ -73,14 +76,18 @@ public class HotPathBenchmark {
     avro = new byte[ROWS][];
     jsonFormat = Formats.json(NexmarkRows.BID);
     avroFormat = Formats.avro(NexmarkRows.BID);
+    enriched = new Row[ROWS];
+    Schema withValue = Schema.builder().addInt64Field("id").addNullableField("value", FieldType.row(NexmarkRows.BID)).build();
     for (int i = 0; i < ROWS; i++) {
       bids[i] = NexmarkRows.row(generator.bid(i * 50L + 10));
+      enriched[i] = Row.withSchema(withValue).addValues((long) i, bids[i]).build();
       json[i] = jsonFormat.encode(bids[i]);
       avro[i] = avroFormat.encode(bids[i]);
     }
     euros = RowExpression.compile("price", NexmarkRows.BID, "price * 908 / 1000").program();
     selection = RowExpression.compile("condition", NexmarkRows.BID, "auction % 123 == 0 && price > 1000").requireBoolean().program();
-    if (!selection.hasFastPath() || !euros.hasFastPath()) {
+    nestedSelection = RowExpression.compile("condition", withValue, "value.channel == 'Google' && value.price > 1000").requireBoolean().program();
+    if (!selection.hasFastPath() || !euros.hasFastPath() || !nestedSelection.hasFastPath()) {
       throw new IllegalStateException("the Filter condition and the MapFields expression should take the row fast path");
     }
     scoped = ScopedExpression.compile("where", Map.of("event", FieldType.row(NexmarkRows.BID)), "event.channel == 'Google' && event.price > 1000")
@@ -113,6 +120,16 @@ public class HotPathBenchmark {
   @Benchmark
   public Object celFilterGeneralCel() throws Exception {
     return selection.evalRaw(nextBid());
+  }
+
+  @Benchmark
+  public boolean celNestedFilterRowFastPath() throws Exception {
+    return nestedSelection.testNullSafe(enriched[next++ & (ROWS - 1)]);
+  }
+
+  @Benchmark
+  public Object celNestedFilterGeneralCel() throws Exception {
+    return nestedSelection.evalRaw(enriched[next++ & (ROWS - 1)]);
   }
 
   @Benchmark

@@ -20,6 +20,7 @@ import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
 import dev.cel.runtime.CelRuntimeLibrary;
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -214,8 +215,9 @@ public final class RowExpression implements Serializable {
   /**
    * Whether this condition gives true or false for every row of its schema, never an error, so
    * that a Filter needs no dead-letter output: comparisons of fields with literals joined by
-   * {@code &&} and {@code ||} (the {@link RowPredicate} fast path), which are evaluated straight on
-   * a row whose fields are set, and which read as false where a field is null (missing data).
+   * {@code &&} and {@code ||} (the {@link RowPredicate} fast path, fields of nested records
+   * included), which are evaluated straight on a row whose fields are set, and which read as false
+   * where a field or a record on the way to it is null (missing data).
    */
   public boolean conditionCannotFail() {
     if (!"bool".equals(celResultType) || schema.hasField(EVENT)) {
@@ -344,6 +346,7 @@ public final class RowExpression implements Serializable {
     // Likewise, arithmetic over numeric fields and literals (see RowArithmetic), for eval().
     private final @Nullable RowArithmetic arithmetic;
     private final int[] fastFields;
+    private final int[][] nestedPaths; // top-level index, then nested indices: read only when no record on the way is null
     private @Nullable Schema checkedSchema; // the last row schema found equal to the expression's
 
     private Compiled(RowExpression expression, CelRuntime.Program program, @Nullable RowPredicate fast,
@@ -353,13 +356,16 @@ public final class RowExpression implements Serializable {
       this.fast = fast;
       this.arithmetic = arithmetic;
       java.util.BitSet fields = new java.util.BitSet();
+      List<int[]> paths = new ArrayList<>();
       if (fast != null) {
         fast.fields(fields);
+        fast.nestedPaths(paths);
       }
       if (arithmetic != null) {
         arithmetic.fields(fields);
       }
       this.fastFields = fields.stream().toArray();
+      this.nestedPaths = paths.toArray(int[][]::new);
     }
 
     /**
@@ -383,6 +389,15 @@ public final class RowExpression implements Serializable {
       for (int field : fastFields) {
         if (row.getValue(field) == null) {
           return false;
+        }
+      }
+      for (int[] path : nestedPaths) {
+        Object value = row.getValue(path[0]);
+        for (int i = 1; i < path.length; i++) {
+          value = ((Row) value).getValue(path[i]);
+          if (value == null) {
+            return false;
+          }
         }
       }
       return true;

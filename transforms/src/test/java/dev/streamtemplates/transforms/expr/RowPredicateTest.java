@@ -72,4 +72,51 @@ public class RowPredicateTest {
     Row nullType = Row.withSchema(SCHEMA).addValues(null, 1L, 1.0, true).build();
     assertThat(notA.testNullSafe(nullType), equalTo(RowExpression.compile("c", SCHEMA, "!(type == 'A')").program().testNullSafe(nullType)));
   }
+
+  static final Schema INNER = Schema.builder().addNullableField("tier", FieldType.STRING).build();
+  static final Schema RECORD = Schema.builder().addNullableField("state", FieldType.STRING).addNullableField("n", FieldType.INT32)
+      .addNullableField("x", FieldType.DOUBLE).addNullableField("ok", FieldType.BOOLEAN).addNullableField("inner", FieldType.row(INNER)).build();
+  static final Schema JOINED = Schema.builder().addStringField("id").addNullableField("value", FieldType.row(RECORD)).build();
+
+  /** Conditions on fields of nested records (an Enrich's {@code value}): CEL's answers, and never an error. */
+  @Test
+  public void nestedFieldConditionsTakeTheFastPathWithCelsAnswersAndCannotFail() throws Exception {
+    List<String> fast = List.of("value.state != ''", "value.state == 'OR'", "value.state in ['OR', 'ID']", "value.n > 3", "3 >= value.n",
+        "value.n == 5 && id == 'a'", "value.x >= 2.5", "value.x != 1.0 || value.ok == true", "value.inner.tier == 'gold'", "value.ok == false",
+        "event.value.state == 'OR'");
+    // A nested field is dyn to CEL: an int literal against a double field (or the reverse) is CEL's to decide.
+    List<String> slow = List.of("value.x > 2", "value.n == 3.0", "value.state < 'B'", "has(value.state)", "value.inner == null");
+    List<Row> rows = new ArrayList<>();
+    rows.add(Row.withSchema(JOINED).addValues("a", null).build());
+    for (String state : new String[] {"OR", "", "CA", null}) {
+      for (Integer n : new Integer[] {3, 5, null}) {
+        for (Double x : new Double[] {1.0, 2.5, Double.NaN, null}) {
+          for (Boolean ok : new Boolean[] {true, false, null}) {
+            for (Row inner : new Row[] {Row.withSchema(INNER).addValue("gold").build(), Row.withSchema(INNER).addValue(null).build(), null}) {
+              rows.add(Row.withSchema(JOINED).addValues(n == null ? "b" : "a", Row.withSchema(RECORD).addValues(state, n, x, ok, inner).build()).build());
+            }
+          }
+        }
+      }
+    }
+    for (String condition : fast) {
+      RowExpression expression = RowExpression.compile("c", JOINED, condition).requireBoolean();
+      RowExpression.Compiled program = expression.program();
+      assertThat(condition + " fast path", program.hasFastPath(), equalTo(true));
+      assertThat(condition + " cannot fail", expression.conditionCannotFail(), equalTo(true));
+      for (Row row : rows) {
+        boolean answer = program.testNullSafe(row); // throws if it can fail after all
+        Object cel;
+        try {
+          cel = program.evalRaw(row); // CEL alone: an error is "missing data", false
+        } catch (Exception e) {
+          cel = false;
+        }
+        assertThat(condition + " on " + row, answer, equalTo(cel));
+      }
+    }
+    for (String condition : slow) {
+      assertThat(condition + " fast path", RowExpression.compile("c", JOINED, condition).requireBoolean().program().hasFastPath(), equalTo(false));
+    }
+  }
 }

@@ -90,6 +90,26 @@ public class FilterTest {
   }
 
   @Test
+  public void conditionOnNestedFieldsCannotFailSoItHasNoDeadLetterOutput() {
+    TestStream<Row> events =
+        TestStream.create(TX)
+            .addElements(tx("grocer", 1.0, "US", merchant("Acme", "5411"), null))
+            .addElements(tx("airline", 1.0, "US", merchant("Sky", "4511"), null))
+            .addElements(tx("no-mcc", 1.0, "US", merchant("Bare", null), null))
+            .addElements(tx("no-merchant", 1.0, "US", null, null))
+            .advanceWatermarkToInfinity();
+    Result kept = pipeline.apply(events).apply(Filter.where("merchant.mcc != '4511' && merchant.name != ''").named("not-air"));
+
+    assertEquals("comparisons of nested fields need no dead-letter output", false, kept.failuresIfAny().isPresent());
+    // As CEL decides: a null merchant is missing data (false); a null mcc is CEL's null, which differs from '4511'.
+    PAssert.that(ids(kept.output(), "kept")).containsInAnyOrder("grocer", "no-mcc");
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    assertEquals(2L, DeduplicateTest.counter(result, "not-air-kept"));
+    assertEquals(2L, DeduplicateTest.counter(result, "not-air-dropped"));
+  }
+
+  @Test
   public void conditionOfComparisonsCannotFailSoItHasNoDeadLetterOutput() {
     TestStream<Row> events =
         TestStream.create(TX)
