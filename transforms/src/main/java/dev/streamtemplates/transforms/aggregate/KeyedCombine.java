@@ -48,10 +48,10 @@ final class KeyedCombine {
           .apply(name, Combine.globally(fn).withoutDefaults()).setCoder(aggregatesCoder)
           .apply("With the empty key", ParDo.of(new WithKeyRow<Row>(keySchema))).setCoder(outputCoder);
     }
-    PCollection<KV<Object, TimestampedValue<Row>>> byValue = byCheapestKey(windowed, keySchema);
-    if (byValue == (Object) windowed) {
+    if (!keysByValue(keySchema)) {
       return windowed.apply(name, Combine.perKey(fn)).setCoder(outputCoder);
     }
+    PCollection<KV<Object, TimestampedValue<Row>>> byValue = byCheapestKey(windowed, keySchema);
     Coder<Object> valueCoder = ((KvCoder<Object, TimestampedValue<Row>>) byValue.getCoder()).getKeyCoder();
     return byValue.apply(name, Combine.perKey(fn)).setCoder(KvCoder.of(valueCoder, aggregatesCoder))
         .apply("With the key row", ParDo.of(new WithKeyRow<KV<Object, Row>>(keySchema))).setCoder(outputCoder);
@@ -88,7 +88,7 @@ final class KeyedCombine {
         .setCoder(KvCoder.of(keyCoder, accumulatorCoder))
         .apply(name, Combine.perKey(new BundleCombine.Merge(fn)))
         .setCoder(KvCoder.of(keyCoder, aggregatesCoder));
-    if (keyed == (Object) windowed) {
+    if (!keysByValue(keySchema)) {
       return (PCollection) aggregated;
     }
     return aggregated.apply("With the key row", ParDo.of(new WithKeyRow<KV<Object, Row>>(keySchema))).setCoder(outputCoder);
@@ -102,12 +102,16 @@ final class KeyedCombine {
   @SuppressWarnings({"unchecked", "rawtypes"})
   static PCollection<KV<Object, TimestampedValue<Row>>> byCheapestKey(PCollection<KV<Row, TimestampedValue<Row>>> keyed, Schema keySchema) {
     Coder<TimestampedValue<Row>> eventCoder = ((KvCoder<Row, TimestampedValue<Row>>) keyed.getCoder()).getValueCoder();
-    Coder<Object> coder = keySchema.getFieldCount() == 0 ? (Coder) VoidCoder.of()
-        : keySchema.getFieldCount() == 1 ? valueCoder(keySchema.getField(0).getType()) : null;
-    if (coder == null) {
+    if (!keysByValue(keySchema)) {
       return (PCollection) keyed;
     }
+    Coder<Object> coder = keySchema.getFieldCount() == 0 ? (Coder) VoidCoder.of() : valueCoder(keySchema.getField(0).getType());
     return keyed.apply("Key by value", ParDo.of(new ByValue())).setCoder(KvCoder.of(coder, eventCoder));
+  }
+
+  /** Whether {@link #byCheapestKey} keys by a value (or nothing) rather than by the key Row. */
+  static boolean keysByValue(Schema keySchema) {
+    return keySchema.getFieldCount() == 0 || keySchema.getFieldCount() == 1 && valueCoder(keySchema.getField(0).getType()) != null;
   }
 
   /** The key Row of a key that {@link #byCheapestKey} gave. */
