@@ -130,6 +130,13 @@ public class HostileFilesTest {
     cases.add(new Case("xml: an unclosed element", "xml", bytes("<recs>" + rec + "<rec><id>b</id>" + "</recs>"), 1, 1, ""));
     cases.add(new Case("xml: invalid UTF-8 in one record of three", "xml", concat(bytes("<recs>" + rec + "<rec><id>b"), new byte[] {(byte) 0xC0},
         bytes(rec.substring(rec.indexOf("</id>")) + rec.replace(">a<", ">c<") + "</recs>")), 2, 1, "not UTF-8: byte 0xC0"));
+    // An export over the 16 MiB payload limit (read in parts of about 4 MiB, cut between records):
+    // 180 records of 100 KB, one with a bad value; a whole-document read made it one oversized dead letter.
+    StringBuilder export = new StringBuilder("<?xml version=\"1.0\"?>\n<recs xmlns:x=\"urn:x\">\n");
+    for (int i = 0; i < 180; i++) {
+      export.append(rec.replace(">a<", ">" + i + "-" + "x".repeat(100_000) + "<").replace(">1.5<", i == 90 ? ">ten<" : ">1.5<")).append('\n');
+    }
+    cases.add(new Case("xml: an 18 MB export with one bad record", "xml", bytes(export.append("</recs>\n").toString()), 179, 1, "amount"));
     // Avro container files.
     byte[] good = avro(50);
     cases.add(new Case("avro: random bytes", "avro", new java.util.Random(1).ints(400, 0, 256).collect(ByteArrayOutputStream::new,

@@ -3,12 +3,7 @@ package dev.streamtemplates.pipelines.io;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.Channels;
 import java.util.function.Consumer;
-import org.apache.beam.sdk.io.FileIO;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.transforms.DoFn;
 
 /**
  * A CSV file as payloads of about {@code partBytes} each, cut between records, each part after the
@@ -22,26 +17,19 @@ import org.apache.beam.sdk.transforms.DoFn;
  * UTF-8 character, so the bytes are scanned as they are. A file whose quotes never balance again
  * (an unterminated quote) is not cut after that point, and is dead-lettered as the parser says.
  */
-final class CsvParts extends DoFn<FileIO.ReadableFile, byte[]> {
-  /** Parts of this size are well under the parser's payload limit (16 MiB). */
-  static final int DEFAULT_PART_BYTES = 4 << 20;
-
+final class CsvParts extends FileParts {
   private final boolean header;
   private final int partBytes;
-  private final Counter files;
 
   CsvParts(String source, boolean header, int partBytes) {
+    super(source);
     this.header = header;
     this.partBytes = partBytes;
-    this.files = Metrics.counter("records", source + "-files");
   }
 
-  @ProcessElement
-  public void process(@Element FileIO.ReadableFile file, OutputReceiver<byte[]> out) throws IOException {
-    files.inc();
-    try (InputStream in = Channels.newInputStream(file.open())) {
-      split(in, header, partBytes, out::output);
-    }
+  @Override
+  void split(InputStream in, Consumer<byte[]> out) throws IOException {
+    split(in, header, partBytes, out);
   }
 
   static void split(InputStream in, boolean header, int partBytes, Consumer<byte[]> out) throws IOException {

@@ -130,7 +130,7 @@ record Balance(long read, long decoded, long sourceDeadLetters, long written, lo
       StringBuilder line = new StringBuilder(String.format("  %-" + width + "s  ", labels.get(name)));
       if ("source".equals(kind)) {
         Long payloads = own.remove("payloads");
-        Long files = own.remove("files"); // a CSV file may be read in parts (see CsvParts)
+        Long files = own.remove("files"); // a CSV or XML file may be read in parts (see FileParts)
         long decoded = own.getOrDefault("records", 0L);
         own.remove("records");
         line.append(String.format("read %d = decoded %d + dead-lettered %d", decoded + dead, decoded, dead));
