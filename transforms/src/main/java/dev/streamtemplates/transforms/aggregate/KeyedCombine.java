@@ -31,6 +31,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * type, else the key Row. Runners encode the key of every event (Spark to group it, Flink to
  * select it), and a Row's coder costs several times a long's. The result is keyed by the key Row
  * again, windows and panes as {@code Combine.perKey} gives them.
+ *
+ * <p>On bounded input with non-merging windows that fire once at their end ({@link
+ * #combinesPerBundle}), each bundle first adds its events into one accumulator per window and key
+ * ({@link BundleCombine}), and the combine merges those ({@link #perBundleThenPerKey}).
  */
 final class KeyedCombine {
   private KeyedCombine() {}

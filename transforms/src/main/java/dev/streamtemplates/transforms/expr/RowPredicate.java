@@ -151,10 +151,7 @@ abstract class RowPredicate {
     String root = at.ident().name();
     int index;
     List<String> inside;
-    if (names.isEmpty()) {
-      index = fieldVariables ? RowExpression.variableField(root, schema) : -1;
-      inside = names;
-    } else if (root.equals("event") && schema.hasField(names.get(0))) {
+    if (!names.isEmpty() && root.equals("event") && schema.hasField(names.get(0))) {
       index = schema.indexOf(names.get(0));
       inside = names.subList(1, names.size());
     } else {
