@@ -4,13 +4,19 @@ import dev.streamtemplates.benchmarks.nexmark.Events.Auction;
 import dev.streamtemplates.benchmarks.nexmark.Events.Bid;
 import dev.streamtemplates.benchmarks.nexmark.Events.Kind;
 import dev.streamtemplates.benchmarks.nexmark.Events.Person;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.io.GenerateSequence;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
@@ -23,8 +29,12 @@ import org.joda.time.Instant;
  * The generator as a Beam source: the indices {@code 0 .. events-1}, turned into events of the
  * kinds asked for, each with its event time, as Java records or as Rows.
  *
- * <p>Bounded: {@code GenerateSequence.from(0).to(events)}, split by the runner like any bounded
- * source. Unbounded: {@link UnboundedIndices}, rate-limited to {@code ratePerSecond} (a very
+ * <p>Bounded: 16 ranges of indices ({@code Create}, split among the workers) expanded by a DoFn, as
+ * the template's file sources read (a DoFn over files or ranges of them). Not {@code
+ * GenerateSequence}: read through Beam's source wrapper, Flink's runner updates the step's
+ * metrics on every record it reads (see benchmarks/README.md, session 16), a cost that neither a
+ * file source nor the native Flink SQL job pays. {@code -Dnexmark.indices=sequence} reads them
+ * from {@code GenerateSequence} again, for comparisons. Unbounded: {@link UnboundedIndices}, rate-limited to {@code ratePerSecond} (a very
  * large rate: as fast as the job takes them) and ending after {@code events}, with a watermark
  * that trails the events by the out-of-order bound, so no event is late.
  */
@@ -41,9 +51,30 @@ public final class NexmarkSource {
   /** The event indices: bounded when {@code ratePerSecond} is null, else unbounded at that rate. */
   public static PCollection<Long> indices(Pipeline pipeline, GeneratorConfig config, @Nullable Long ratePerSecond) {
     if (ratePerSecond == null) {
-      return pipeline.apply("Indices", GenerateSequence.from(0).to(config.events()));
+      if ("sequence".equals(System.getProperty("nexmark.indices"))) {
+        return pipeline.apply("Indices", GenerateSequence.from(0).to(config.events())); // as before session 16, for pairs
+      }
+      List<KV<Long, Long>> ranges = new ArrayList<>();
+      for (long from = 0, step = Math.max(1, (config.events() + RANGES - 1) / RANGES); from < config.events(); from += step) {
+        ranges.add(KV.of(from, Math.min(config.events(), from + step)));
+      }
+      return pipeline.apply("Index ranges", Create.of(ranges).withCoder(KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
+          .apply("Indices", ParDo.of(new RangeFn()));
     }
     return pipeline.apply("Indices", org.apache.beam.sdk.io.Read.from(new UnboundedIndices(config, ratePerSecond)));
+  }
+
+  /** Bounded indices come in this many ranges, split among the workers as a source of that many elements. */
+  private static final int RANGES = 16;
+
+  /** The indices of a range {@code [from, to)}. */
+  private static final class RangeFn extends DoFn<KV<Long, Long>, Long> {
+    @ProcessElement
+    public void process(@Element KV<Long, Long> range, OutputReceiver<Long> out) {
+      for (long i = range.getKey(); i < range.getValue(); i++) {
+        out.output(i);
+      }
+    }
   }
 
   /** Rows of the kinds asked for: {@link #PERSON_ROWS}, {@link #AUCTION_ROWS}, {@link #BID_ROWS}. */

@@ -34,8 +34,8 @@ import org.apache.flink.util.Collector;
  * cluster (parallelism 2, object reuse), as the Beam Flink runner runs the other two
  * contestants, over the same generated events.
  *
- * <p>Events: {@code fromSequence(0, events - 1)} (split between the two subtasks like Beam's
- * {@code GenerateSequence}), each index turned into its event by {@link NexmarkGenerator} and
+ * <p>Events: {@code fromSequence(0, events - 1)} (split between the two subtasks, as the Beam
+ * contestants' index ranges are), each index turned into its event by {@link NexmarkGenerator} and
  * kept if the query reads its kind, as a Flink {@link Row}; {@code fromDataStream} makes it a
  * table with an event-time attribute {@code ts} (the event's {@code dateTime}) and a watermark
  * trailing it by the generator's out-of-order bound. Results go to a sink that digests each one
