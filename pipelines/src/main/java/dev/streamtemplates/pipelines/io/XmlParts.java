@@ -51,9 +51,7 @@ final class XmlParts extends FileParts {
     byte[] buffer = new byte[64 << 10];
     int read;
     while ((read = in.read(buffer)) > 0) {
-      for (int i = 0; i < read; i++) {
-        scanner.accept(buffer[i]);
-      }
+      scanner.feed(buffer, read);
     }
     scanner.finish();
   }
@@ -92,8 +90,33 @@ final class XmlParts extends FileParts {
       this.out = out;
     }
 
-    void accept(byte b) {
-      part.write(b);
+    private byte[] buffer = new byte[0]; // the bytes being scanned; part holds those before written
+    private int written; // bytes of buffer already in part
+    private int position; // the byte being scanned
+
+    /** Scans {@code length} bytes of {@code bytes}; they go into the part in ranges, not one by one. */
+    void feed(byte[] bytes, int length) {
+      buffer = bytes;
+      written = 0;
+      for (position = 0; position < length; position++) {
+        accept(bytes[position]);
+      }
+      part.write(bytes, written, length - written);
+      written = length;
+    }
+
+    /** Puts the bytes scanned so far, this one included, into the part. */
+    private void catchUp() {
+      part.write(buffer, written, position + 1 - written);
+      written = position + 1;
+    }
+
+    /** The size of the part up to and including the byte being scanned. */
+    private int partSize() {
+      return part.size() + position + 1 - written;
+    }
+
+    private void accept(byte b) {
       switch (state) {
         case TEXT -> {
           if (b == '<') {
@@ -198,6 +221,7 @@ final class XmlParts extends FileParts {
         if (selfClosing || isRecord(element)) {
           cutting = false;
         }
+        catchUp();
         header = part.toByteArray();
         rootEnd = ("</" + new String(element, StandardCharsets.UTF_8) + ">").getBytes(StandardCharsets.UTF_8);
       } else if (depth == 1 && isRecord(element)) {
@@ -221,7 +245,8 @@ final class XmlParts extends FileParts {
         cutting = false; // the root has ended (or a stray end tag): the rest is the last part
         return;
       }
-      if (depth == 1 && cutting && partHasRecord && part.size() >= partBytes) {
+      if (depth == 1 && cutting && partHasRecord && partSize() >= partBytes) {
+        catchUp();
         held = part.toByteArray(); // the part before was emitted when this part's first record began
         part.reset();
         part.write(header, 0, header.length);
