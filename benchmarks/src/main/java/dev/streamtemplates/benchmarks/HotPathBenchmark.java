@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -28,8 +29,9 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * The per-record hot paths of a template, one record per operation, on Nexmark bids: CEL
  * evaluation (a MapFields expression and a Filter condition, each on the row fast path and
- * through CEL; a Sequence condition over {@code event} both ways) and decoding one JSON line or
- * one Avro binary record to a Row. Results in ns per record.
+ * through CEL; a Sequence condition over {@code event} both ways) and decoding one JSON line, one
+ * Avro binary record, one CSV line or one record of an XML document to a Row. Results in ns per
+ * record.
  *
  * <pre>
  * bin/bench --jmh          (or: java -cp ... org.openjdk.jmh.Main HotPathBenchmark -wi 2 -i 3 -f 1)
@@ -48,6 +50,8 @@ public class HotPathBenchmark {
   private Row[] enriched; // {id, value: a bid}, as an Enrich or Join outputs its table's record
   private byte[][] json;
   private byte[][] avro;
+  private byte[][] csv;
+  private byte[] xmlDocument; // ROWS records under one root, as a file part is read
   private int next;
   private RowExpression.Compiled euros;
   private RowExpression.Compiled selection;
@@ -55,6 +59,8 @@ public class HotPathBenchmark {
   private ScopedExpression.Compiled scoped;
   private RecordFormat jsonFormat;
   private RecordFormat avroFormat;
+  private RecordFormat csvFormat;
+  private RecordFormat xmlFormat;
   private final RecordFormat.Receiver sink = new RecordFormat.Receiver() {
     @Override
     public void record(Row row) {
@@ -76,6 +82,10 @@ public class HotPathBenchmark {
     avro = new byte[ROWS][];
     jsonFormat = Formats.json(NexmarkRows.BID);
     avroFormat = Formats.avro(NexmarkRows.BID);
+    csvFormat = Formats.csv(NexmarkRows.BID, false, ',');
+    xmlFormat = Formats.xml(NexmarkRows.BID, "bid");
+    csv = new byte[ROWS][];
+    StringBuilder document = new StringBuilder(xmlFormat.fileHeader()).append('\n');
     enriched = new Row[ROWS];
     Schema withValue = Schema.builder().addInt64Field("id").addNullableField("value", FieldType.row(NexmarkRows.BID)).build();
     for (int i = 0; i < ROWS; i++) {
@@ -83,7 +93,10 @@ public class HotPathBenchmark {
       enriched[i] = Row.withSchema(withValue).addValues((long) i, bids[i]).build();
       json[i] = jsonFormat.encode(bids[i]);
       avro[i] = avroFormat.encode(bids[i]);
+      csv[i] = csvFormat.encode(bids[i]);
+      document.append(new String(xmlFormat.encode(bids[i]), StandardCharsets.UTF_8)).append('\n');
     }
+    xmlDocument = document.append(xmlFormat.fileFooter()).toString().getBytes(StandardCharsets.UTF_8);
     euros = RowExpression.compile("price", NexmarkRows.BID, "price * 908 / 1000").program();
     selection = RowExpression.compile("condition", NexmarkRows.BID, "auction % 123 == 0 && price > 1000").requireBoolean().program();
     nestedSelection = RowExpression.compile("condition", withValue, "value.channel == 'Google' && value.price > 1000").requireBoolean().program();
@@ -152,6 +165,20 @@ public class HotPathBenchmark {
   @Benchmark
   public Row decodeAvroRecordToRow() {
     avroFormat.decode(avro[next++ & (ROWS - 1)], sink);
+    return last;
+  }
+
+  @Benchmark
+  public Row decodeCsvLineToRow() {
+    csvFormat.decode(csv[next++ & (ROWS - 1)], sink);
+    return last;
+  }
+
+  /** One XML document of {@code ROWS} records, reported per record. */
+  @Benchmark
+  @OperationsPerInvocation(ROWS)
+  public Row decodeXmlRecordToRow() {
+    xmlFormat.decode(xmlDocument, sink);
     return last;
   }
 

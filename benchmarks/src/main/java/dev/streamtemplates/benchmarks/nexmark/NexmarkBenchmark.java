@@ -215,6 +215,10 @@ public final class NexmarkBenchmark {
         if (Boolean.getBoolean("flink.disableMetrics")) {
           args.add("--disableMetrics=true");
         }
+        // -Dflink.dataStreamForBatch=true: batch through Flink's DataStream API instead of DataSet (both contestants).
+        if (Boolean.getBoolean("flink.dataStreamForBatch")) {
+          args.add("--useDataStreamForBatch=true");
+        }
       }
       case "SparkRunner" -> {
         args.addAll(List.of("--sparkMaster=local[2]", "--enableSparkMetricSinks=false"));

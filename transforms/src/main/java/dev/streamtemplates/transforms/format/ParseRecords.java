@@ -3,6 +3,7 @@ package dev.streamtemplates.transforms.format;
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import com.google.errorprone.annotations.CheckReturnValue;
+import dev.streamtemplates.transforms.core.Rows;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.progress.Progress;
@@ -220,7 +221,7 @@ public final class ParseRecords
                 receiver.get(ROWS).outputWithTimestamp(row, time);
                 return;
               }
-              receiver.get(ROWS).output(keyed == null ? row : Row.withSchema(keyed).addValues(row.getValues()).addValue(key).build());
+              receiver.get(ROWS).output(keyed == null ? row : Rows.appended(keyed, row, key));
             }
 
             @Override

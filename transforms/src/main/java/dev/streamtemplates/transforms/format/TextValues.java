@@ -16,8 +16,7 @@ import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.logicaltypes.SqlTypes;
 import org.apache.beam.sdk.values.Row;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.joda.time.DateTime;
-import org.joda.time.DateTimeZone;
+import org.joda.time.Instant;
 
 /**
  * Schema-directed conversion of untyped text (XML element text, CSV cells) to typed Row values.
@@ -38,6 +37,12 @@ import org.joda.time.DateTimeZone;
  *       included; only an XML element that is present but empty is the empty string (XML can tell
  *       an absent element, null, from an empty one).
  * </ul>
+ *
+ * <p>Each value is made in the class a Row stores for its type ({@code Instant} for DATETIME, a
+ * {@code List} for an array, a Row for a nested row), so rows are made with {@code attachValues}:
+ * {@code Row.Builder.build()} would walk every field again to check and convert what is already
+ * right: a quarter of the time of reading a CSV line or an XML record (HotPathBenchmark; {@code TextValuesTest} checks that
+ * {@code build()} would give an equal row of the same classes).
  */
 public final class TextValues {
   private TextValues() {}
@@ -48,14 +53,13 @@ public final class TextValues {
       throw new RecordException(
           (path.isEmpty() ? "record" : "field '" + path + "'") + " has no child fields: '" + node.asText() + "'");
     }
-    Row.Builder builder = Row.withSchema(schema);
     List<Object> values = new ArrayList<>(schema.getFieldCount());
     for (Schema.Field field : schema.getFields()) {
       String fieldPath = path.isEmpty() ? field.getName() : path + "." + field.getName();
       JsonNode child = node.get(field.getName());
       values.add(fromNode(field.getType(), child, fieldPath));
     }
-    return builder.addValues(values).build();
+    return Row.withSchema(schema).attachValues(values);
   }
 
   /** Builds a row of {@code schema} from named text cells (a CSV record). */
@@ -64,7 +68,7 @@ public final class TextValues {
     for (Schema.Field field : schema.getFields()) {
       values.add(parse(field.getType(), cells.get(field.getName()), field.getName()));
     }
-    return Row.withSchema(schema).addValues(values).build();
+    return Row.withSchema(schema).attachValues(values);
   }
 
   private static @Nullable Object fromNode(FieldType type, @Nullable JsonNode node, String path) {
@@ -137,7 +141,7 @@ public final class TextValues {
           throw new IllegalArgumentException("not a boolean");
         case DATETIME:
           try {
-            return new DateTime(Instants.parseEpochMillis(value), DateTimeZone.UTC);
+            return new Instant(Instants.parseEpochMillis(value));
           } catch (Instants.NoOffsetException e) {
             throw new RecordException("field '" + field + "': " + e.getMessage());
           }

@@ -6,6 +6,7 @@ import dev.streamtemplates.transforms.core.KeyByFn;
 import dev.streamtemplates.transforms.core.Keys;
 import dev.streamtemplates.transforms.core.Names;
 import dev.streamtemplates.transforms.core.Result;
+import dev.streamtemplates.transforms.core.Rows;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
@@ -330,7 +331,7 @@ public final class Enrich extends PTransform<PCollection<Row>, Result> {
         return;
       }
       Row value = context.sideInput(lookup).get(key);
-      context.output(Row.withSchema(output).addValues(event.getValues()).addValue(value).build());
+      context.output(Rows.appended(output, event, value));
     }
   }
 
@@ -460,7 +461,7 @@ public final class Enrich extends PTransform<PCollection<Row>, Result> {
     }
 
     private void emit(OnTimerContext context, Entry event, @Nullable Row value, long at) {
-      context.outputWithTimestamp(Row.withSchema(output).addValues(event.row().getValues()).addValue(value).build(), new Instant(at));
+      context.outputWithTimestamp(Rows.appended(output, event.row(), value), new Instant(at));
     }
 
     /** A table row whose value fields are all null deletes the key. */

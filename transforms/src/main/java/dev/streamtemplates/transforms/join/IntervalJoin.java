@@ -480,7 +480,7 @@ public final class IntervalJoin extends PTransform<PCollection<Row>, Result> {
         return true;
       }
       try {
-        return program.testNullSafe(Row.withSchema(conditionSchema).addValues(l.row, r.row).build());
+        return program.testNullSafe(Row.withSchema(conditionSchema).attachValues(l.row, r.row));
       } catch (Exception e) {
         failed.inc();
         out.get(failures).output(DeadLetter.ofText(step, condition.origin() + ": " + e.getMessage(),
@@ -490,7 +490,7 @@ public final class IntervalJoin extends PTransform<PCollection<Row>, Result> {
     }
 
     private Row row(String key, @Nullable Row left, @Nullable Row right, long at) {
-      return Row.withSchema(output).addValues(key.replace('\u0001', '|'), left, right, new Instant(at)).build();
+      return Row.withSchema(output).attachValues(key.replace('\u0001', '|'), left, right, new Instant(at));
     }
 
     private static long oldest(List<Side> lefts, List<Side> rights) {
