@@ -69,7 +69,9 @@ final class XmlParts extends FileParts {
     private final int partBytes;
     private final Consumer<byte[]> out;
     private final ByteArrayOutputStream part = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream name = new ByteArrayOutputStream();
+    private int partLength; // part.size(), kept here: the stream's methods are synchronized
+    private byte[] name = new byte[32]; // the start tag's name so far, its first nameLength bytes
+    private int nameLength;
 
     private State state = State.TEXT;
     private boolean cutting = true;
@@ -84,15 +86,15 @@ final class XmlParts extends FileParts {
     private boolean partHasRecord;
     private byte[] held; // the last part cut, emitted once another record follows it
 
+    private byte[] buffer = new byte[0]; // the bytes being scanned; part holds those before written
+    private int written; // bytes of buffer already in part
+    private int position; // the byte being scanned
+
     Scanner(byte[] recordName, int partBytes, Consumer<byte[]> out) {
       this.recordName = recordName;
       this.partBytes = partBytes;
       this.out = out;
     }
-
-    private byte[] buffer = new byte[0]; // the bytes being scanned; part holds those before written
-    private int written; // bytes of buffer already in part
-    private int position; // the byte being scanned
 
     /** Scans {@code length} bytes of {@code bytes}; they go into the part in ranges, not one by one. */
     void feed(byte[] bytes, int length) {
@@ -101,19 +103,24 @@ final class XmlParts extends FileParts {
       for (position = 0; position < length; position++) {
         accept(bytes[position]);
       }
-      part.write(bytes, written, length - written);
+      write(bytes, written, length - written);
       written = length;
+    }
+
+    private void write(byte[] bytes, int from, int length) {
+      part.write(bytes, from, length);
+      partLength += length;
     }
 
     /** Puts the bytes scanned so far, this one included, into the part. */
     private void catchUp() {
-      part.write(buffer, written, position + 1 - written);
+      write(buffer, written, position + 1 - written);
       written = position + 1;
     }
 
     /** The size of the part up to and including the byte being scanned. */
     private int partSize() {
-      return part.size() + position + 1 - written;
+      return partLength + position + 1 - written;
     }
 
     private void accept(byte b) {
@@ -134,8 +141,8 @@ final class XmlParts extends FileParts {
             bangMatched = 0;
           } else {
             state = State.START_NAME;
-            name.reset();
-            name.write(b);
+            nameLength = 0;
+            nameByte(b);
           }
         }
         case BANG -> bang(b);
@@ -160,7 +167,7 @@ final class XmlParts extends FileParts {
             last = 0;
             attributes(b);
           } else {
-            name.write(b);
+            nameByte(b);
           }
         }
         case START_ATTRIBUTES -> attributes(b);
@@ -214,17 +221,23 @@ final class XmlParts extends FileParts {
       }
     }
 
+    private void nameByte(byte b) {
+      if (nameLength == name.length) {
+        name = Arrays.copyOf(name, name.length * 2);
+      }
+      name[nameLength++] = b;
+    }
+
     private void opened(boolean selfClosing) {
-      byte[] element = name.toByteArray();
       if (depth == 0 && header == null) {
         // The root. A root that is the record, or that closes at once, is not cut.
-        if (selfClosing || isRecord(element)) {
+        if (selfClosing || isRecord()) {
           cutting = false;
         }
         catchUp();
         header = part.toByteArray();
-        rootEnd = ("</" + new String(element, StandardCharsets.UTF_8) + ">").getBytes(StandardCharsets.UTF_8);
-      } else if (depth == 1 && isRecord(element)) {
+        rootEnd = ("</" + new String(name, 0, nameLength, StandardCharsets.UTF_8) + ">").getBytes(StandardCharsets.UTF_8);
+      } else if (depth == 1 && isRecord()) {
         if (held != null) {
           // A record follows the part held back, so that part can go.
           emit(held, rootEnd);
@@ -249,7 +262,8 @@ final class XmlParts extends FileParts {
         catchUp();
         held = part.toByteArray(); // the part before was emitted when this part's first record began
         part.reset();
-        part.write(header, 0, header.length);
+        partLength = 0;
+        write(header, 0, header.length);
         partHasRecord = false;
       }
     }
@@ -270,13 +284,14 @@ final class XmlParts extends FileParts {
       out.accept(payload);
     }
 
-    private boolean isRecord(byte[] element) {
-      if (Arrays.equals(element, recordName)) {
+    /** Whether the start tag's name is the record element: as written, or its local name (after a prefix). */
+    private boolean isRecord() {
+      if (Arrays.equals(name, 0, nameLength, recordName, 0, recordName.length)) {
         return true;
       }
-      for (int i = 0; i < element.length; i++) {
-        if (element[i] == ':') {
-          return Arrays.equals(element, i + 1, element.length, recordName, 0, recordName.length);
+      for (int i = 0; i < nameLength; i++) {
+        if (name[i] == ':') {
+          return Arrays.equals(name, i + 1, nameLength, recordName, 0, recordName.length);
         }
       }
       return false;
