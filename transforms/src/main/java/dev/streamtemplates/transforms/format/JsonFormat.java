@@ -15,7 +15,9 @@ import dev.streamtemplates.transforms.core.Instants;
 import dev.streamtemplates.transforms.deadletter.RecordException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.Schema.TypeName;
@@ -23,6 +25,7 @@ import org.apache.beam.sdk.util.RowJson.RowJsonDeserializer;
 import org.apache.beam.sdk.util.RowJson.RowJsonDeserializer.NullBehavior;
 import org.apache.beam.sdk.util.RowJson.RowJsonSerializer;
 import org.apache.beam.sdk.values.Row;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /** JSON objects to and from Rows with Beam's own {@code RowJson} (de)serializers. */
@@ -35,10 +38,17 @@ final class JsonFormat implements RecordFormat {
   private static final JsonFactory SCANNER = new JsonFactory();
 
   private final boolean needsTree;
+  private final boolean fastPath;
 
   JsonFormat(Schema schema) {
+    this(schema, true);
+  }
+
+  /** {@code fastPath} false reads every record with RowJson (tests compare both readings). */
+  JsonFormat(Schema schema, boolean fastPath) {
     this.schema = schema;
     this.needsTree = needsTree(FieldType.row(schema));
+    this.fastPath = fastPath;
   }
 
   /** Whether any field, however nested, is a DATETIME, FLOAT or DOUBLE (see {@link #normalize}). */
@@ -171,17 +181,13 @@ final class JsonFormat implements RecordFormat {
   @Override
   public void decode(byte[] original, Receiver receiver) {
     byte[] payload = Boms.strip(original);
-    if (reader == null) {
-      reader =
-          new ObjectMapper()
-              // "{...} garbage" is an error, not a record with the garbage silently dropped.
-              .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-              .registerModule(
-                  new SimpleModule()
-                      .addDeserializer(
-                          Row.class,
-                          RowJsonDeserializer.forSchema(schema)
-                              .withNullBehavior(NullBehavior.ACCEPT_MISSING_OR_NULL)));
+    init();
+    if (fastPath) {
+      Row row = fast(payload);
+      if (row != null) {
+        receiver.record(row);
+        return;
+      }
     }
     Row row;
     try {
@@ -207,6 +213,112 @@ final class JsonFormat implements RecordFormat {
     }
     receiver.record(row);
   }
+
+  private void init() {
+    if (reader == null) {
+      reader =
+          new ObjectMapper()
+              // "{...} garbage" is an error, not a record with the garbage silently dropped.
+              .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+              .registerModule(
+                  new SimpleModule()
+                      .addDeserializer(
+                          Row.class,
+                          RowJsonDeserializer.forSchema(schema)
+                              .withNullBehavior(NullBehavior.ACCEPT_MISSING_OR_NULL)));
+    }
+  }
+
+  /**
+   * The record read without Beam's {@code RowJson}, or null to read it with RowJson. Only values
+   * whose reading is not in doubt are read here: text for STRING, an integral number in range for
+   * INT32 and INT64, a JSON double for DOUBLE, true or false for BOOLEAN, an ISO-8601 time with
+   * offset or epoch millis for DATETIME (as {@link #normalize} reads them), null for a nullable
+   * field, nested objects and arrays of those. Anything else (FLOAT, DECIMAL, BYTE, INT16, maps,
+   * logical types, a number where text is expected, a missing required field, bad JSON) goes to
+   * RowJson, which gives the same rows and says why a record is refused. Written by hand because
+   * RowJson makes each row with Beam's checking {@code Row.Builder.build()} and reads times twice
+   * (after {@link #normalize} wrote them back as text): 4.2 us of a 7-field line
+   * ({@code HotPathBenchmark.decodeJsonLineToRow}). {@code JsonFastPathTest} checks both readings
+   * agree on random records.
+   */
+  @Nullable Row fast(byte[] payload) {
+    init();
+    try {
+      JsonNode tree = reader.readTree(payload);
+      return tree instanceof ObjectNode ? fastRow(schema, (ObjectNode) tree) : null;
+    } catch (IOException | RuntimeException e) {
+      return null; // RowJson reads it again and says why
+    }
+  }
+
+  private static final Object UNSURE = new Object();
+
+  private static @Nullable Row fastRow(Schema schema, ObjectNode object) {
+    List<Object> values = new ArrayList<>(schema.getFieldCount());
+    for (Schema.Field field : schema.getFields()) {
+      Object value = fastValue(field.getType(), object.get(field.getName()));
+      if (value == UNSURE) {
+        return null;
+      }
+      values.add(value);
+    }
+    return Row.withSchema(schema).attachValues(values);
+  }
+
+  private static @Nullable Object fastValue(FieldType type, @Nullable JsonNode node) {
+    if (node == null || node.isNull()) {
+      return type.getNullable() ? null : UNSURE;
+    }
+    switch (type.getTypeName()) {
+      case STRING:
+        return node.isTextual() ? node.textValue() : UNSURE;
+      case INT64:
+        return node.isIntegralNumber() && node.canConvertToLong() ? (Object) node.longValue() : UNSURE;
+      case INT32:
+        return node.isIntegralNumber() && node.canConvertToInt() ? (Object) node.intValue() : UNSURE;
+      case DOUBLE:
+        return node.isDouble() && Double.isFinite(node.doubleValue()) ? (Object) node.doubleValue() : UNSURE;
+      case BOOLEAN:
+        return node.isBoolean() ? (Object) node.booleanValue() : UNSURE;
+      case DATETIME:
+        long millis;
+        if (node.isTextual()) {
+          millis = Instants.parseEpochMillis(node.textValue()); // throws on a time without offset: RowJson's turn
+        } else if (node.isIntegralNumber() && node.canConvertToLong()) {
+          millis = node.longValue();
+        } else {
+          return UNSURE;
+        }
+        // Years 1 to 9999, the ones RowJson reads back from normalize's text.
+        return millis >= MIN_MILLIS && millis <= MAX_MILLIS ? new Instant(millis) : UNSURE;
+      case ROW:
+        if (!(node instanceof ObjectNode)) {
+          return UNSURE;
+        }
+        Row row = fastRow(type.getRowSchema(), (ObjectNode) node);
+        return row == null ? UNSURE : row;
+      case ARRAY:
+      case ITERABLE:
+        if (!node.isArray()) {
+          return UNSURE;
+        }
+        List<Object> items = new ArrayList<>(node.size());
+        for (JsonNode item : node) {
+          Object value = fastValue(type.getCollectionElementType(), item);
+          if (value == UNSURE) {
+            return UNSURE;
+          }
+          items.add(value);
+        }
+        return items;
+      default:
+        return UNSURE;
+    }
+  }
+
+  private static final long MIN_MILLIS = -62_135_596_800_000L; // 0001-01-01T00:00:00Z
+  private static final long MAX_MILLIS = 253_402_300_799_999L; // 9999-12-31T23:59:59.999Z
 
   @Override
   public byte[] encode(Row row) {
