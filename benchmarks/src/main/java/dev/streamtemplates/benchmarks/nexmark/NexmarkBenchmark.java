@@ -54,8 +54,14 @@ import org.apache.beam.sdk.values.Row;
  * re-encode every element, a test aid that no production runner has), {@code FlinkRunner}
  * ({@code [local]}, parallelism 2, object reuse), {@code SparkRunner} ({@code local[2]}, one
  * Spark context for the whole run, its cached collections released after each run, and the Spark
- * bundle's storage level, as {@code bin/run} gives it; {@code -Dspark.storageLevel=...} overrides). {@code --mode=streaming} reads the generator as an unbounded
- * source (see {@link UnboundedIndices}) with {@code --streaming=true}.
+ * bundle's storage level, as {@code bin/run} gives it; {@code -Dspark.storageLevel=...} overrides).
+ * {@code --mode=streaming} reads the generator as an unbounded source (see {@link
+ * UnboundedIndices}) with {@code --streaming=true}.
+ *
+ * <p>For comparisons, both contestants alike: {@code -Dflink.disableMetrics=true} (no Beam
+ * metrics on Flink), {@code -Dflink.dataStreamForBatch=true} (Flink batch on the DataStream API;
+ * Q3 fails there), {@code -Dnexmark.indices=sequence} (the generator read from {@code
+ * GenerateSequence}).
  */
 public final class NexmarkBenchmark {
   private static int runs;

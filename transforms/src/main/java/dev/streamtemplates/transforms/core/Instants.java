@@ -1,7 +1,9 @@
 package dev.streamtemplates.transforms.core;
 
+import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 
 /** Instants written as text, as every format and event-time source reads them. */
@@ -58,7 +60,7 @@ public final class Instants {
     int minute = digits(t, 14, 2);
     int second = digits(t, 17, 2);
     if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59
-        || day > java.time.YearMonth.of(year, month).lengthOfMonth()) {
+        || day > YearMonth.of(year, month).lengthOfMonth()) {
       return NOT_CANONICAL;
     }
     int i = 19;
@@ -92,7 +94,7 @@ public final class Instants {
     } else {
       return NOT_CANONICAL;
     }
-    long days = java.time.LocalDate.of(year, month, day).toEpochDay();
+    long days = LocalDate.of(year, month, day).toEpochDay();
     long seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds;
     return seconds * 1000 + millis;
   }

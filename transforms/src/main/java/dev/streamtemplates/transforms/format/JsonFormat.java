@@ -48,7 +48,35 @@ final class JsonFormat implements RecordFormat {
   JsonFormat(Schema schema, boolean fastPath) {
     this.schema = schema;
     this.needsTree = needsTree(FieldType.row(schema));
-    this.fastPath = fastPath;
+    this.fastPath = fastPath && fastTypes(FieldType.row(schema));
+  }
+
+  /** Whether records are read without RowJson when they can be (see {@link #fast}). */
+  boolean readsFast() {
+    return fastPath;
+  }
+
+  /**
+   * Whether every field, however nested, is of a type {@link #fastValue} reads: a schema with any
+   * other type would have every record read twice, once in vain.
+   */
+  private static boolean fastTypes(FieldType type) {
+    switch (type.getTypeName()) {
+      case STRING:
+      case INT32:
+      case INT64:
+      case DOUBLE:
+      case BOOLEAN:
+      case DATETIME:
+        return true;
+      case ROW:
+        return type.getRowSchema().getFields().stream().allMatch(f -> fastTypes(f.getType()));
+      case ARRAY:
+      case ITERABLE:
+        return fastTypes(type.getCollectionElementType());
+      default:
+        return false;
+    }
   }
 
   /** Whether any field, however nested, is a DATETIME, FLOAT or DOUBLE (see {@link #normalize}). */
@@ -236,7 +264,8 @@ final class JsonFormat implements RecordFormat {
    * offset or epoch millis for DATETIME (as {@link #normalize} reads them), null for a nullable
    * field, nested objects and arrays of those. Anything else (FLOAT, DECIMAL, BYTE, INT16, maps,
    * logical types, a number where text is expected, a missing required field, bad JSON) goes to
-   * RowJson, which gives the same rows and says why a record is refused. Written by hand because
+   * RowJson, which gives the same rows and says why a record is refused; a schema with a field of
+   * another type has all its records read by RowJson. Written by hand because
    * RowJson makes each row with Beam's checking {@code Row.Builder.build()} and reads times twice
    * (after {@link #normalize} wrote them back as text): 4.2 us of a 7-field line
    * ({@code HotPathBenchmark.decodeJsonLineToRow}). {@code JsonFastPathTest} checks both readings

@@ -41,8 +41,8 @@ import org.joda.time.Instant;
  * <p>Each value is made in the class a Row stores for its type ({@code Instant} for DATETIME, a
  * {@code List} for an array, a Row for a nested row), so rows are made with {@code attachValues}:
  * {@code Row.Builder.build()} would walk every field again to check and convert what is already
- * right: a quarter of the time of reading a CSV line or an XML record (HotPathBenchmark; {@code TextValuesTest} checks that
- * {@code build()} would give an equal row of the same classes).
+ * right, a quarter of the time of reading a CSV line or an XML record ({@code HotPathBenchmark}).
+ * {@code TextValuesTest} checks that {@code build()} would give an equal row of the same classes.
  */
 public final class TextValues {
   private TextValues() {}
