@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Random;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
-import org.apache.beam.sdk.values.Row;
 import org.junit.Test;
 
 /**
@@ -79,7 +78,7 @@ public class JsonFastPathTest {
       assertThat(json, a.raw, equalTo(b.raw));
       assertThat(json, a.rows, equalTo(b.rows));
       for (int r = 0; r < a.rows.size(); r++) {
-        assertSameClasses(json, a.rows.get(r), b.rows.get(r));
+        TextValuesTest.assertSameValues(a.rows.get(r), b.rows.get(r), json + ": ");
       }
       rows += a.rows.size();
       deadLetters += a.reasons.size();
@@ -89,29 +88,6 @@ public class JsonFastPathTest {
     assertThat(rows, greaterThan(500));
     assertThat(deadLetters, greaterThan(300));
     return readFast;
-  }
-
-  private static void assertSameClasses(String json, Row a, Row b) {
-    for (int f = 0; f < b.getFieldCount(); f++) {
-      Object x = a.getValue(f);
-      Object y = b.getValue(f);
-      if (x instanceof Row && y instanceof Row) {
-        assertSameClasses(json, (Row) x, (Row) y);
-      } else if (x instanceof List && y instanceof List) {
-        for (int i = 0; i < ((List<?>) y).size(); i++) {
-          Object xi = ((List<?>) x).get(i);
-          Object yi = ((List<?>) y).get(i);
-          if (xi instanceof Row) {
-            assertSameClasses(json, (Row) xi, (Row) yi);
-          } else {
-            assertThat(json, xi == null ? null : xi.getClass(), equalTo(yi == null ? null : yi.getClass()));
-          }
-        }
-      } else {
-        assertThat(json + " field " + b.getSchema().getField(f).getName(), x == null ? null : x.getClass(),
-            equalTo(y == null ? null : y.getClass()));
-      }
-    }
   }
 
   /** A JSON object for the schema; each field wrong (of a random kind) with probability {@code wrong}. */

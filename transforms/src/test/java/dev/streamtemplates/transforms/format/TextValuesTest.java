@@ -93,8 +93,8 @@ public class TextValuesTest {
     }
   }
 
-  /** Equal, and each value of the same class as in {@code expected}, recursively. */
-  private static void assertSameValues(Row actual, Row expected, String path) {
+  /** Equal, and each value of the same class as in {@code expected}, recursively (also used by {@code JsonFastPathTest}). */
+  static void assertSameValues(Row actual, Row expected, String path) {
     assertThat(path, actual, equalTo(expected));
     assertThat(path, actual.getSchema(), equalTo(expected.getSchema()));
     for (int f = 0; f < expected.getFieldCount(); f++) {
