@@ -4,6 +4,7 @@ import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
+import dev.streamtemplates.transforms.time.KeyTimers;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
@@ -14,10 +15,9 @@ import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerMap;
 import org.apache.beam.sdk.state.TimerSpec;
-import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -136,11 +136,11 @@ final class CountWindows {
     @StateId(EventTimeOrder.NEXT_RELEASE)
     private final StateSpec<ValueState<Instant>> nextFlushSpec = StateSpecs.value();
 
-    @TimerId(EventTimeOrder.RELEASE)
-    private final TimerSpec flushSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+    @TimerFamily(EventTimeOrder.RELEASE)
+    private final TimerSpec flushSpec = KeyTimers.spec();
 
-    @TimerId(END)
-    private final TimerSpec endSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+    @TimerFamily(END)
+    private final TimerSpec endSpec = KeyTimers.spec();
 
     private final long size;
     private final long slide;
@@ -171,9 +171,11 @@ final class CountWindows {
         @StateId(KEY) ValueState<Row> key,
         @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextFlush,
-        @TimerId(EventTimeOrder.RELEASE) Timer flush,
-        @TimerId(END) Timer end,
+        @TimerFamily(EventTimeOrder.RELEASE) TimerMap flushTimers,
+        @TimerFamily(END) TimerMap endTimers,
         MultiOutputReceiver out) {
+      Timer flush = KeyTimers.of(flushTimers, element.getKey());
+      Timer end = KeyTimers.of(endTimers, element.getKey());
       Instant timestamp = element.getValue().getTimestamp();
       String late = EventTimeOrder.lateReason(timestamp, releasedUpTo.read(), "counted", String.valueOf(element.getKey().getValues()));
       if (late != null) {
@@ -188,9 +190,10 @@ final class CountWindows {
       EventTimeOrder.hold(element.getValue().getValue(), timestamp, buffer, nextFlush, flush);
     }
 
-    @OnTimer(EventTimeOrder.RELEASE)
+    @OnTimerFamily(EventTimeOrder.RELEASE)
     public void onFlush(
         OnTimerContext context,
+        @TimerId String timerId,
         @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
         @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Row>>> sorted,
         @StateId(LAST_N) ValueState<List<TimestampedValue<Row>>> lastNState,
@@ -198,16 +201,18 @@ final class CountWindows {
         @StateId(SINCE_EMIT) ValueState<Long> sinceEmitState,
         @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextFlush,
-        @TimerId(EventTimeOrder.RELEASE) Timer flush) {
+        @TimerFamily(EventTimeOrder.RELEASE) TimerMap flushTimers) {
+      Timer flush = flushTimers.get(timerId);
       List<TimestampedValue<Row>> ready =
           EventTimeOrder.release(context.fireTimestamp(), buffer, sorted, nextFlush, flush, EventTimeOrder.BY_TIME_THEN_CONTENT);
       decide(ready, lastNState, key.read(), sinceEmitState, releasedUpTo, (tag, row, at) -> context.outputWithTimestamp(tag, row, at));
     }
 
     /** The input has ended: the events still waiting, then the key's last group if it is short. */
-    @OnTimer(END)
+    @OnTimerFamily(END)
     public void onEnd(
         OnTimerContext context,
+        @TimerId String timerId,
         @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
         @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Row>>> sorted,
         @StateId(LAST_N) ValueState<List<TimestampedValue<Row>>> lastNState,
@@ -215,7 +220,8 @@ final class CountWindows {
         @StateId(SINCE_EMIT) ValueState<Long> sinceEmitState,
         @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextFlush,
-        @TimerId(EventTimeOrder.RELEASE) Timer flush) {
+        @TimerFamily(EventTimeOrder.RELEASE) TimerMap flushTimers) {
+      Timer flush = flushTimers.get(timerId);
       Instant now = context.fireTimestamp();
       // Output timestamps may not be earlier than the timer's: everything left goes out at its time.
       Emitter atEnd = (tag, row, at) -> context.outputWithTimestamp(tag, row, now);

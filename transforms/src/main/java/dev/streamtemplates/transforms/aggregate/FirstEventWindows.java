@@ -3,6 +3,7 @@ package dev.streamtemplates.transforms.aggregate;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
+import dev.streamtemplates.transforms.time.KeyTimers;
 import java.util.Deque;
 import java.util.List;
 import org.apache.beam.sdk.metrics.Counter;
@@ -10,10 +11,9 @@ import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerMap;
 import org.apache.beam.sdk.state.TimerSpec;
-import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.KV;
@@ -67,11 +67,11 @@ final class FirstEventWindows extends DoFn<KV<Row, TimestampedValue<Row>>, Row> 
   @StateId(EventTimeOrder.NEXT_RELEASE)
   private final StateSpec<ValueState<Instant>> nextReleaseSpec = StateSpecs.value();
 
-  @TimerId(EventTimeOrder.RELEASE)
-  private final TimerSpec releaseSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+  @TimerFamily(EventTimeOrder.RELEASE)
+  private final TimerSpec releaseSpec = KeyTimers.spec();
 
-  @TimerId(CLOSE)
-  private final TimerSpec closeSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+  @TimerFamily(CLOSE)
+  private final TimerSpec closeSpec = KeyTimers.spec();
 
   private final long size;
   private final RowAggregateFn aggregateFn;
@@ -99,8 +99,9 @@ final class FirstEventWindows extends DoFn<KV<Row, TimestampedValue<Row>>, Row> 
       @StateId(FIRST) ValueState<Instant> first,
       @StateId(OPEN_FROM) ValueState<Instant> openFrom,
       @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextRelease,
-      @TimerId(EventTimeOrder.RELEASE) Timer release,
+      @TimerFamily(EventTimeOrder.RELEASE) TimerMap releaseTimers,
       MultiOutputReceiver out) {
+    Timer release = KeyTimers.of(releaseTimers, element.getKey());
     Instant timestamp = element.getValue().getTimestamp();
     Instant from = openFrom.read();
     if (from != null && timestamp.isBefore(from)) {
@@ -118,9 +119,10 @@ final class FirstEventWindows extends DoFn<KV<Row, TimestampedValue<Row>>, Row> 
     EventTimeOrder.hold(element.getValue().getValue(), timestamp, buffer, nextRelease, release);
   }
 
-  @OnTimer(EventTimeOrder.RELEASE)
+  @OnTimerFamily(EventTimeOrder.RELEASE)
   public void onRelease(
       OnTimerContext context,
+      @TimerId String timerId,
       @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
       @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Row>>> sorted,
       @StateId(WINDOW) BagState<TimestampedValue<Row>> window,
@@ -128,17 +130,20 @@ final class FirstEventWindows extends DoFn<KV<Row, TimestampedValue<Row>>, Row> 
       @StateId(FIRST) ValueState<Instant> first,
       @StateId(OPEN_FROM) ValueState<Instant> openFrom,
       @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextRelease,
-      @TimerId(EventTimeOrder.RELEASE) Timer release,
-      @TimerId(CLOSE) Timer close) {
+      @TimerFamily(EventTimeOrder.RELEASE) TimerMap releaseTimers,
+      @TimerFamily(CLOSE) TimerMap closeTimers) {
+    Timer release = releaseTimers.get(timerId);
+    Timer close = closeTimers.get(timerId);
     List<TimestampedValue<Row>> ready =
         EventTimeOrder.release(context.fireTimestamp(), buffer, sorted, nextRelease, release, EventTimeOrder.BY_TIME_THEN_CONTENT);
     take(ready, window, key.read(), first, openFrom, close, (tag, row, at) -> context.outputWithTimestamp(tag, row, context.fireTimestamp()));
   }
 
   /** The watermark passed the open window's end: it comes out, then events at its end or later open the next. */
-  @OnTimer(CLOSE)
+  @OnTimerFamily(CLOSE)
   public void onClose(
       OnTimerContext context,
+      @TimerId String timerId,
       @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
       @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Row>>> sorted,
       @StateId(WINDOW) BagState<TimestampedValue<Row>> window,
@@ -146,8 +151,10 @@ final class FirstEventWindows extends DoFn<KV<Row, TimestampedValue<Row>>, Row> 
       @StateId(FIRST) ValueState<Instant> first,
       @StateId(OPEN_FROM) ValueState<Instant> openFrom,
       @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextRelease,
-      @TimerId(EventTimeOrder.RELEASE) Timer release,
-      @TimerId(CLOSE) Timer close) {
+      @TimerFamily(EventTimeOrder.RELEASE) TimerMap releaseTimers,
+      @TimerFamily(CLOSE) TimerMap closeTimers) {
+    Timer release = releaseTimers.get(timerId);
+    Timer close = closeTimers.get(timerId);
     Instant now = context.fireTimestamp();
     if (!window.isEmpty().read()) {
       long start = openFrom.read().getMillis();

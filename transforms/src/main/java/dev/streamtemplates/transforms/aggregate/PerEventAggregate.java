@@ -8,6 +8,7 @@ import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
+import dev.streamtemplates.transforms.time.KeyTimers;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
@@ -22,10 +23,9 @@ import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerMap;
 import org.apache.beam.sdk.state.TimerSpec;
-import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -316,8 +316,8 @@ public final class PerEventAggregate extends PTransform<PCollection<Row>, Result
     @StateId(EventTimeOrder.NEXT_RELEASE)
     private final StateSpec<ValueState<Instant>> nextReleaseSpec = StateSpecs.value(InstantCoder.of());
 
-    @TimerId(EventTimeOrder.RELEASE)
-    private final TimerSpec releaseSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+    @TimerFamily(EventTimeOrder.RELEASE)
+    private final TimerSpec releaseSpec = KeyTimers.spec();
 
     private final @Nullable Duration range;
     private final long rows;
@@ -348,8 +348,9 @@ public final class PerEventAggregate extends PTransform<PCollection<Row>, Result
         @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
         @StateId(LATE_BEFORE) ValueState<Instant> lateBefore,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextRelease,
-        @TimerId(EventTimeOrder.RELEASE) Timer release,
+        @TimerFamily(EventTimeOrder.RELEASE) TimerMap releaseTimers,
         MultiOutputReceiver out) {
+      Timer release = KeyTimers.of(releaseTimers, element.getKey());
       String late = EventTimeOrder.lateReason(timestamp, lateBefore.read(), "aggregated", String.valueOf(element.getKey().getValues()));
       if (late != null) {
         failed.inc();
@@ -359,15 +360,17 @@ public final class PerEventAggregate extends PTransform<PCollection<Row>, Result
       EventTimeOrder.hold(element.getValue(), timestamp, buffer, nextRelease, release);
     }
 
-    @OnTimer(EventTimeOrder.RELEASE)
+    @OnTimerFamily(EventTimeOrder.RELEASE)
     public void onRelease(
         OnTimerContext context,
+        @TimerId String timerId,
         @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
         @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Row>>> sorted,
         @StateId(WINDOW) ValueState<List<TimestampedValue<Row>>> windowState,
         @StateId(LATE_BEFORE) ValueState<Instant> lateBeforeState,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextRelease,
-        @TimerId(EventTimeOrder.RELEASE) Timer release) {
+        @TimerFamily(EventTimeOrder.RELEASE) TimerMap releaseTimers) {
+      Timer release = releaseTimers.get(timerId);
       Instant now = context.fireTimestamp();
       EventTimeOrder.Released<Row> released = EventTimeOrder.take(now, buffer, sorted, EventTimeOrder.BY_TIME_THEN_CONTENT);
       List<TimestampedValue<Row>> ready = released.ready();

@@ -2,22 +2,22 @@ package dev.streamtemplates.transforms.aggregate;
 
 import dev.streamtemplates.transforms.time.EventTimeOrder;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
+import dev.streamtemplates.transforms.time.KeyTimers;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.ListCoder;
-import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerMap;
 import org.apache.beam.sdk.state.TimerSpec;
-import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -135,8 +135,8 @@ final class PreviousWindow {
     @StateId(EventTimeOrder.NEXT_RELEASE)
     private final StateSpec<ValueState<Instant>> nextReleaseSpec = StateSpecs.value();
 
-    @TimerId(EventTimeOrder.RELEASE)
-    private final TimerSpec releaseSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+    @TimerFamily(EventTimeOrder.RELEASE)
+    private final TimerSpec releaseSpec = KeyTimers.spec();
 
     private final Schema output;
     private final List<String> aggregates;
@@ -155,17 +155,20 @@ final class PreviousWindow {
     public void process(@Element KV<Row, Row> element, @Timestamp Instant timestamp,
         @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextRelease,
-        @TimerId(EventTimeOrder.RELEASE) Timer release) {
+        @TimerFamily(EventTimeOrder.RELEASE) TimerMap releaseTimers) {
+      Timer release = KeyTimers.of(releaseTimers, element.getKey());
       EventTimeOrder.hold(element.getValue(), timestamp, buffer, nextRelease, release);
     }
 
-    @OnTimer(EventTimeOrder.RELEASE)
+    @OnTimerFamily(EventTimeOrder.RELEASE)
     public void onRelease(OnTimerContext context,
+        @TimerId String timerId,
         @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
         @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Row>>> sorted,
         @StateId(RECENT) ValueState<List<Row>> recentState,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextRelease,
-        @TimerId(EventTimeOrder.RELEASE) Timer release) {
+        @TimerFamily(EventTimeOrder.RELEASE) TimerMap releaseTimers) {
+      Timer release = releaseTimers.get(timerId);
       List<TimestampedValue<Row>> ready =
           EventTimeOrder.release(context.fireTimestamp(), buffer, sorted, nextRelease, release, EventTimeOrder.BY_TIME_THEN_CONTENT);
       List<Row> recent = recentState.read() == null ? new ArrayList<>() : new ArrayList<>(recentState.read());

@@ -18,10 +18,9 @@ import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.state.Timer;
 import org.apache.beam.sdk.state.TimerSpec;
-import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.TimerMap;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -33,6 +32,7 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TimestampedValue;
+import dev.streamtemplates.transforms.time.KeyTimers;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
@@ -193,8 +193,8 @@ final class SlicedSliding {
     @StateId(KEY)
     private final StateSpec<ValueState<Row>> keySpec;
 
-    @TimerId(EMIT)
-    private final TimerSpec emitSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+    @TimerFamily(EMIT)
+    private final TimerSpec emitSpec = KeyTimers.spec();
 
     private final long size;
     private final long slide;
@@ -210,7 +210,7 @@ final class SlicedSliding {
 
     @ProcessElement
     public void process(@Element KV<Row, Object[]> slice, @Timestamp Instant timestamp,
-        @StateId(SLICES) ValueState<Slices> state, @StateId(KEY) ValueState<Row> key, @TimerId(EMIT) Timer emit) {
+        @StateId(SLICES) ValueState<Slices> state, @StateId(KEY) ValueState<Row> key, @TimerFamily(EMIT) TimerMap emits) {
       Slices slices = state.read();
       if (slices == null) {
         slices = new Slices();
@@ -220,7 +220,7 @@ final class SlicedSliding {
       slices.pending.merge(end, slice.getValue(), (a, b) -> fn.mergeAccumulators(List.of(a, b)));
       if (slices.nextEnd == Long.MIN_VALUE || end < slices.nextEnd) {
         slices.nextEnd = end;
-        arm(emit, end);
+        arm(KeyTimers.of(emits, slice.getKey()), end);
       }
       state.write(slices);
     }
@@ -230,9 +230,9 @@ final class SlicedSliding {
       emit.withOutputTimestamp(new Instant(end - 1)).set(new Instant(end));
     }
 
-    @OnTimer(EMIT)
-    public void onEmit(OnTimerContext context, @StateId(SLICES) ValueState<Slices> state, @StateId(KEY) ValueState<Row> keyState,
-        @TimerId(EMIT) Timer emit) {
+    @OnTimerFamily(EMIT)
+    public void onEmit(OnTimerContext context, @TimerId String timerId, @StateId(SLICES) ValueState<Slices> state,
+        @StateId(KEY) ValueState<Row> keyState, @TimerFamily(EMIT) TimerMap emits) {
       Slices slices = state.read();
       Row key = keyState.read();
       long end = slices.nextEnd;
@@ -260,7 +260,7 @@ final class SlicedSliding {
         state.clear();
         keyState.clear();
       } else {
-        arm(emit, end);
+        arm(emits.get(timerId), end);
         state.write(slices);
       }
     }

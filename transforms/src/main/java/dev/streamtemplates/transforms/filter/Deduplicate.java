@@ -10,6 +10,7 @@ import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
+import dev.streamtemplates.transforms.time.KeyTimers;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
@@ -26,8 +27,8 @@ import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerMap;
 import org.apache.beam.sdk.state.TimerSpec;
-import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -227,8 +228,8 @@ public final class Deduplicate extends PTransform<PCollection<Row>, Result> {
     @StateId(EventTimeOrder.NEXT_RELEASE)
     private final StateSpec<ValueState<Instant>> timerAtSpec = StateSpecs.value(InstantCoder.of());
 
-    @TimerId(EventTimeOrder.RELEASE)
-    private final TimerSpec timerSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+    @TimerFamily(EventTimeOrder.RELEASE)
+    private final TimerSpec timerSpec = KeyTimers.spec();
 
     private final Duration span;
     private final Keep keep;
@@ -268,8 +269,9 @@ public final class Deduplicate extends PTransform<PCollection<Row>, Result> {
         @StateId(LATEST) ValueState<TimestampedValue<Row>> latest,
         @StateId(LATE_BEFORE) ValueState<Instant> lateBefore,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> timerAt,
-        @TimerId(EventTimeOrder.RELEASE) Timer timer,
+        @TimerFamily(EventTimeOrder.RELEASE) TimerMap timerTimers,
         MultiOutputReceiver out) {
+      Timer timer = KeyTimers.of(timerTimers, element.getKey());
       Out now = (tag, row, at) -> out.get(tag).output(row);
       TimestampedValue<Row> event = TimestampedValue.of(element.getValue(), timestamp);
       Instant start = spanStart.read();
@@ -299,9 +301,10 @@ public final class Deduplicate extends PTransform<PCollection<Row>, Result> {
       }
     }
 
-    @OnTimer(EventTimeOrder.RELEASE)
+    @OnTimerFamily(EventTimeOrder.RELEASE)
     public void onTimer(
         OnTimerContext context,
+        @TimerId String timerId,
         @Key String key,
         @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
         @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Row>>> sorted,
@@ -309,7 +312,8 @@ public final class Deduplicate extends PTransform<PCollection<Row>, Result> {
         @StateId(LATEST) ValueState<TimestampedValue<Row>> latestState,
         @StateId(LATE_BEFORE) ValueState<Instant> lateBeforeState,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> timerAt,
-        @TimerId(EventTimeOrder.RELEASE) Timer timer) {
+        @TimerFamily(EventTimeOrder.RELEASE) TimerMap timerTimers) {
+      Timer timer = timerTimers.get(timerId);
       Instant now = context.fireTimestamp();
       // Kept events come out with their own time; a dead letter with the firing time, which is
       // never before the timer's hold (a replaced latest event may be).

@@ -10,6 +10,7 @@ import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
+import dev.streamtemplates.transforms.time.KeyTimers;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,16 +21,15 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerMap;
 import org.apache.beam.sdk.state.TimerSpec;
-import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -399,8 +399,8 @@ public final class Threshold extends PTransform<PCollection<Row>, Result> {
     @StateId(EventTimeOrder.NEXT_RELEASE)
     private final StateSpec<ValueState<Instant>> nextFlushSpec = StateSpecs.value();
 
-    @TimerId(EventTimeOrder.RELEASE)
-    private final TimerSpec flushSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+    @TimerFamily(EventTimeOrder.RELEASE)
+    private final TimerSpec flushSpec = KeyTimers.spec();
 
     private final Rule rule;
     private final String step;
@@ -425,8 +425,9 @@ public final class Threshold extends PTransform<PCollection<Row>, Result> {
         @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
         @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextFlush,
-        @TimerId(EventTimeOrder.RELEASE) Timer flush,
+        @TimerFamily(EventTimeOrder.RELEASE) TimerMap flushTimers,
         MultiOutputReceiver out) {
+      Timer flush = KeyTimers.of(flushTimers, element.getKey());
       String late = EventTimeOrder.lateReason(timestamp, releasedUpTo.read(), "decided", "'" + element.getKey() + "'");
       if (late != null) {
         failed.inc();
@@ -436,15 +437,17 @@ public final class Threshold extends PTransform<PCollection<Row>, Result> {
       EventTimeOrder.hold(element.getValue(), timestamp, buffer, nextFlush, flush);
     }
 
-    @OnTimer(EventTimeOrder.RELEASE)
+    @OnTimerFamily(EventTimeOrder.RELEASE)
     public void onFlush(
         OnTimerContext context,
+        @TimerId String timerId,
         @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
         @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Row>>> sorted,
         @StateId(BEYOND) ValueState<Boolean> beyondState,
         @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextFlush,
-        @TimerId(EventTimeOrder.RELEASE) Timer flush) {
+        @TimerFamily(EventTimeOrder.RELEASE) TimerMap flushTimers) {
+      Timer flush = flushTimers.get(timerId);
       List<TimestampedValue<Row>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, sorted, nextFlush, flush, EventTimeOrder.BY_TIME_THEN_CONTENT);
       boolean beyond = Boolean.TRUE.equals(beyondState.read());
       for (TimestampedValue<Row> event : ready) {

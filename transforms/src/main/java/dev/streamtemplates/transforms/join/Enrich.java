@@ -11,6 +11,7 @@ import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
+import dev.streamtemplates.transforms.time.KeyTimers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -27,16 +28,15 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerMap;
 import org.apache.beam.sdk.state.TimerSpec;
-import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
@@ -358,8 +358,8 @@ public final class Enrich extends PTransform<PCollection<Row>, Result> {
     @StateId(WAITING)
     private final StateSpec<ValueState<List<Entry>>> waitingSpec;
 
-    @TimerId(EventTimeOrder.RELEASE)
-    private final TimerSpec releaseSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+    @TimerFamily(EventTimeOrder.RELEASE)
+    private final TimerSpec releaseSpec = KeyTimers.spec();
 
     private final Schema tableSchema;
     private final List<String> valueFields;
@@ -385,16 +385,18 @@ public final class Enrich extends PTransform<PCollection<Row>, Result> {
 
     @ProcessElement
     public void process(@Element KV<String, Entry> element, @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Entry>> buffer,
-        @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> next, @TimerId(EventTimeOrder.RELEASE) Timer release) {
+        @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> next, @TimerFamily(EventTimeOrder.RELEASE) TimerMap releaseTimers) {
+      Timer release = KeyTimers.of(releaseTimers, element.getKey());
       // Updates sort before events of the same time: one millisecond is enough, as ties go by arrival.
       EventTimeOrder.hold(element.getValue(), new Instant(element.getValue().timestamp()), buffer, next, release);
     }
 
-    @OnTimer(EventTimeOrder.RELEASE)
-    public void onRelease(OnTimerContext context, @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Entry>> buffer,
+    @OnTimerFamily(EventTimeOrder.RELEASE)
+    public void onRelease(OnTimerContext context, @TimerId String timerId, @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Entry>> buffer,
         @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Entry>>> sorted,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> next, @StateId(CURRENT) ValueState<Row> currentState,
-        @StateId(WAITING) ValueState<List<Entry>> waitingState, @TimerId(EventTimeOrder.RELEASE) Timer release) {
+        @StateId(WAITING) ValueState<List<Entry>> waitingState, @TimerFamily(EventTimeOrder.RELEASE) TimerMap releaseTimers) {
+      Timer release = releaseTimers.get(timerId);
       long now = context.fireTimestamp().getMillis();
       long hold = context.timestamp().getMillis();
       List<TimestampedValue<Entry>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, sorted, next, release);

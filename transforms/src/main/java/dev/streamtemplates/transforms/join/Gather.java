@@ -11,6 +11,7 @@ import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
+import dev.streamtemplates.transforms.time.KeyTimers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -27,16 +28,15 @@ import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerMap;
 import org.apache.beam.sdk.state.TimerSpec;
-import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
@@ -392,8 +392,8 @@ public final class Gather extends PTransform<PCollectionTuple, Result> {
     @StateId(CLOSED_UNTIL)
     private final StateSpec<ValueState<Long>> closedUntilSpec = StateSpecs.value(VarLongCoder.of());
 
-    @TimerId(EventTimeOrder.RELEASE)
-    private final TimerSpec tickSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+    @TimerFamily(EventTimeOrder.RELEASE)
+    private final TimerSpec tickSpec = KeyTimers.spec();
 
     private final List<String> names;
     private final Schema output;
@@ -431,17 +431,19 @@ public final class Gather extends PTransform<PCollectionTuple, Result> {
 
     @ProcessElement
     public void process(@Element KV<String, Arrival> element, @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Arrival>> buffer,
-        @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> next, @TimerId(EventTimeOrder.RELEASE) Timer tick) {
+        @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> next, @TimerFamily(EventTimeOrder.RELEASE) TimerMap tickTimers) {
+      Timer tick = KeyTimers.of(tickTimers, element.getKey());
       Arrival arrival = element.getValue();
       EventTimeOrder.hold(arrival, new Instant(arrival.timestamp()), buffer, next, tick);
     }
 
-    @OnTimer(EventTimeOrder.RELEASE)
-    public void onTick(OnTimerContext context, @Key String key, @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Arrival>> buffer,
+    @OnTimerFamily(EventTimeOrder.RELEASE)
+    public void onTick(OnTimerContext context, @TimerId String timerId, @Key String key, @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Arrival>> buffer,
         @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Arrival>>> sorted,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> next, @StateId(GROUP) ValueState<List<Arrival>> groupState,
         @StateId(GROUP_START) ValueState<Long> groupStartState, @StateId(CLOSED_UNTIL) ValueState<Long> closedUntilState,
-        @TimerId(EventTimeOrder.RELEASE) Timer tick) {
+        @TimerFamily(EventTimeOrder.RELEASE) TimerMap tickTimers) {
+      Timer tick = tickTimers.get(timerId);
       long now = context.fireTimestamp().getMillis();
       long hold = context.timestamp().getMillis();
       List<TimestampedValue<Arrival>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, sorted, next, tick);

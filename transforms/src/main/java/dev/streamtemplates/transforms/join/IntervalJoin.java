@@ -10,6 +10,7 @@ import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.expr.RowExpression;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
+import dev.streamtemplates.transforms.time.KeyTimers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -25,15 +26,14 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerMap;
 import org.apache.beam.sdk.state.TimerSpec;
-import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
@@ -330,8 +330,8 @@ public final class IntervalJoin extends PTransform<PCollection<Row>, Result> {
     @StateId(NEXT_EXPIRY)
     private final StateSpec<ValueState<Long>> nextExpirySpec = StateSpecs.value(VarLongCoder.of());
 
-    @TimerId(EXPIRE)
-    private final TimerSpec expireSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+    @TimerFamily(EXPIRE)
+    private final TimerSpec expireSpec = KeyTimers.spec();
 
     private final long lower;
     private final long upper;
@@ -394,7 +394,8 @@ public final class IntervalJoin extends PTransform<PCollection<Row>, Result> {
     @ProcessElement
     public void process(@Element KV<String, Side> element, @StateId(LEFTS) ValueState<List<Side>> leftsState,
         @StateId(RIGHTS) ValueState<List<Side>> rightsState, @StateId(EXPIRED_UP_TO) ValueState<Long> expiredUpTo,
-        @StateId(NEXT_EXPIRY) ValueState<Long> nextExpiry, @TimerId(EXPIRE) Timer expire, MultiOutputReceiver out) {
+        @StateId(NEXT_EXPIRY) ValueState<Long> nextExpiry, @TimerFamily(EXPIRE) TimerMap expireTimers, MultiOutputReceiver out) {
+      Timer expire = KeyTimers.of(expireTimers, element.getKey());
       Side event = element.getValue();
       Long expired = expiredUpTo.read();
       if (expired != null && late(event, expired)) {
@@ -431,10 +432,11 @@ public final class IntervalJoin extends PTransform<PCollection<Row>, Result> {
       }
     }
 
-    @OnTimer(EXPIRE)
-    public void onExpire(OnTimerContext context, @Key String key, @StateId(LEFTS) ValueState<List<Side>> leftsState,
+    @OnTimerFamily(EXPIRE)
+    public void onExpire(OnTimerContext context, @TimerId String timerId, @Key String key, @StateId(LEFTS) ValueState<List<Side>> leftsState,
         @StateId(RIGHTS) ValueState<List<Side>> rightsState, @StateId(EXPIRED_UP_TO) ValueState<Long> expiredUpTo,
-        @StateId(NEXT_EXPIRY) ValueState<Long> nextExpiry, @TimerId(EXPIRE) Timer expire) {
+        @StateId(NEXT_EXPIRY) ValueState<Long> nextExpiry, @TimerFamily(EXPIRE) TimerMap expireTimers) {
+      Timer expire = expireTimers.get(timerId);
       long now = context.fireTimestamp().getMillis();
       long hold = context.timestamp().getMillis();
       List<Side> lefts = expire(orEmpty(leftsState.read()), now, hold, key, context, type == Type.LEFT || type == Type.FULL);

@@ -8,6 +8,7 @@ import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
 import dev.streamtemplates.transforms.time.EventTimeTimers;
+import dev.streamtemplates.transforms.time.KeyTimers;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -24,16 +25,15 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerMap;
 import org.apache.beam.sdk.state.TimerSpec;
-import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -359,8 +359,8 @@ public final class Learn extends PTransform<PCollection<Row>, Result> {
     @StateId(EventTimeOrder.NEXT_RELEASE)
     private final StateSpec<ValueState<Instant>> nextReleaseSpec = StateSpecs.value(InstantCoder.of());
 
-    @TimerId(EventTimeOrder.RELEASE)
-    private final TimerSpec releaseSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+    @TimerFamily(EventTimeOrder.RELEASE)
+    private final TimerSpec releaseSpec = KeyTimers.spec();
 
     private final Spec spec;
     private final String step;
@@ -404,8 +404,9 @@ public final class Learn extends PTransform<PCollection<Row>, Result> {
         @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
         @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextRelease,
-        @TimerId(EventTimeOrder.RELEASE) Timer release,
+        @TimerFamily(EventTimeOrder.RELEASE) TimerMap releaseTimers,
         MultiOutputReceiver out) {
+      Timer release = KeyTimers.of(releaseTimers, element.getKey());
       String reason = invalid(element.getValue());
       if (reason == null) {
         reason = EventTimeOrder.lateReason(timestamp, releasedUpTo.read(), "learned up to", "'" + element.getKey() + "'");
@@ -418,15 +419,17 @@ public final class Learn extends PTransform<PCollection<Row>, Result> {
       EventTimeOrder.hold(element.getValue(), timestamp, buffer, nextRelease, release);
     }
 
-    @OnTimer(EventTimeOrder.RELEASE)
+    @OnTimerFamily(EventTimeOrder.RELEASE)
     public void onRelease(
         OnTimerContext context,
+        @TimerId String timerId,
         @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
         @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Row>>> sorted,
         @StateId(MODEL) ValueState<Model> modelState,
         @StateId(RELEASED_UP_TO) ValueState<Instant> releasedUpTo,
         @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> nextRelease,
-        @TimerId(EventTimeOrder.RELEASE) Timer release) {
+        @TimerFamily(EventTimeOrder.RELEASE) TimerMap releaseTimers) {
+      Timer release = releaseTimers.get(timerId);
       List<TimestampedValue<Row>> ready = EventTimeOrder.release(context.fireTimestamp(), buffer, sorted, nextRelease, release, EventTimeOrder.BY_TIME_THEN_CONTENT);
       if (ready.isEmpty()) {
         return;

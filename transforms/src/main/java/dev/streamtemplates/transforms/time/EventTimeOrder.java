@@ -25,9 +25,10 @@ import org.joda.time.Instant;
  *
  * <p>Written by hand because Beam's {@code @RequiresTimeSortedInput} is not supported by every
  * runner we target. The DoFn declares the state ({@link #BUFFER}, a bag of new arrivals, {@link
- * #SORTED}, the ones already sorted, and {@link #NEXT_RELEASE}) and the timer (Beam needs them as
- * its fields), and calls {@link #hold} in {@code @ProcessElement} and {@link #release} in {@code
- * @OnTimer}.
+ * #SORTED}, the ones already sorted, and {@link #NEXT_RELEASE}) and the timer family {@link
+ * #RELEASE} ({@link KeyTimers}: the key's timer, by an id made from the key; Beam needs them as its
+ * fields), and calls {@link #hold} in {@code @ProcessElement} and {@link #release} in {@code
+ * @OnTimerFamily}.
  */
 public final class EventTimeOrder {
   private EventTimeOrder() {}
@@ -41,7 +42,7 @@ public final class EventTimeOrder {
   /** State id of the time the release timer is set for. */
   public static final String NEXT_RELEASE = "nextRelease";
 
-  /** Timer id of the event-time timer that releases buffered events. */
+  /** Timer family id of the event-time timers ({@link KeyTimers}, one per key) that release buffered events. */
   public static final String RELEASE = "release";
 
   /**

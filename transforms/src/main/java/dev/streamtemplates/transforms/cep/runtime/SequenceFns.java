@@ -4,6 +4,7 @@ import dev.streamtemplates.transforms.cep.nfa.Nfa;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import dev.streamtemplates.transforms.deadletter.RowText;
 import dev.streamtemplates.transforms.time.EventTimeOrder;
+import dev.streamtemplates.transforms.time.KeyTimers;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
@@ -14,10 +15,9 @@ import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerMap;
 import org.apache.beam.sdk.state.TimerSpec;
-import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
@@ -141,8 +141,8 @@ public final class SequenceFns {
     @StateId(STATE)
     private final StateSpec<ValueState<KeyState>> stateSpec;
 
-    @TimerId(EventTimeOrder.RELEASE)
-    private final TimerSpec tickSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+    @TimerFamily(EventTimeOrder.RELEASE)
+    private final TimerSpec tickSpec = KeyTimers.spec();
 
     private final Spec spec;
     private final Counter lateCount;
@@ -165,7 +165,8 @@ public final class SequenceFns {
     @ProcessElement
     public void process(@Element KV<String, Row> element, @Timestamp Instant timestamp, MultiOutputReceiver out,
         @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer, @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> scheduled,
-        @StateId(STATE) ValueState<KeyState> state, @TimerId(EventTimeOrder.RELEASE) Timer tick) {
+        @StateId(STATE) ValueState<KeyState> state, @TimerFamily(EventTimeOrder.RELEASE) TimerMap tickTimers) {
+      Timer tick = KeyTimers.of(tickTimers, element.getKey());
       KeyState keyState = state.read();
       if (keyState != null && timestamp.getMillis() <= keyState.matchedUpTo()) {
         lateCount.inc();
@@ -175,10 +176,11 @@ public final class SequenceFns {
       EventTimeOrder.hold(element.getValue(), timestamp, buffer, scheduled, tick);
     }
 
-    @OnTimer(EventTimeOrder.RELEASE)
-    public void onTick(OnTimerContext context, @Key String key, @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
+    @OnTimerFamily(EventTimeOrder.RELEASE)
+    public void onTick(OnTimerContext context, @TimerId String timerId, @Key String key, @StateId(EventTimeOrder.BUFFER) BagState<TimestampedValue<Row>> buffer,
         @StateId(EventTimeOrder.SORTED) ValueState<Deque<TimestampedValue<Row>>> sorted,
-        @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> scheduled, @StateId(STATE) ValueState<KeyState> state, @TimerId(EventTimeOrder.RELEASE) Timer tick) {
+        @StateId(EventTimeOrder.NEXT_RELEASE) ValueState<Instant> scheduled, @StateId(STATE) ValueState<KeyState> state, @TimerFamily(EventTimeOrder.RELEASE) TimerMap tickTimers) {
+      Timer tick = tickTimers.get(timerId);
       Instant now = context.fireTimestamp();
       EventTimeOrder.Released<Row> released = EventTimeOrder.take(now, buffer, sorted, EVENT_ORDER);
       KeyState keyState = state.read() == null ? new KeyState() : state.read();
