@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.MapperFeature;
 import dev.streamtemplates.pipelines.launcher.Launcher;
 import dev.streamtemplates.pipelines.spec.SpecNode;
+import dev.streamtemplates.transforms.core.Counters;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -29,7 +30,6 @@ import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /**
  * Runs catalogue templates end to end on a runner, in batch, over their {@code test-data/} input,
@@ -139,7 +139,7 @@ public final class ConformanceHarness {
 
   private static long sourceCounters(PipelineResult result, List<String> sources, String suffix) {
     long total = 0;
-    for (MetricResult<Long> counter : result.metrics().queryMetrics(MetricsFilter.builder().build()).getCounters()) {
+    for (MetricResult<Long> counter : Counters.settled(result)) {
       if ("records".equals(counter.getName().getNamespace()) && sources.contains(counter.getName().getName().replace(suffix, ""))
           && counter.getName().getName().endsWith(suffix)) {
         total += counter.getAttempted();
@@ -155,7 +155,7 @@ public final class ConformanceHarness {
    */
   static long droppedByDesign(PipelineResult result) {
     long dropped = 0;
-    for (MetricResult<Long> counter : result.metrics().queryMetrics(MetricsFilter.builder().build()).getCounters()) {
+    for (MetricResult<Long> counter : Counters.settled(result)) {
       if ("records".equals(counter.getName().getNamespace()) && counter.getName().getName().endsWith("-dropped")) {
         dropped += counter.getAttempted();
       }

@@ -5,6 +5,7 @@ import dev.streamtemplates.pipelines.spec.ParameterSpec;
 import dev.streamtemplates.pipelines.spec.SpecException;
 import dev.streamtemplates.pipelines.spec.SpecNode;
 import dev.streamtemplates.pipelines.spec.TemplateSpec;
+import dev.streamtemplates.transforms.core.Counters;
 import dev.streamtemplates.transforms.deadletter.DeadLetter;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -18,9 +19,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
@@ -238,8 +237,7 @@ public final class Launcher {
     Map<String, Long> deadLetters = new TreeMap<>();
     Map<String, Long> droppedLate = new TreeMap<>();
     try {
-      MetricQueryResults metrics = result.metrics().queryMetrics(MetricsFilter.builder().build());
-      for (MetricResult<Long> counter : metrics.getCounters()) {
+      for (MetricResult<Long> counter : Counters.settled(result)) {
         long value = counter.getAttempted();
         String namespace = counter.getName().getNamespace();
         if (LATE_DROPPED_BY_RUNNER.equalsIgnoreCase(counter.getName().getName()) && value > 0) {

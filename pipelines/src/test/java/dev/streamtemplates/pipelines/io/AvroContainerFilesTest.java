@@ -10,6 +10,7 @@ import dev.streamtemplates.pipelines.TemplatePipeline;
 import dev.streamtemplates.pipelines.TemplatePipelineTest;
 import dev.streamtemplates.pipelines.spec.SpecNode;
 import dev.streamtemplates.pipelines.spec.TemplateSpec;
+import dev.streamtemplates.transforms.core.Counters;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +32,6 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
@@ -155,7 +155,7 @@ public class AvroContainerFilesTest {
       }
     }
     deadLetters = TemplatePipelineTest.lines(dir.resolve("dlq"));
-    for (MetricResult<Long> counter : result.metrics().queryMetrics(MetricsFilter.builder().build()).getCounters()) {
+    for (MetricResult<Long> counter : Counters.settled(result)) {
       if (counter.getName().getName().equals("in-records")) {
         recordsCounter += counter.getAttempted();
       } else if (counter.getName().getName().equals("in-unread-records")) {

@@ -5,13 +5,11 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.Assert.assertThrows;
 
+import dev.streamtemplates.transforms.core.Counters;
 import dev.streamtemplates.transforms.core.Result;
 import dev.streamtemplates.transforms.core.RunnerCapabilities;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.schemas.Schema;
@@ -56,39 +54,9 @@ public class DeduplicateTest {
     return result.failures().apply("errors", MapElements.into(TypeDescriptors.strings()).via(r -> r.getString("error")));
   }
 
-  /**
-   * The counter's total once it has settled: the Direct runner merges each finished bundle's
-   * counters on a thread of its own, so a query right after {@code waitUntilFinish} can miss the
-   * last bundles (a CI run read 0 of 2 alerts). Reads again until two reads 100 ms apart agree.
-   */
+  /** The counter's total in the {@code records} namespace, once settled ({@link Counters#settled}). */
   static long counter(PipelineResult result, String name) {
-    long last = read(result, name);
-    for (int i = 0; i < 50; i++) {
-      sleepQuietly(100);
-      long now = read(result, name);
-      if (now == last) {
-        return now;
-      }
-      last = now;
-    }
-    return last;
-  }
-
-  private static long read(PipelineResult result, String name) {
-    long total = 0;
-    for (MetricResult<Long> counter : result.metrics().queryMetrics(MetricsFilter.builder()
-        .addNameFilter(MetricNameFilter.named("records", name)).build()).getCounters()) {
-      total += counter.getAttempted();
-    }
-    return total;
-  }
-
-  private static void sleepQuietly(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    return Counters.total(result, "records", name);
   }
 
   /**
