@@ -29,8 +29,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * key that makes the same groups: no key at all for a global aggregate ({@code
  * Combine.globally}), the value itself for a single key field of an integer, string or boolean
  * type, else the key Row. Runners encode the key of every event (Spark to group it, Flink to
- * select it), and a Row's coder costs several times a long's. The result is keyed by the key Row
- * again, windows and panes as {@code Combine.perKey} gives them.
+ * select it), and a Row's coder costs several times a long's. The result stays keyed by that
+ * cheapest key ({@link #keyValues} gives the key Row's values back), windows and panes as {@code
+ * Combine.perKey} gives them: the step that builds the output rows reads it as it is, so no
+ * step of its own turns the key back into a Row (on the Direct runner every step costs a
+ * translation of its DoFn per bundle, and a grouping's output comes in a bundle per key).
  *
  * <p>On bounded input with non-merging windows that fire once at their end ({@link
  * #combinesPerBundle}), each bundle first adds its events into one accumulator per window and key
@@ -39,26 +42,23 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 final class KeyedCombine {
   private KeyedCombine() {}
 
-  static PCollection<KV<Row, Row>> apply(PCollection<KV<Row, TimestampedValue<Row>>> windowed, RowAggregateFn fn, Schema keySchema) {
+  /** The aggregates per key and window, keyed by the cheapest key ({@link #keyValues}). */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static PCollection<KV<Object, Row>> apply(PCollection<KV<Row, TimestampedValue<Row>>> windowed, RowAggregateFn fn, Schema keySchema) {
     Coder<TimestampedValue<Row>> eventCoder = ((KvCoder<Row, TimestampedValue<Row>>) windowed.getCoder()).getValueCoder();
     SchemaCoder<Row> aggregatesCoder = SchemaCoder.of(fn.resultSchema());
-    KvCoder<Row, Row> outputCoder = KvCoder.of(SchemaCoder.of(keySchema), aggregatesCoder);
     String name = "Aggregate " + fn.aggregations();
     if (combinesPerBundle(windowed)) {
-      return perBundleThenPerKey(windowed, fn, keySchema, name, aggregatesCoder, outputCoder);
+      return perBundleThenPerKey(windowed, fn, keySchema, name, aggregatesCoder);
     }
     if (keySchema.getFieldCount() == 0) {
       return windowed.apply("Events", Values.create()).setCoder(eventCoder)
           .apply(name, Combine.globally(fn).withoutDefaults()).setCoder(aggregatesCoder)
-          .apply("With the empty key", ParDo.of(new WithKeyRow<Row>(keySchema))).setCoder(outputCoder);
-    }
-    if (!keysByValue(keySchema)) {
-      return windowed.apply(name, Combine.perKey(fn)).setCoder(outputCoder);
+          .apply("With the empty key", ParDo.of(new WithEmptyKey())).setCoder(KvCoder.of((Coder) VoidCoder.of(), aggregatesCoder));
     }
     PCollection<KV<Object, TimestampedValue<Row>>> byValue = byCheapestKey(windowed, keySchema);
-    Coder<Object> valueCoder = ((KvCoder<Object, TimestampedValue<Row>>) byValue.getCoder()).getKeyCoder();
-    return byValue.apply(name, Combine.perKey(fn)).setCoder(KvCoder.of(valueCoder, aggregatesCoder))
-        .apply("With the key row", ParDo.of(new WithKeyRow<KV<Object, Row>>(keySchema))).setCoder(outputCoder);
+    Coder<Object> keyCoder = ((KvCoder<Object, TimestampedValue<Row>>) byValue.getCoder()).getKeyCoder();
+    return byValue.apply(name, Combine.perKey(fn)).setCoder(KvCoder.of(keyCoder, aggregatesCoder));
   }
 
   /**
@@ -76,8 +76,8 @@ final class KeyedCombine {
 
   /** {@link BundleCombine} into accumulators, then {@code Combine.perKey} merging them, by the cheapest key. */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static PCollection<KV<Row, Row>> perBundleThenPerKey(PCollection<KV<Row, TimestampedValue<Row>>> windowed, RowAggregateFn fn,
-      Schema keySchema, String name, SchemaCoder<Row> aggregatesCoder, KvCoder<Row, Row> outputCoder) {
+  private static PCollection<KV<Object, Row>> perBundleThenPerKey(PCollection<KV<Row, TimestampedValue<Row>>> windowed, RowAggregateFn fn,
+      Schema keySchema, String name, SchemaCoder<Row> aggregatesCoder) {
     Coder<TimestampedValue<Row>> eventCoder = ((KvCoder<Row, TimestampedValue<Row>>) windowed.getCoder()).getValueCoder();
     Coder<Object[]> accumulatorCoder;
     try {
@@ -87,15 +87,11 @@ final class KeyedCombine {
     }
     PCollection<KV<Object, TimestampedValue<Row>>> keyed = byCheapestKey(windowed, keySchema);
     Coder<Object> keyCoder = ((KvCoder<Object, TimestampedValue<Row>>) keyed.getCoder()).getKeyCoder();
-    PCollection<KV<Object, Row>> aggregated = keyed
+    return keyed
         .apply(name + " in each bundle", ParDo.of(new BundleCombine<Object>(fn, windowed.getWindowingStrategy().getTimestampCombiner())))
         .setCoder(KvCoder.of(keyCoder, accumulatorCoder))
         .apply(name, Combine.perKey(new BundleCombine.Merge(fn)))
         .setCoder(KvCoder.of(keyCoder, aggregatesCoder));
-    if (!keysByValue(keySchema)) {
-      return (PCollection) aggregated;
-    }
-    return aggregated.apply("With the key row", ParDo.of(new WithKeyRow<KV<Object, Row>>(keySchema))).setCoder(outputCoder);
   }
 
   /**
@@ -123,7 +119,19 @@ final class KeyedCombine {
     if (key instanceof Row) {
       return (Row) key;
     }
-    return Row.withSchema(keySchema).attachValues(keySchema.getFieldCount() == 0 ? List.of() : Collections.singletonList(key));
+    return Row.withSchema(keySchema).attachValues(keyValues(keySchema, key));
+  }
+
+  /**
+   * The key Row's values of a key that {@link #byCheapestKey} gave: the Row's values, none (no key
+   * fields), or the one value. A value key is never a Row: only integer, string and boolean fields
+   * key by value.
+   */
+  static List<Object> keyValues(Schema keySchema, @Nullable Object key) {
+    if (key instanceof Row) {
+      return ((Row) key).getValues();
+    }
+    return keySchema.getFieldCount() == 0 ? List.of() : Collections.singletonList(key);
   }
 
   /** A compact, deterministic coder for a key field of this type, or null. */
@@ -150,23 +158,11 @@ final class KeyedCombine {
     }
   }
 
-  /** Aggregates keyed by the key Row again: of no fields (global), or of the value key. */
-  private static final class WithKeyRow<T> extends DoFn<T, KV<Row, Row>> {
-    private final Schema keySchema;
-
-    WithKeyRow(Schema keySchema) {
-      this.keySchema = keySchema;
-    }
-
+  /** A global aggregate keyed by nothing (null), as {@link #byCheapestKey} keys a key Row of no fields. */
+  private static final class WithEmptyKey extends DoFn<Row, KV<Object, Row>> {
     @ProcessElement
-    public void process(@Element T result, OutputReceiver<KV<Row, Row>> out) {
-      if (result instanceof Row) {
-        out.output(KV.of(keyRow(keySchema, null), (Row) result));
-      } else {
-        @SuppressWarnings("unchecked")
-        KV<Object, Row> keyed = (KV<Object, Row>) result;
-        out.output(KV.of(keyRow(keySchema, keyed.getKey()), keyed.getValue()));
-      }
+    public void process(@Element Row aggregates, OutputReceiver<KV<Object, Row>> out) {
+      out.output(KV.of(null, aggregates));
     }
   }
 }

@@ -416,7 +416,8 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
       results = byCount.output();
       failures.add(byCount.failures());
     } else {
-      PCollection<KV<Row, Row>> aggregated;
+      // Keyed by the key Row, or by the cheapest key (KeyedCombine.keyValues reads either).
+      PCollection<KV<Object, Row>> aggregated;
       if (sliced) {
         Coder<Object[]> accumulatorCoder;
         try {
@@ -425,14 +426,14 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
         } catch (CannotProvideCoderException e) {
           throw new IllegalStateException("no coder for the aggregates' accumulators: " + e.getMessage(), e);
         }
-        aggregated = SlicedSliding.apply(keyed, settings.windowing().size(), settings.windowing().slide(), settings.windowing().offset(),
+        aggregated = (PCollection) SlicedSliding.apply(keyed, settings.windowing().size(), settings.windowing().slide(), settings.windowing().offset(),
             aggregateFn, keySchema, accumulatorCoder);
       } else if (fused) {
         WindowFn<?, ?> windowFn = settings.windowing().kind() == Windowing.Kind.SLIDING
             ? org.apache.beam.sdk.transforms.windowing.FixedWindows.of(settings.windowing().size()).withOffset(settings.windowing().offset())
             : settings.windowing().windowFn();
         LateEvents.Aggregated both = LateEvents.aggregateAndReport(keyed, keySchema, windowFn, aggregateFn, settings.lateReportedFor(), settings.step());
-        aggregated = both.aggregates.setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(aggregateFn.resultSchema())));
+        aggregated = (PCollection) both.aggregates.setCoder(KvCoder.of(SchemaCoder.of(keySchema), SchemaCoder.of(aggregateFn.resultSchema())));
         failures.add(Rewindow.toGlobal(both.late, "Late events in the global window"));
       } else {
         aggregated = KeyedCombine.apply(keyed.apply("Window " + settings.windowing(), window(input.isBounded())), aggregateFn, keySchema);
@@ -448,7 +449,7 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
       // watermark passes its end; in batch, every window is emitted once, after all its input.
       boolean onTimeIfUnknown = sliced || input.isBounded() == PCollection.IsBounded.BOUNDED;
       PCollectionTuple rows = aggregated.apply("With window and pane",
-          ParDo.of(new OutputFn(outputSchema, settings.ranking() != null, onTimeIfUnknown, settings.step()))
+          ParDo.of(new OutputFn(keySchema, outputSchema, settings.ranking() != null, onTimeIfUnknown, settings.step()))
               .withOutputTags(OutputFn.ROWS, TupleTagList.of(OutputFn.OVERFLOWED)));
       results = rows.get(OutputFn.ROWS).setRowSchema(outputSchema);
       failures.add(Rewindow.toGlobal(rows.get(OutputFn.OVERFLOWED).setRowSchema(DeadLetter.SCHEMA), "Overflows in the global window"));
@@ -762,17 +763,19 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
    * Key, window bounds, aggregates and pane timing in one row; a result with an integer sum that
    * overflowed goes to the dead-letter output instead.
    */
-  private static final class OutputFn extends DoFn<KV<Row, Row>, Row> {
+  private static final class OutputFn extends DoFn<KV<Object, Row>, Row> {
     static final TupleTag<Row> ROWS = new TupleTag<Row>() {};
     static final TupleTag<Row> OVERFLOWED = new TupleTag<Row>() {};
 
+    private final Schema keySchema;
     private final Schema outputSchema;
     private final boolean ranked;
     private final boolean bounded;
     private final String step;
     private final Counter failed;
 
-    OutputFn(Schema outputSchema, boolean ranked, boolean bounded, String step) {
+    OutputFn(Schema keySchema, Schema outputSchema, boolean ranked, boolean bounded, String step) {
+      this.keySchema = keySchema;
       this.outputSchema = outputSchema;
       this.ranked = ranked;
       this.bounded = bounded;
@@ -781,14 +784,14 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
     }
 
     @ProcessElement
-    public void process(@Element KV<Row, Row> result, BoundedWindow window, PaneInfo pane, MultiOutputReceiver out) {
+    public void process(@Element KV<Object, Row> result, BoundedWindow window, PaneInfo pane, MultiOutputReceiver out) {
       PaneInfo.Timing timing = pane.getTiming();
       // Flink's batch translation reports no pane (UNKNOWN). In batch every window is emitted
       // once, after all of its input: that result is on time.
       if (timing == PaneInfo.Timing.UNKNOWN && bounded) {
         timing = PaneInfo.Timing.ON_TIME;
       }
-      Row row = output(outputSchema, result.getKey(), result.getValue(), window, timing.name(), ranked);
+      Row row = output(outputSchema, KeyedCombine.keyValues(keySchema, result.getKey()), result.getValue(), window, timing.name(), ranked);
       String overflow = RowAggregateFn.overflowIn(result.getValue());
       if (overflow == null) {
         out.get(ROWS).output(row);
@@ -805,9 +808,9 @@ public final class WindowedAggregate extends PTransform<PCollection<Row>, Result
         + " the other aggregates of this window are in the record", RowText.json(row), null);
   }
 
-  static Row output(Schema outputSchema, Row key, Row aggregates, @Nullable BoundedWindow window, String pane, boolean ranked) {
+  static Row output(Schema outputSchema, List<Object> keyValues, Row aggregates, @Nullable BoundedWindow window, String pane, boolean ranked) {
     List<Object> values = new ArrayList<>(outputSchema.getFieldCount());
-    values.addAll(key.getValues());
+    values.addAll(keyValues);
     if (window instanceof IntervalWindow) {
       values.add(((IntervalWindow) window).start());
       values.add(((IntervalWindow) window).end());

@@ -92,7 +92,7 @@ public class BundleCombineTest {
   }
 
   /** Windowed, keyed events combined as the aggregation step combines them. */
-  static final class Combined extends PTransform<PCollection<KV<Row, TimestampedValue<Row>>>, PCollection<KV<Row, Row>>> {
+  static final class Combined extends PTransform<PCollection<KV<Row, TimestampedValue<Row>>>, PCollection<KV<Object, Row>>> {
     private final RowAggregateFn fn;
     private final Schema keySchema;
 
@@ -102,7 +102,7 @@ public class BundleCombineTest {
     }
 
     @Override
-    public PCollection<KV<Row, Row>> expand(PCollection<KV<Row, TimestampedValue<Row>>> windowed) {
+    public PCollection<KV<Object, Row>> expand(PCollection<KV<Row, TimestampedValue<Row>>> windowed) {
       return KeyedCombine.apply(windowed, fn, keySchema);
     }
   }
@@ -121,10 +121,11 @@ public class BundleCombineTest {
     }
   }
 
-  static final class LinesFn extends DoFn<KV<Row, Row>, String> {
+  /** The combine's results keyed by the cheapest key: nothing for a global aggregate, else the key's one long. */
+  static final class LinesFn extends DoFn<KV<Object, Row>, String> {
     @ProcessElement
-    public void process(@Element KV<Row, Row> result, BoundedWindow window, OutputReceiver<String> out) {
-      String key = result.getKey().getFieldCount() == 0 ? "-" : String.valueOf(result.getKey().getInt64("key"));
+    public void process(@Element KV<Object, Row> result, BoundedWindow window, OutputReceiver<String> out) {
+      String key = result.getKey() == null ? "-" : String.valueOf((Long) result.getKey());
       out.output(line(((IntervalWindow) window).start().getMillis() + " " + key, result.getValue()));
     }
   }
