@@ -5,6 +5,8 @@ import org.apache.beam.sdk.state.Timer;
 import org.apache.beam.sdk.state.TimerMap;
 import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
 
 /**
  * Event-time timers with the key in their id: each stateful DoFn declares its timers as a timer
@@ -31,9 +33,12 @@ public final class KeyTimers {
     return TimerSpecs.timerMap(TimeDomain.EVENT_TIME);
   }
 
-  /** The key's timer of the family. */
+  /**
+   * The key's timer of the family, looked up when first used: steps take it for every event but
+   * set it for few, and the id hashes the key's text (for a key Row, its whole text).
+   */
   public static Timer of(TimerMap timers, Object key) {
-    return timers.get(id(key));
+    return new Lazy(timers, key);
   }
 
   /**
@@ -50,5 +55,64 @@ public final class KeyTimers {
       hash *= 0x100000001b3L;
     }
     return Long.toHexString(hash);
+  }
+
+  /** A key's timer that looks itself up in the family on first use. */
+  private static final class Lazy implements Timer {
+    private final TimerMap timers;
+    private final Object key;
+    private Timer timer;
+
+    Lazy(TimerMap timers, Object key) {
+      this.timers = timers;
+      this.key = key;
+    }
+
+    private Timer timer() {
+      if (timer == null) {
+        timer = timers.get(id(key));
+      }
+      return timer;
+    }
+
+    @Override
+    public void set(Instant time) {
+      timer().set(time);
+    }
+
+    @Override
+    public void setRelative() {
+      timer().setRelative();
+    }
+
+    @Override
+    public void clear() {
+      timer().clear();
+    }
+
+    @Override
+    public Timer offset(Duration offset) {
+      return timer().offset(offset);
+    }
+
+    @Override
+    public Timer align(Duration period) {
+      return timer().align(period);
+    }
+
+    @Override
+    public Timer withOutputTimestamp(Instant outputTime) {
+      return timer().withOutputTimestamp(outputTime);
+    }
+
+    @Override
+    public Timer withNoOutputTimestamp() {
+      return timer().withNoOutputTimestamp();
+    }
+
+    @Override
+    public Instant getCurrentRelativeTime() {
+      return timer().getCurrentRelativeTime();
+    }
   }
 }

@@ -16,9 +16,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerMap;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.reflect.DoFnSignature;
 import org.apache.beam.sdk.transforms.reflect.DoFnSignatures;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
 import org.junit.Test;
 
 /** Every stateful DoFn of ours keys its timers' ids ({@link KeyTimers}); ids differ per key and stay put. */
@@ -59,5 +63,73 @@ public class KeyTimersTest {
     assertNotEquals(KeyTimers.id(""), KeyTimers.id("\0"));
     // FNV-1a 64 of "a", as published with the algorithm.
     assertEquals("af63dc4c8601ec8c", KeyTimers.id("a"));
+  }
+
+  /** A step takes its key's timer for every event; the id is hashed only when the timer is used, once. */
+  @Test
+  public void theKeysTimerIsLookedUpOnFirstUseOnly() {
+    List<String> lookups = new ArrayList<>();
+    List<String> calls = new ArrayList<>();
+    TimerMap family = new TimerMap() {
+      @Override
+      public void set(String timerId, Instant absoluteTime) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public Timer get(String timerId) {
+        lookups.add(timerId);
+        return new Timer() {
+          @Override
+          public void set(Instant time) {
+            calls.add(timerId + " set " + time.getMillis());
+          }
+
+          @Override
+          public void setRelative() {
+            calls.add(timerId + " setRelative");
+          }
+
+          @Override
+          public void clear() {
+            calls.add(timerId + " clear");
+          }
+
+          @Override
+          public Timer offset(Duration offset) {
+            return this;
+          }
+
+          @Override
+          public Timer align(Duration period) {
+            return this;
+          }
+
+          @Override
+          public Timer withOutputTimestamp(Instant outputTime) {
+            calls.add(timerId + " output " + outputTime.getMillis());
+            return this;
+          }
+
+          @Override
+          public Timer withNoOutputTimestamp() {
+            return this;
+          }
+
+          @Override
+          public Instant getCurrentRelativeTime() {
+            return new Instant(0);
+          }
+        };
+      }
+    };
+    KeyTimers.of(family, "a");
+    assertEquals(List.of(), lookups);
+    Timer timer = KeyTimers.of(family, "a");
+    timer.withOutputTimestamp(new Instant(5)).set(new Instant(10));
+    timer.set(new Instant(20));
+    timer.clear();
+    assertEquals(List.of("af63dc4c8601ec8c"), lookups);
+    assertEquals(List.of("af63dc4c8601ec8c output 5", "af63dc4c8601ec8c set 10", "af63dc4c8601ec8c set 20", "af63dc4c8601ec8c clear"), calls);
   }
 }
