@@ -140,4 +140,35 @@ public class SpecTestsTest {
     assertThat(out(), code, equalTo(Launcher.USAGE));
     assertThat(out(), containsString("the spec has no tests; add a tests: section"));
   }
+
+  /**
+   * A case whose watermark passes a window by more than the step reports late events for: the
+   * event later still is dropped by the runner, with no dead letter, and the case says so (it
+   * passes: a note is not a failure). The event within the period is a dead letter, not noted.
+   */
+  @Test
+  public void aCaseSaysWhichLateEventsTheRunnerDroppedWithoutADeadLetter() throws IOException {
+    Path spec = spec(String.join("\n",
+        "  - name: one late event reported, one dropped by the runner",
+        "    events:",
+        "      - orders: {id: a, amount: 1.0, at: '2024-05-01T10:00:10Z'}",
+        "      - watermark: '2024-05-01T10:01:30Z'",
+        "      - orders: {id: b, amount: 2.0, at: '2024-05-01T10:00:20Z'}",
+        "      - watermark: '2024-05-01T10:05:00Z'",
+        "      - orders: {id: c, amount: 3.0, at: '2024-05-01T10:00:30Z'}",
+        "    expect:",
+        "      out: [{id: a, n: 1}]",
+        "      deadLetters: [{step: per-minute, error: 'late'}]"));
+    Files.writeString(spec, Files.readString(spec)
+        .replace("  - {name: big, type: Filter, input: orders, condition: 'amount > ${limit}'}\n", "")
+        .replace("  - {name: doubled, type: MapFields, input: big, fields: {twice: 'amount * 2.0', ratio: 'int(amount) / (int(amount) - 20)'}}",
+            "  - {name: per-minute, type: Aggregate, input: orders, key: id, window: {type: tumbling, size: 1m}, aggregates: {n: count},"
+                + " reportLateFor: 1m}")
+        .replace("input: doubled", "input: per-minute"));
+    int code = launcher.main(new String[] {spec.toString(), "--test"});
+    assertThat(out(), code, equalTo(0));
+    assertThat(out(), containsString("  PASS one late event reported, one dropped by the runner ("));
+    assertThat(out(), containsString("      note: 1 late event dropped by the runner in 'per-minute' without a dead letter"
+        + " (its droppedDueToLateness counter); see docs/bad-input.md, late data"));
+  }
 }

@@ -229,21 +229,17 @@ public final class Launcher {
     return result;
   }
 
-  /** The counter a GroupByKey increments for each event it drops as too late (runners-core: droppedDueToLateness; Direct: DroppedDueToLateness). */
-  private static final String LATE_DROPPED_BY_RUNNER = "droppedDueToLateness";
-
   private void printCounts(Launch launch, PipelineResult result) {
     Map<String, Long> records = new TreeMap<>();
     Map<String, Long> deadLetters = new TreeMap<>();
-    Map<String, Long> droppedLate = new TreeMap<>();
+    Map<String, Long> droppedLate;
     try {
-      for (MetricResult<Long> counter : Counters.settled(result)) {
+      List<MetricResult<Long>> counters = Counters.settled(result);
+      droppedLate = Counters.droppedLate(counters);
+      for (MetricResult<Long> counter : counters) {
         long value = counter.getAttempted();
         String namespace = counter.getName().getNamespace();
-        if (LATE_DROPPED_BY_RUNNER.equalsIgnoreCase(counter.getName().getName()) && value > 0) {
-          String stepName = counter.getKey().stepName();
-          droppedLate.merge(stepName.contains("/") ? stepName.substring(0, stepName.indexOf('/')) : stepName, value, Long::sum);
-        } else if ("records".equals(namespace)) {
+        if ("records".equals(namespace)) {
           records.merge(counter.getName().getName(), value, Long::sum);
         } else if (DeadLetter.METRICS_NAMESPACE.equals(namespace)) {
           deadLetters.merge(counter.getName().getName(), value, Long::sum);
@@ -256,12 +252,17 @@ public final class Launcher {
     Balance.components(launch.root(), records, deadLetters).forEach(out::println);
     // Late events the runner's own GroupByKey dropped, where no step saw them: later than a step's
     // reportLateFor, or (Flink) missed by the late-event report; see docs/bad-input.md.
-    droppedLate.forEach((where, count) -> out.printf("  warning: %d late event%s dropped by the runner in '%s' without a dead letter"
-        + " (its droppedDueToLateness counter); see docs/bad-input.md, late data%n", count, count == 1 ? "" : "s", where));
+    droppedLate.forEach((where, count) -> out.println("  warning: " + droppedLateLine(where, count)));
     out.println(Balance.of(launch.root(), records, deadLetters).describe());
     for (String file : Balance.filesWritten(launch.root())) {
       out.println("  wrote " + file);
     }
+  }
+
+  /** What the run's end says of late events the runner dropped in a step without a dead letter ({@link Counters#droppedLate}). */
+  static String droppedLateLine(String step, long count) {
+    return String.format("%d late event%s dropped by the runner in '%s' without a dead letter (its droppedDueToLateness counter);"
+        + " see docs/bad-input.md, late data", count, count == 1 ? "" : "s", step);
   }
 
   private String optionError(TemplateSpec spec, IllegalArgumentException e, List<String> pipelineArgs) {

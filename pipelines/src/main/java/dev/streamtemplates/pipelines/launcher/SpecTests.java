@@ -12,6 +12,7 @@ import dev.streamtemplates.pipelines.io.Sources;
 import dev.streamtemplates.pipelines.spec.SpecException;
 import dev.streamtemplates.pipelines.spec.SpecNode;
 import dev.streamtemplates.pipelines.spec.TemplateSpec;
+import dev.streamtemplates.transforms.core.Counters;
 import dev.streamtemplates.transforms.core.Instants;
 import dev.streamtemplates.transforms.format.Formats;
 import dev.streamtemplates.transforms.format.RecordFormat;
@@ -100,8 +101,11 @@ final class SpecTests {
   /** One event of a case: a record for a source, or a watermark advance. */
   private record Event(@Nullable String source, @Nullable Row row, byte @Nullable [] json, @Nullable Instant watermark, String path) {}
 
-  /** What a case received, per sink name and under {@link #DEAD_LETTERS}. */
-  record Outcome(Map<String, List<JsonNode>> received, List<String> problems) {
+  /**
+   * What a case received, per sink name and under {@link #DEAD_LETTERS}; its problems (a failed
+   * case); and notes that do not fail it (late events the runner dropped without a dead letter).
+   */
+  record Outcome(Map<String, List<JsonNode>> received, List<String> problems, List<String> notes) {
     boolean passed() {
       return problems.isEmpty();
     }
@@ -150,6 +154,7 @@ final class SpecTests {
       double seconds = (System.nanoTime() - start) / 1e9;
       out.printf("  %s %s (%.1f s)%n", outcome.passed() ? "PASS" : "FAIL", resolved.text("name"), seconds);
       outcome.problems().forEach(problem -> out.println("      " + problem.replace("\n", "\n      ")));
+      outcome.notes().forEach(note -> out.println("      " + note));
       failed += outcome.passed() ? 0 : 1;
       passed += outcome.passed() ? 1 : 0;
       fixed.add(fixedCase(resolved, outcome));
@@ -195,7 +200,8 @@ final class SpecTests {
     sinks.put(TemplatePipeline.DEAD_LETTER_SINK, new Capture(run, DEAD_LETTERS));
     TemplatePipeline.build(pipeline, root, home, new TemplatePipeline.Bindings(bound, sinks));
     try {
-      PipelineResult.State state = pipeline.run().waitUntilFinish();
+      PipelineResult result = pipeline.run();
+      PipelineResult.State state = result.waitUntilFinish();
       Map<String, List<JsonNode>> received = new LinkedHashMap<>();
       for (String name : sinks.keySet()) {
         String key = TemplatePipeline.DEAD_LETTER_SINK.equals(name) ? DEAD_LETTERS : name;
@@ -206,7 +212,13 @@ final class SpecTests {
         problems.add("the run ended " + state);
       }
       problems.addAll(compare(test, received));
-      return new Outcome(received, problems);
+      // Only a case that advances the watermark between its events can have late events; the
+      // counters are read once settled (a tenth of a second or more on Direct), so only then.
+      List<String> notes = new ArrayList<>();
+      if (stream && events.stream().anyMatch(event -> event != null && event.watermark() != null)) {
+        Counters.droppedLate(Counters.settled(result)).forEach((step, count) -> notes.add("note: " + Launcher.droppedLateLine(step, count)));
+      }
+      return new Outcome(received, problems, notes);
     } finally {
       Captured.forget(run);
     }

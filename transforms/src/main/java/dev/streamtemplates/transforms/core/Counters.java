@@ -2,7 +2,9 @@ package dev.streamtemplates.transforms.core;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
@@ -51,6 +53,30 @@ public final class Counters {
       }
     }
     return total;
+  }
+
+  /** The counter a GroupByKey increments for what it drops as too late (runners-core: droppedDueToLateness; Direct: DroppedDueToLateness). */
+  public static final String DROPPED_DUE_TO_LATENESS = "droppedDueToLateness";
+
+  /**
+   * The events the runner's GroupByKeys dropped as too late, per step (the first part of the
+   * transform's name), from a run's counters: those no step saw, so with no dead letter. Exact for
+   * tumbling, calendar and session windows (the aggregation's own GroupByKey reports what it can
+   * and drops what is later still). With sliding windows the runner counts an event once per
+   * window it leaves it out of, in the aggregation's GroupByKey beside the late-event one, which
+   * may also have reported it: there the count is of drops, not of events (docs/bad-input.md).
+   */
+  public static Map<String, Long> droppedLate(List<MetricResult<Long>> counters) {
+    Map<String, Long> dropped = new TreeMap<>();
+    for (MetricResult<Long> counter : counters) {
+      Long value = counter.getAttempted();
+      if (!DROPPED_DUE_TO_LATENESS.equalsIgnoreCase(counter.getName().getName()) || value == null || value <= 0) {
+        continue;
+      }
+      String stepName = counter.getKey().stepName();
+      dropped.merge(stepName.contains("/") ? stepName.substring(0, stepName.indexOf('/')) : stepName, value, Long::sum);
+    }
+    return dropped;
   }
 
   private static List<MetricResult<Long>> read(PipelineResult result) {
